@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as Terraform's: 0 ok or in sync, 1 error, 2 changes pending.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2
+)
+
+// exitCodeError carries an exit code other than 1 out of a command, and lets a
+// command that has already printed its own report ask for a quiet exit.
+type exitCodeError struct {
+	code  int
+	quiet bool
+	err   error
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit code %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// globalOptions are the flags every command shares; each has an environment
+// variable so the operator can be configured without a command line.
+type globalOptions struct {
+	specs       string
+	marathon    string
+	cluster     string
+	environment string
+	logFormat   string
+	logLevel    int
+}
+
+// app is what commands receive: the shared options, the output streams and a
+// logger built once the flags are parsed.
+type app struct {
+	opts   globalOptions
+	stdout io.Writer
+	stderr io.Writer
+	log    logr.Logger
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, log: logr.Discard()}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		if !ec.quiet && ec.err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	return exitError
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pacer",
+		Short: "Make Marathon clusters, their load balancers and their paging follow git",
+		Long: `pacer keeps Marathon apps, the nginx/HAProxy config in front of them and
+PagerDuty incidents in step with service specs kept in git.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(a.opts.logFormat, a.opts.logLevel, a.stderr)
+			if err != nil {
+				return err
+			}
+			a.log = log
+			return nil
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&a.opts.specs, "specs", envOr("PACER_SPECS", "./specs"), "root of the spec tree (env PACER_SPECS)")
+	f.StringVar(&a.opts.marathon, "marathon", os.Getenv("PACER_MARATHON_URL"), "Marathon URL, comma-separated for several masters (env PACER_MARATHON_URL)")
+	f.StringVar(&a.opts.cluster, "cluster", os.Getenv("PACER_CLUSTER"), "cluster name as in the Cluster spec (env PACER_CLUSTER)")
+	f.StringVar(&a.opts.environment, "environment", os.Getenv("PACER_ENVIRONMENT"), "only this environment, e.g. production (env PACER_ENVIRONMENT)")
+	f.StringVar(&a.opts.logFormat, "log-format", envOr("PACER_LOG_FORMAT", "console"), "log format: console or json (env PACER_LOG_FORMAT)")
+	f.IntVar(&a.opts.logLevel, "v", 0, "log verbosity: 0 normal, 1 debug")
+
+	root.AddCommand(
+		newValidateCmd(a),
+		newRenderCmd(a),
+		newSchemaCmd(a),
+		newNotYetCmd("reconcile", "Plan and apply the specs to a Marathon cluster", "#4"),
+		newNotYetCmd("diff", "Show the plan without applying it (reconcile --dry-run)", "#4"),
+		newNotYetCmd("run", "Run the operator: git source, reconcile loop, LB, alerting", "#5"),
+		newNotYetCmd("lb", "Render the load-balancer config from Marathon", "#6"),
+		newNotYetCmd("status", "Show sync and health per app", "#4"),
+		newNotYetCmd("dev", "Run the whole loop on an embedded simulated Marathon", "#5"),
+	)
+	return root
+}
+
+// newNotYetCmd registers a command of the CLI contract whose issue has not
+// landed, so that it fails loudly instead of being missing or pretending.
+func newNotYetCmd(name, short, issue string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short + " (not implemented yet)",
+		RunE: func(*cobra.Command, []string) error {
+			return fmt.Errorf("pacer %s is not implemented yet (issue %s)", name, issue)
+		},
+	}
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
