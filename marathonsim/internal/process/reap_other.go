@@ -1,0 +1,9 @@
+//go:build !linux
+
+package process
+
+// enableSubreaper is Linux-only; elsewhere orphans go to init as usual.
+func enableSubreaper() {}
+
+// reapGroup is Linux-only; elsewhere orphans go to init as usual.
+func reapGroup(int) {}
