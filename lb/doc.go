@@ -1,0 +1,10 @@
+// Package lb keeps nginx and HAProxy load balancers converged on the tasks
+// Marathon reports as serving.
+//
+// Marathon apps (go-marathon types) are turned into a sorted []Backend by the
+// pure Backends function (backends.go): which tasks serve, realm and group
+// filtering, hosts, ports and protocols. A Renderer turns backends into config
+// bytes (nixy-compatible nginx, marathon-lb-compatible HAProxy, or a user's Go
+// template), and FileSink writes them atomically, validating with the real
+// binary before the file is put in place and reloading afterwards.
+package lb

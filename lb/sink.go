@@ -1,0 +1,149 @@
+package lb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// Sink puts a rendered config in place.
+type Sink interface {
+	Apply(ctx context.Context, cfg []byte) (changed bool, err error)
+}
+
+// ValidationError: the validator rejected the draft. The draft was never put
+// in place and nothing was reloaded; the previous config still serves.
+type ValidationError struct{ *CommandError }
+
+// Unwrap returns the command error.
+func (e *ValidationError) Unwrap() error { return e.CommandError }
+
+func (e *ValidationError) Error() string { return "invalid config: " + e.CommandError.Error() }
+
+// ReloadError: the new config is in place but the reload command failed.
+type ReloadError struct{ *CommandError }
+
+// Unwrap returns the command error.
+func (e *ReloadError) Unwrap() error { return e.CommandError }
+
+func (e *ReloadError) Error() string { return "reload: " + e.CommandError.Error() }
+
+// FileSink writes a config file safely: unchanged bytes are skipped; new
+// bytes go to a draft in the same directory, are fsynced and validated by the
+// real binary, and only then renamed over the file and reloaded.
+type FileSink struct {
+	// Path is the config file the load balancer reads.
+	Path string
+	// Validate is the validation command; FilePlaceholder is replaced by the
+	// draft path, e.g. {"nginx", "-t", "-q", "-p", prefix, "-c", "{file}"} or
+	// {"haproxy", "-c", "-q", "-f", "{file}"}. Empty skips validation.
+	Validate []string
+	// Reload is run after the file changed, e.g. {"nginx", "-s", "reload"}.
+	// Empty skips reloading.
+	Reload []string
+	// Timeout bounds each command; zero means DefaultCommandTimeout.
+	Timeout time.Duration
+}
+
+var _ Sink = (*FileSink)(nil)
+
+// Apply implements Sink. On any error before the rename (disk full,
+// permission denied, *ValidationError) the old file is left untouched and
+// changed is false. A *ReloadError comes with changed true.
+func (s *FileSink) Apply(ctx context.Context, cfg []byte) (changed bool, err error) {
+	log := logr.FromContextOrDiscard(ctx).WithValues("path", s.Path)
+	old, err := os.ReadFile(s.Path)
+	switch {
+	case err == nil && bytes.Equal(old, cfg):
+		log.V(1).Info("Config unchanged")
+		return false, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("read %s: %w", s.Path, err)
+	}
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(s.Path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+
+	draft, err := s.writeDraft(cfg, mode)
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		if draft != "" {
+			_ = os.Remove(draft)
+		}
+	}()
+	if len(s.Validate) > 0 {
+		if err := runCommand(ctx, s.Timeout, substitute(s.Validate, draft)); err != nil {
+			var ce *CommandError
+			if errors.As(err, &ce) {
+				return false, &ValidationError{ce}
+			}
+			return false, fmt.Errorf("validate %s: %w", draft, err)
+		}
+	}
+	if err := os.Rename(draft, s.Path); err != nil {
+		return false, fmt.Errorf("rename %s: %w", draft, err)
+	}
+	draft = ""
+	syncDir(filepath.Dir(s.Path))
+	log.Info("Wrote config", "bytes", len(cfg))
+
+	if len(s.Reload) > 0 {
+		if err := runCommand(ctx, s.Timeout, s.Reload); err != nil {
+			var ce *CommandError
+			if errors.As(err, &ce) {
+				return true, &ReloadError{ce}
+			}
+			return true, fmt.Errorf("reload: %w", err)
+		}
+		log.Info("Reloaded load balancer")
+	}
+	return true, nil
+}
+
+// writeDraft writes cfg to a new file beside Path and fsyncs it.
+func (s *FileSink) writeDraft(cfg []byte, mode fs.FileMode) (string, error) {
+	dir, base := filepath.Split(s.Path)
+	f, err := os.CreateTemp(dir, "."+base+".draft-*")
+	if err != nil {
+		return "", fmt.Errorf("create draft for %s: %w", s.Path, err)
+	}
+	name := f.Name()
+	fail := func(op string, err error) (string, error) {
+		_ = f.Close()
+		_ = os.Remove(name)
+		return "", fmt.Errorf("%s draft %s: %w", op, name, err)
+	}
+	if _, err := f.Write(cfg); err != nil {
+		return fail("write", err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail("chmod", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail("sync", err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(name)
+		return "", fmt.Errorf("close draft %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// syncDir makes the rename durable. Best effort: some filesystems refuse
+// fsync on directories.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
