@@ -1,0 +1,175 @@
+package marathon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Client.
+type Options struct {
+	// URLs are the Marathon masters, tried in order; a comma-separated list
+	// in one element is split.
+	URLs []string
+	// HTTPClient is used for every request. Its Timeout should be zero or
+	// larger than RequestTimeout. Defaults to a new client with sane
+	// transport timeouts (never http.DefaultClient).
+	HTTPClient *http.Client
+	// RequestTimeout bounds each attempt against one URL. Default 30s.
+	RequestTimeout time.Duration
+	// UserAgent is sent on every request. Default "pacer".
+	UserAgent string
+}
+
+// Client is a raw-JSON Marathon v2 client with failover over several URLs.
+// It is safe for concurrent use.
+type Client struct {
+	urls    []*url.URL
+	http    *http.Client
+	timeout time.Duration
+	agent   string
+	// current is the index of the URL that answered last.
+	current atomic.Int32
+}
+
+// New validates opts and returns a Client.
+func New(opts Options) (*Client, error) {
+	var urls []*url.URL
+	for _, raw := range opts.URLs {
+		for _, s := range strings.Split(raw, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			u, err := url.Parse(s)
+			if err != nil {
+				return nil, fmt.Errorf("parse marathon url: %w", err)
+			}
+			if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+				return nil, fmt.Errorf("marathon url %s: want http(s)://host[:port]", u.Redacted())
+			}
+			u.Path = strings.TrimSuffix(u.Path, "/")
+			urls = append(urls, u)
+		}
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("no marathon url given")
+	}
+	c := &Client{urls: urls, http: opts.HTTPClient, timeout: opts.RequestTimeout, agent: opts.UserAgent}
+	if c.http == nil {
+		c.http = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost:   8,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 0,
+		}}
+	}
+	if c.timeout <= 0 {
+		c.timeout = 30 * time.Second
+	}
+	if c.agent == "" {
+		c.agent = "pacer"
+	}
+	return c, nil
+}
+
+// URL returns the Marathon URL currently preferred (redacted).
+func (c *Client) URL() string { return c.urls[c.current.Load()].Redacted() }
+
+// do sends one request, failing over to the next URL on connection errors
+// and 5xx, and decodes a 2xx JSON body into out (when out is not nil). It
+// returns the response headers of the answering URL.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) (http.Header, error) {
+	start := int(c.current.Load())
+	var last error
+	for i := range c.urls {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		idx := (start + i) % len(c.urls)
+		status, hdr, data, err := c.attempt(ctx, c.urls[idx], method, path, query, body)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			last = err
+			continue
+		}
+		if status >= 500 {
+			last = fmt.Errorf("%s: %w", c.urls[idx].Redacted(), mapError(status, data))
+			continue
+		}
+		c.current.Store(int32(idx))
+		c.followLeader(hdr)
+		if status < 200 || status > 299 {
+			return hdr, mapError(status, data)
+		}
+		if out != nil && len(data) > 0 {
+			if err := json.Unmarshal(data, out); err != nil {
+				return hdr, fmt.Errorf("decode %s %s response: %w", method, path, err)
+			}
+		}
+		return hdr, nil
+	}
+	return nil, fmt.Errorf("%w: %w", ErrUnavailable, last)
+}
+
+func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	u := *base
+	u.Path = base.Path + path
+	u.RawQuery = query.Encode()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.agent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("read response: %w", err)
+	}
+	return resp.StatusCode, resp.Header, data, nil
+}
+
+// followLeader prefers the elected leader for the next calls when Marathon
+// names it (X-Marathon-Leader) and it is one of our URLs: standbys proxy to
+// the leader anyway, so talking to it directly saves a hop.
+func (c *Client) followLeader(h http.Header) {
+	leader := h.Get("X-Marathon-Leader")
+	if leader == "" {
+		return
+	}
+	lu, err := url.Parse(leader)
+	if err != nil {
+		return
+	}
+	for i, u := range c.urls {
+		if u.Host == lu.Host {
+			c.current.Store(int32(i))
+			return
+		}
+	}
+}

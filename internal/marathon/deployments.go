@@ -1,0 +1,33 @@
+package marathon
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// Deployments returns the running deployments.
+func (c *Client) Deployments(ctx context.Context) ([]Deployment, error) {
+	var ds []Deployment
+	if _, err := c.do(ctx, "GET", "/v2/deployments", nil, nil, &ds); err != nil {
+		return nil, fmt.Errorf("list deployments: %w", err)
+	}
+	for i := range ds {
+		for j := range ds[i].CurrentActions {
+			a := &ds[i].CurrentActions[j]
+			if a.Action == "" {
+				a.Action = a.Type
+			}
+		}
+	}
+	return ds, nil
+}
+
+// CancelDeployment stops deployment id without rolling it back (force=true).
+func (c *Client) CancelDeployment(ctx context.Context, id string) error {
+	q := url.Values{"force": {"true"}}
+	if _, err := c.do(ctx, "DELETE", "/v2/deployments/"+url.PathEscape(id), q, nil, nil); err != nil {
+		return fmt.Errorf("cancel deployment %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+)
+
+// Op is the kind of a field change.
+type Op string
+
+// Field change kinds.
+const (
+	OpAdd    Op = "add"
+	OpRemove Op = "remove"
+	OpChange Op = "change"
+)
+
+// Change is one field difference between live and desired.
+type Change struct {
+	// Path is the field path, e.g. container.docker.image, env.LOG_LEVEL,
+	// labels["pacer.dev/managed-by"], healthChecks[0].path.
+	Path string `json:"path"`
+	// Op is add (only in git), remove (only in Marathon) or change.
+	Op Op `json:"op"`
+	// Old is the live value (absent for add).
+	Old any `json:"old,omitempty"`
+	// New is the desired value (absent for remove).
+	New any `json:"new,omitempty"`
+}
+
+// String renders the change as `path: "old" → "new"`, `path: + new` or
+// `path: - old`.
+func (c Change) String() string {
+	switch c.Op {
+	case OpAdd:
+		return fmt.Sprintf("%s: + %s", c.Path, render(c.New))
+	case OpRemove:
+		return fmt.Sprintf("%s: - %s", c.Path, render(c.Old))
+	default:
+		return fmt.Sprintf("%s: %s → %s", c.Path, render(c.Old), render(c.New))
+	}
+}
+
+// render prints a normalized value as compact JSON (maps with sorted keys).
+func render(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// Diff returns the changes that turn live into desired; both must be
+// normalized. Map keys are visited in sorted order, so the result is
+// deterministic; it is empty when they are equal.
+func Diff(live, desired map[string]any) []Change {
+	var out []Change
+	diffValue("", live, desired, &out)
+	return out
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func keyPath(path, key string) string {
+	if identRE.MatchString(key) {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	return path + "[" + strconv.Quote(key) + "]"
+}
+
+func indexPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+func diffValue(path string, old, want any, out *[]Change) {
+	om, oIsMap := old.(map[string]any)
+	nm, nIsMap := want.(map[string]any)
+	if oIsMap && nIsMap {
+		keys := make([]string, 0, len(om)+len(nm))
+		for k := range om {
+			keys = append(keys, k)
+		}
+		for k := range nm {
+			if _, ok := om[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ov, inOld := om[k]
+			nv, inNew := nm[k]
+			p := keyPath(path, k)
+			switch {
+			case !inOld:
+				*out = append(*out, Change{Path: p, Op: OpAdd, New: nv})
+			case !inNew:
+				*out = append(*out, Change{Path: p, Op: OpRemove, Old: ov})
+			default:
+				diffValue(p, ov, nv, out)
+			}
+		}
+		return
+	}
+	ol, oIsList := old.([]any)
+	nl, nIsList := want.([]any)
+	if oIsList && nIsList {
+		diffList(path, ol, nl, out)
+		return
+	}
+	if !reflect.DeepEqual(old, want) {
+		*out = append(*out, Change{Path: path, Op: OpChange, Old: old, New: want})
+	}
+}
+
+// diffList compares lists element by element when their lengths match;
+// otherwise it pairs up equal elements and reports the rest as removed or
+// added, so that dropping one constraint shows as one removal.
+func diffList(path string, old, want []any, out *[]Change) {
+	if len(old) == len(want) {
+		for i := range old {
+			diffValue(indexPath(path, i), old[i], want[i], out)
+		}
+		return
+	}
+	usedNew := make([]bool, len(want))
+	matchedOld := make([]bool, len(old))
+	for i, o := range old {
+		for j, n := range want {
+			if !usedNew[j] && reflect.DeepEqual(o, n) {
+				usedNew[j], matchedOld[i] = true, true
+				break
+			}
+		}
+	}
+	for i, o := range old {
+		if !matchedOld[i] {
+			*out = append(*out, Change{Path: indexPath(path, i), Op: OpRemove, Old: o})
+		}
+	}
+	for j, n := range want {
+		if !usedNew[j] {
+			*out = append(*out, Change{Path: indexPath(path, j), Op: OpAdd, New: n})
+		}
+	}
+}

@@ -1,0 +1,457 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+)
+
+// Normalization turns an app definition, desired or live, into a canonical
+// tree of map[string]any / []any / float64 / string / bool that two
+// equivalent definitions share exactly:
+//
+//   - server-set fields are dropped (version, versionInfo, tasks, counts,
+//     deployments, lastTaskFailure, taskStats, readinessCheckResults);
+//   - the defaults Marathon 1.4.13 fills in (BEHAVIOUR.md §6) are filled in,
+//     on both sides, so writing a default explicitly or leaving it out is the
+//     same; health checks, readiness checks, port definitions, port mappings,
+//     fetch entries and upgradeStrategy get their own defaults;
+//   - legacy forms are folded into one: ports into portDefinitions, uris into
+//     fetch;
+//   - sets are sorted (constraints, acceptedResourceRoles, dependencies,
+//     healthChecks, which Marathon stores as a set);
+//   - null, empty lists and empty maps are removed, so nil and empty are alike;
+//   - numbers become float64, so 1 and 1.0 are equal;
+//   - volatile ownership labels (source, revision) are removed.
+//
+// Live definitions are also normalized against the desired one: service
+// ports Marathon assigned where the desired definition asked for port 0 are
+// reset to 0.
+
+// serverFields are set by Marathon, never by the user.
+var serverFields = []string{
+	"version", "versionInfo", "tasks", "tasksStaged", "tasksRunning", "tasksHealthy",
+	"tasksUnhealthy", "deployments", "lastTaskFailure", "taskStats",
+	"readinessCheckResults", "readiness", "counts",
+}
+
+// topDefaults are Marathon 1.4.13's scalar defaults for an app.
+var topDefaults = map[string]any{
+	"instances":             1.0,
+	"cpus":                  1.0,
+	"mem":                   128.0,
+	"disk":                  0.0,
+	"gpus":                  0.0,
+	"executor":              "",
+	"requirePorts":          false,
+	"backoffSeconds":        1.0,
+	"backoffFactor":         1.15,
+	"maxLaunchDelaySeconds": 3600.0,
+	"killSelection":         "YOUNGEST_FIRST",
+}
+
+// healthCheckDefaults are the 1.4.13 code defaults (HealthCheck.scala), not
+// the older documentation's.
+var healthCheckDefaults = map[string]any{
+	"protocol":               "HTTP",
+	"gracePeriodSeconds":     300.0,
+	"intervalSeconds":        60.0,
+	"timeoutSeconds":         20.0,
+	"maxConsecutiveFailures": 3.0,
+	"delaySeconds":           15.0,
+	"ignoreHttp1xx":          false,
+}
+
+var readinessCheckDefaults = map[string]any{
+	"name":                    "readinessCheck",
+	"protocol":                "HTTP",
+	"path":                    "/",
+	"portName":                "http-api",
+	"intervalSeconds":         30.0,
+	"timeoutSeconds":          10.0,
+	"httpStatusCodesForReady": []any{200.0},
+	"preserveLastResponse":    false,
+}
+
+// normalizeDesired returns the canonical form of a desired definition.
+func normalizeDesired(def map[string]any) map[string]any {
+	app := deepCopy(def).(map[string]any)
+	normalizeApp(app)
+	return app
+}
+
+// normalizeLive returns the canonical form of a live definition, reset
+// against desired (which may be nil) where Marathon chose values itself.
+func normalizeLive(live, desired map[string]any) map[string]any {
+	app := deepCopy(live).(map[string]any)
+	// Both "ports" and "portDefinitions" are written by Marathon: compare
+	// portDefinitions only.
+	if _, ok := app["portDefinitions"]; ok {
+		delete(app, "ports")
+	}
+	// Marathon writes uris derived from fetch; compare fetch only.
+	if f, ok := app["fetch"].([]any); ok && len(f) > 0 {
+		delete(app, "uris")
+	}
+	if desired != nil {
+		resetAssignedPorts(app, desired)
+		if !hasPorts(desired) && hasPortMappings(desired) {
+			// Ports come from the container's port mappings: Marathon's own
+			// port definitions are not the user's concern.
+			delete(app, "portDefinitions")
+		}
+	}
+	normalizeApp(app)
+	return app
+}
+
+// normalizeApp canonicalizes app in place.
+func normalizeApp(app map[string]any) {
+	for _, f := range serverFields {
+		delete(app, f)
+	}
+	toFloats(app)
+	if id, ok := app["id"].(string); ok {
+		app["id"] = canonicalID(id)
+	}
+	for k, v := range topDefaults {
+		if isNull(app[k]) {
+			app[k] = v
+		}
+	}
+	resident := isResident(app)
+	normalizeUpgradeStrategy(app, resident)
+	if isNull(app["unreachableStrategy"]) {
+		if resident {
+			app["unreachableStrategy"] = "disabled"
+		} else {
+			app["unreachableStrategy"] = map[string]any{"inactiveAfterSeconds": 0.0, "expungeAfterSeconds": 0.0}
+		}
+	}
+	normalizePorts(app)
+	normalizeFetch(app)
+	normalizeContainer(app)
+	normalizeHealthChecks(app)
+	forEachObject(app["readinessChecks"], func(rc map[string]any) { fillDefaults(rc, readinessCheckDefaults) })
+	normalizeConstraints(app)
+	sortStrings(app, "acceptedResourceRoles")
+	if _, ok := app["dependencies"].([]any); ok {
+		id, _ := app["id"].(string)
+		var deps []any
+		for _, d := range dependencies(id, app) {
+			deps = append(deps, d)
+		}
+		app["dependencies"] = deps
+		sortStrings(app, "dependencies")
+	}
+	if labels, ok := app["labels"].(map[string]any); ok {
+		for _, l := range volatileLabels {
+			delete(labels, l)
+		}
+	}
+	dropEmpty(app)
+}
+
+func normalizeUpgradeStrategy(app map[string]any, resident bool) {
+	us, _ := app["upgradeStrategy"].(map[string]any)
+	if us == nil {
+		us = map[string]any{}
+	}
+	minHC, maxOC := 1.0, 1.0
+	if resident {
+		minHC, maxOC = 0.5, 0.0
+	}
+	fillDefaults(us, map[string]any{"minimumHealthCapacity": minHC, "maximumOverCapacity": maxOC})
+	app["upgradeStrategy"] = us
+}
+
+// normalizePorts folds the legacy "ports" into portDefinitions and fills
+// the default single port when the app asks for none.
+func normalizePorts(app map[string]any) {
+	_, hasDefs := app["portDefinitions"]
+	ports, hasPorts := app["ports"].([]any)
+	delete(app, "ports")
+	switch {
+	case hasDefs && !isNull(app["portDefinitions"]):
+	case hasPorts:
+		defs := make([]any, 0, len(ports))
+		for _, p := range ports {
+			defs = append(defs, map[string]any{"port": p})
+		}
+		app["portDefinitions"] = defs
+	case !isNull(app["ipAddress"]) || hasPortMappings(app):
+		delete(app, "portDefinitions")
+	default:
+		app["portDefinitions"] = []any{map[string]any{"port": 0.0, "protocol": "tcp", "name": "default"}}
+	}
+	forEachObject(app["portDefinitions"], func(pd map[string]any) {
+		fillDefaults(pd, map[string]any{"port": 0.0, "protocol": "tcp"})
+	})
+}
+
+// normalizeFetch folds uris into fetch entries with Marathon's defaults.
+func normalizeFetch(app map[string]any) {
+	uris, _ := app["uris"].([]any)
+	delete(app, "uris")
+	if f, ok := app["fetch"].([]any); (!ok || len(f) == 0) && len(uris) > 0 {
+		fetch := make([]any, 0, len(uris))
+		for _, u := range uris {
+			s, _ := u.(string)
+			fetch = append(fetch, map[string]any{"uri": s, "extract": isExtractable(s)})
+		}
+		app["fetch"] = fetch
+	}
+	forEachObject(app["fetch"], func(f map[string]any) {
+		fillDefaults(f, map[string]any{"extract": true, "executable": false, "cache": false})
+	})
+}
+
+// isExtractable is Marathon's FetchUri.isExtract.
+func isExtractable(uri string) bool {
+	for _, ext := range []string{".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".zip"} {
+		if strings.HasSuffix(uri, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+func normalizeContainer(app map[string]any) {
+	c, _ := app["container"].(map[string]any)
+	if c == nil {
+		return
+	}
+	fillDefaults(c, map[string]any{"type": "DOCKER"})
+	d, _ := c["docker"].(map[string]any)
+	if d == nil {
+		return
+	}
+	fillDefaults(d, map[string]any{"privileged": false, "forcePullImage": false})
+	bridge := d["network"] == "BRIDGE"
+	forEachObject(d["portMappings"], func(pm map[string]any) {
+		fillDefaults(pm, map[string]any{"containerPort": 0.0, "protocol": "tcp", "servicePort": 0.0})
+		if bridge {
+			fillDefaults(pm, map[string]any{"hostPort": 0.0})
+		}
+	})
+}
+
+func normalizeHealthChecks(app map[string]any) {
+	withPorts := hasPorts(app) || hasPortMappings(app)
+	forEachObject(app["healthChecks"], func(hc map[string]any) {
+		fillDefaults(hc, healthCheckDefaults)
+		proto, _ := hc["protocol"].(string)
+		switch proto {
+		case "HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS":
+			fillDefaults(hc, map[string]any{"path": "/"})
+		}
+		if proto != "COMMAND" && isNull(hc["port"]) && isNull(hc["portIndex"]) && withPorts {
+			hc["portIndex"] = 0.0
+		}
+	})
+	sortByJSON(app, "healthChecks")
+}
+
+// normalizeConstraints drops an empty trailing value (["hostname","UNIQUE",""]
+// is ["hostname","UNIQUE"]) and sorts the set.
+func normalizeConstraints(app map[string]any) {
+	cs, _ := app["constraints"].([]any)
+	for i, c := range cs {
+		if parts, ok := c.([]any); ok && len(parts) == 3 && (parts[2] == "" || parts[2] == nil) {
+			cs[i] = parts[:2]
+		}
+	}
+	sortByJSON(app, "constraints")
+}
+
+// resetAssignedPorts sets the service ports Marathon assigned back to 0
+// wherever the desired definition asked for 0 (or left the port out).
+func resetAssignedPorts(live, desired map[string]any) {
+	dDefs, _ := desired["portDefinitions"].([]any)
+	if dDefs == nil {
+		if ports, ok := desired["ports"].([]any); ok {
+			for _, p := range ports {
+				dDefs = append(dDefs, map[string]any{"port": p})
+			}
+		} else if isNull(desired["ipAddress"]) {
+			dDefs = []any{map[string]any{}} // the default single port 0
+		}
+	}
+	lDefs, _ := live["portDefinitions"].([]any)
+	for i := range min(len(dDefs), len(lDefs)) {
+		dp, _ := dDefs[i].(map[string]any)
+		lp, _ := lDefs[i].(map[string]any)
+		if dp != nil && lp != nil && isZero(dp["port"]) {
+			lp["port"] = 0.0
+		}
+	}
+	dPM := portMappings(desired)
+	lPM := portMappings(live)
+	for i := range min(len(dPM), len(lPM)) {
+		dp, _ := dPM[i].(map[string]any)
+		lp, _ := lPM[i].(map[string]any)
+		if dp != nil && lp != nil && isZero(dp["servicePort"]) {
+			lp["servicePort"] = 0.0
+		}
+	}
+}
+
+func portMappings(app map[string]any) []any {
+	c, _ := app["container"].(map[string]any)
+	d, _ := c["docker"].(map[string]any)
+	pm, _ := d["portMappings"].([]any)
+	return pm
+}
+
+func hasPortMappings(app map[string]any) bool { return len(portMappings(app)) > 0 }
+
+func hasPorts(app map[string]any) bool {
+	if defs, ok := app["portDefinitions"].([]any); ok && len(defs) > 0 {
+		return true
+	}
+	ports, ok := app["ports"].([]any)
+	return ok && len(ports) > 0
+}
+
+// isResident reports whether an app has persistent volumes or residency.
+func isResident(app map[string]any) bool {
+	if !isNull(app["residency"]) {
+		return true
+	}
+	found := false
+	if c, ok := app["container"].(map[string]any); ok {
+		forEachObject(c["volumes"], func(v map[string]any) {
+			if !isNull(v["persistent"]) {
+				found = true
+			}
+		})
+	}
+	return found
+}
+
+func fillDefaults(m map[string]any, defaults map[string]any) {
+	for k, v := range defaults {
+		if isNull(m[k]) {
+			m[k] = deepCopy(v)
+		}
+	}
+}
+
+func forEachObject(v any, f func(map[string]any)) {
+	list, _ := v.([]any)
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			f(m)
+		}
+	}
+}
+
+func isNull(v any) bool { return v == nil }
+
+func isZero(v any) bool {
+	switch n := v.(type) {
+	case nil:
+		return true
+	case float64:
+		return n == 0
+	case json.Number:
+		f, err := n.Float64()
+		return err == nil && f == 0
+	}
+	return false
+}
+
+// toFloats turns every json.Number in v into a float64, in place.
+func toFloats(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, e := range t {
+			t[k] = toFloats(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = toFloats(e)
+		}
+	}
+	return v
+}
+
+// dropEmpty removes nulls, empty lists and empty maps, recursively.
+func dropEmpty(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			e = dropEmpty(e)
+			if e == nil {
+				delete(t, k)
+				continue
+			}
+			t[k] = e
+		}
+		if len(t) == 0 {
+			return nil
+		}
+	case []any:
+		for i, e := range t {
+			// Keep positions in lists: an element never disappears.
+			if d := dropEmpty(e); d != nil {
+				t[i] = d
+			} else if _, isMap := e.(map[string]any); isMap {
+				t[i] = map[string]any{}
+			}
+		}
+		if len(t) == 0 {
+			return nil
+		}
+	}
+	return v
+}
+
+func sortStrings(app map[string]any, key string) {
+	list, _ := app[key].([]any)
+	sort.SliceStable(list, func(i, j int) bool {
+		a, _ := list[i].(string)
+		b, _ := list[j].(string)
+		return a < b
+	})
+}
+
+func sortByJSON(app map[string]any, key string) {
+	list, _ := app[key].([]any)
+	keys := make([]string, len(list))
+	for i, e := range list {
+		b, _ := json.Marshal(dropEmpty(deepCopy(e)))
+		keys[i] = string(b)
+	}
+	idx := make([]int, len(list))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	sorted := make([]any, len(list))
+	for i, j := range idx {
+		sorted[i] = list[j]
+	}
+	copy(list, sorted)
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = deepCopy(e)
+		}
+		return l
+	}
+	return v
+}

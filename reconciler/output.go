@@ -1,0 +1,179 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format is an output format of a plan.
+type Format string
+
+// Plan output formats.
+const (
+	FormatText     Format = "text"
+	FormatJSON     Format = "json"
+	FormatMarkdown Format = "markdown"
+)
+
+// ParseFormat validates an -o value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatText, FormatJSON, FormatMarkdown:
+		return f, nil
+	case "md":
+		return FormatMarkdown, nil
+	}
+	return "", fmt.Errorf("unknown output format %q (want text, json or markdown)", s)
+}
+
+// WriteOptions tune the rendering.
+type WriteOptions struct {
+	// Color adds ANSI colours to text output (cmd sets it for a TTY).
+	Color bool
+	// ShowUnchanged lists unchanged apps in text and markdown output.
+	ShowUnchanged bool
+}
+
+// Write renders p in format f.
+func (p *Plan) Write(w io.Writer, f Format, opts WriteOptions) error {
+	switch f {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	case FormatMarkdown:
+		_, err := io.WriteString(w, p.markdown(opts))
+		return err
+	default:
+		_, err := io.WriteString(w, p.text(opts))
+		return err
+	}
+}
+
+// String is the plain text rendering.
+func (p *Plan) String() string { return p.text(WriteOptions{}) }
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiDim    = "\x1b[2m"
+)
+
+var actionStyle = map[Action]struct{ sign, color string }{
+	ActionCreate:    {"+", ansiGreen},
+	ActionUpdate:    {"~", ansiYellow},
+	ActionScale:     {"^", ansiCyan},
+	ActionDelete:    {"-", ansiRed},
+	ActionUnchanged: {"=", ansiDim},
+	ActionSkip:      {"!", ansiDim},
+}
+
+func (p *Plan) text(opts WriteOptions) string {
+	var b strings.Builder
+	paint := func(color, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return color + s + ansiReset
+	}
+	for _, a := range p.Apps {
+		if a.Action == ActionUnchanged && !opts.ShowUnchanged {
+			continue
+		}
+		st := actionStyle[a.Action]
+		line := fmt.Sprintf("%s %s %s", st.sign, a.Action, a.ID)
+		if a.Reason != "" {
+			line += ": " + a.Reason
+		}
+		if a.Source != "" && a.Action != ActionSkip {
+			line += "  (" + a.Source + ")"
+		}
+		b.WriteString(paint(st.color, line) + "\n")
+		for _, c := range a.Changes {
+			b.WriteString("    " + paint(changeColor(c.Op), c.String()) + "\n")
+		}
+	}
+	for _, w := range p.Warnings {
+		b.WriteString(paint(ansiRed, "warning: "+w) + "\n")
+	}
+	b.WriteString(p.summaryLine() + "\n")
+	return b.String()
+}
+
+func changeColor(op Op) string {
+	switch op {
+	case OpAdd:
+		return ansiGreen
+	case OpRemove:
+		return ansiRed
+	}
+	return ansiYellow
+}
+
+func (p *Plan) summaryLine() string {
+	s := p.Summary
+	if !p.HasChanges() {
+		return fmt.Sprintf("No changes: %s in sync, %d skipped.", plural(s.Unchanged, "app"), s.Skip)
+	}
+	return fmt.Sprintf("Plan: %d to create, %d to update, %d to scale, %d to delete; %d unchanged, %d skipped.",
+		s.Create, s.Update, s.Scale, s.Delete, s.Unchanged, s.Skip)
+}
+
+// markdown renders a merge-request comment: a summary, a table of the apps
+// that change or are skipped, and a collapsible diff per changed app.
+func (p *Plan) markdown(opts WriteOptions) string {
+	var b strings.Builder
+	b.WriteString("### pacer plan\n\n**" + p.summaryLine() + "**\n\n")
+	for _, w := range p.Warnings {
+		b.WriteString("> :warning: " + mdEscape(w) + "\n\n")
+	}
+	var rows []AppPlan
+	for _, a := range p.Apps {
+		if a.Action != ActionUnchanged || opts.ShowUnchanged {
+			rows = append(rows, a)
+		}
+	}
+	if len(rows) > 0 {
+		b.WriteString("| | app | action | details |\n|---|---|---|---|\n")
+		for _, a := range rows {
+			details := a.Reason
+			if len(a.Changes) > 0 {
+				details = fmt.Sprintf("%d field(s)", len(a.Changes))
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", actionStyle[a.Action].sign, a.ID, a.Action, mdEscape(details))
+		}
+		b.WriteString("\n")
+	}
+	for _, a := range rows {
+		if len(a.Changes) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n```diff\n", a.ID, a.Action)
+		for _, c := range a.Changes {
+			switch c.Op {
+			case OpAdd:
+				fmt.Fprintf(&b, "+ %s: %s\n", c.Path, render(c.New))
+			case OpRemove:
+				fmt.Fprintf(&b, "- %s: %s\n", c.Path, render(c.Old))
+			default:
+				fmt.Fprintf(&b, "- %s: %s\n+ %s: %s\n", c.Path, render(c.Old), c.Path, render(c.New))
+			}
+		}
+		b.WriteString("```\n\n</details>\n\n")
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,281 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"pacer.dev/pacer/internal/marathon"
+)
+
+// Action is what a plan does to one app.
+type Action string
+
+// Plan actions.
+const (
+	// ActionCreate creates an app that git has and Marathon has not.
+	ActionCreate Action = "create"
+	// ActionUpdate replaces the app definition (Marathon restarts its tasks).
+	ActionUpdate Action = "update"
+	// ActionScale changes only the instance count (no restart).
+	ActionScale Action = "scale"
+	// ActionDelete destroys a managed app that git no longer has (prune).
+	ActionDelete Action = "delete"
+	// ActionUnchanged means live already matches git.
+	ActionUnchanged Action = "unchanged"
+	// ActionSkip means pacer leaves the app alone; Reason says why.
+	ActionSkip Action = "skip"
+)
+
+// DefaultMaxDeleteRatio is the prune guard's default share of managed apps
+// that one pass may delete.
+const DefaultMaxDeleteRatio = 0.25
+
+// PlanOptions are the knobs of NewPlan.
+type PlanOptions struct {
+	// Prune deletes managed apps that are no longer in git.
+	Prune bool
+	// PruneGroups limits pruning to apps under these groups (e.g. the
+	// environments whose sync policy prunes). Empty means every group.
+	PruneGroups []string
+	// MaxDeleteRatio refuses a pass that would delete more than this share
+	// of the managed apps. 0 means DefaultMaxDeleteRatio; 1 disables the guard.
+	MaxDeleteRatio float64
+	// Adopt lets pacer update apps that exist in Marathon without the
+	// ownership label (the write adds it). Off by default: such apps are
+	// skipped and reported.
+	Adopt bool
+}
+
+// AppPlan is the plan for one app.
+type AppPlan struct {
+	// ID is the Marathon app id.
+	ID string `json:"id"`
+	// Action is what the plan does to the app.
+	Action Action `json:"action"`
+	// Source is the spec location the desired app comes from, if any.
+	Source string `json:"source,omitempty"`
+	// Reason explains a skip.
+	Reason string `json:"reason,omitempty"`
+	// Changes are the field differences of an update or scale, live → git.
+	Changes []Change `json:"changes,omitempty"`
+
+	definition  []byte   // body of PutApp for create and update
+	scaleTo     int      // target of a scale
+	deps        []string // absolute ids this app depends on
+	deployments []string // deployments running on the app when planned
+}
+
+// Summary counts the apps per action.
+type Summary struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Scale     int `json:"scale"`
+	Delete    int `json:"delete"`
+	Unchanged int `json:"unchanged"`
+	Skip      int `json:"skip"`
+}
+
+// Plan is the outcome of comparing git with Marathon.
+//
+// Its JSON encoding (-o json) is a stable, versioned schema:
+//
+//	{
+//	  "schema": "pacer.dev/plan/v1",
+//	  "apps": [ {"id": "/a", "action": "create|update|scale|delete|unchanged|skip",
+//	             "source": "file:line", "reason": "why skipped",
+//	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
+//	                           "old": <live value>, "new": <git value>} ] } ],
+//	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0},
+//	  "warnings": ["..."]
+//	}
+//
+// Apps are sorted by id; values are normalized JSON values. Fields are only
+// ever added within v1.
+type Plan struct {
+	Schema   string    `json:"schema"`
+	Apps     []AppPlan `json:"apps"`
+	Summary  Summary   `json:"summary"`
+	Warnings []string  `json:"warnings,omitempty"`
+}
+
+// PlanSchema is the value of Plan.Schema.
+const PlanSchema = "pacer.dev/plan/v1"
+
+// HasChanges reports whether applying the plan would write to Marathon.
+func (p *Plan) HasChanges() bool {
+	s := p.Summary
+	return s.Create+s.Update+s.Scale+s.Delete > 0
+}
+
+// NewPlan compares desired with live. It fails, planning nothing, when any
+// desired app is invalid: a broken spec tree must apply nothing.
+func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan, error) {
+	liveByID := make(map[string]*marathon.App, len(live))
+	for i := range live {
+		liveByID[canonicalID(live[i].ID)] = &live[i]
+	}
+	p := &Plan{Schema: PlanSchema}
+	seen := make(map[string]bool, len(desired))
+	var errs []error
+	for _, d := range desired {
+		id := canonicalID(d.ID)
+		if seen[id] {
+			errs = append(errs, fmt.Errorf("app %s: defined twice", id))
+			continue
+		}
+		seen[id] = true
+		ap, err := planApp(d, liveByID[id], opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.Apps = append(p.Apps, ap)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	p.Apps = append(p.Apps, planOrphans(live, seen, opts, &p.Warnings)...)
+	sort.Slice(p.Apps, func(i, j int) bool { return p.Apps[i].ID < p.Apps[j].ID })
+	for _, a := range p.Apps {
+		p.Summary.add(a.Action)
+	}
+	return p, nil
+}
+
+func (s *Summary) add(a Action) {
+	switch a {
+	case ActionCreate:
+		s.Create++
+	case ActionUpdate:
+		s.Update++
+	case ActionScale:
+		s.Scale++
+	case ActionDelete:
+		s.Delete++
+	case ActionUnchanged:
+		s.Unchanged++
+	case ActionSkip:
+		s.Skip++
+	}
+}
+
+// planApp plans one desired app against its live counterpart (nil if none).
+func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error) {
+	id := canonicalID(d.ID)
+	def, err := d.desiredDefinition()
+	if err != nil {
+		return AppPlan{}, err
+	}
+	for _, ptr := range d.IgnoreDifferences {
+		if _, err := parsePointer(ptr); err != nil {
+			return AppPlan{}, fmt.Errorf("app %s: ignoreDifferences: %w", id, err)
+		}
+	}
+	ap := AppPlan{ID: id, Source: d.Source, deps: dependencies(id, def)}
+	if live == nil {
+		ap.Action = ActionCreate
+		ap.definition, err = json.Marshal(def)
+		return ap, err
+	}
+	ap.deployments = live.DeploymentIDs
+	if !isManaged(live.Labels) && !opts.Adopt {
+		ap.Action = ActionSkip
+		ap.Reason = "exists in Marathon but is not managed by pacer (no " + LabelManagedBy + "=" + ManagedByValue + " label)"
+		return ap, nil
+	}
+	liveDef, err := decodeObject(live.Raw)
+	if err != nil {
+		return AppPlan{}, fmt.Errorf("app %s: live definition: %w", id, err)
+	}
+	// Ignored fields keep their live value, in the comparison and on writes.
+	if err := ignore(def, liveDef, d.IgnoreDifferences); err != nil {
+		return AppPlan{}, fmt.Errorf("app %s: %w", id, err)
+	}
+	nd := normalizeDesired(def)
+	nl := normalizeLive(liveDef, def)
+	ap.Changes = Diff(nl, nd)
+	switch {
+	case len(ap.Changes) == 0:
+		ap.Action = ActionUnchanged
+	case len(ap.Changes) == 1 && ap.Changes[0].Path == "instances":
+		ap.Action = ActionScale
+		n, _ := nd["instances"].(float64)
+		ap.scaleTo = int(math.Round(n))
+	default:
+		ap.Action = ActionUpdate
+		ap.definition, err = json.Marshal(def)
+	}
+	return ap, err
+}
+
+// planOrphans plans the live apps git does not have: unmanaged apps are
+// reported and left alone, managed ones are deleted when pruning allows it.
+func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions, warnings *[]string) []AppPlan {
+	var out, deletes []AppPlan
+	managed := 0
+	for i := range live {
+		l := &live[i]
+		id := canonicalID(l.ID)
+		if isManaged(l.Labels) {
+			managed++
+		}
+		if desired[id] {
+			continue
+		}
+		ap := AppPlan{ID: id, Action: ActionSkip, Source: l.Labels[LabelSource], deployments: l.DeploymentIDs}
+		raw, err := decodeObject(l.Raw)
+		if err == nil {
+			ap.deps = dependencies(id, raw)
+		}
+		switch {
+		case !isManaged(l.Labels):
+			ap.Reason = "unmanaged"
+		case !opts.Prune:
+			ap.Reason = "not in git (pruning is off)"
+		case !inGroups(id, opts.PruneGroups):
+			ap.Reason = "not in git (outside the pruned groups)"
+		case l.Labels[LabelProtect] == "true":
+			ap.Reason = "not in git, protected by " + LabelProtect + "=true"
+		case l.PersistentVolumes:
+			ap.Reason = "not in git, has persistent volumes"
+		default:
+			ap.Action = ActionDelete
+			deletes = append(deletes, ap)
+			continue
+		}
+		out = append(out, ap)
+	}
+	ratio := opts.MaxDeleteRatio
+	if ratio <= 0 {
+		ratio = DefaultMaxDeleteRatio
+	}
+	if len(deletes) > 0 && float64(len(deletes)) > ratio*float64(managed) {
+		*warnings = append(*warnings, fmt.Sprintf(
+			"prune guard: refusing to delete %d of %d managed apps (more than %g%%); nothing is deleted in this pass",
+			len(deletes), managed, ratio*100))
+		for i := range deletes {
+			deletes[i].Action = ActionSkip
+			deletes[i].Reason = "not in git, delete refused by the prune guard"
+		}
+	}
+	return append(out, deletes...)
+}
+
+func isManaged(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedByValue }
+
+func inGroups(id string, groups []string) bool {
+	if len(groups) == 0 {
+		return true
+	}
+	for _, g := range groups {
+		g = strings.TrimSuffix(canonicalID(g), "/")
+		if g == "" || g == "/" || strings.HasPrefix(id, g+"/") {
+			return true
+		}
+	}
+	return false
+}

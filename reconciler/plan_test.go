@@ -1,0 +1,134 @@
+package reconciler
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"pacer.dev/pacer/internal/marathon"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The real client satisfies the interface the reconciler consumes.
+var _ Marathon = (*marathon.Client)(nil)
+
+// goldenDesired is one entry of testdata/<case>/desired.json.
+type goldenDesired struct {
+	ID                string          `json:"id"`
+	Definition        json.RawMessage `json:"definition"`
+	IgnoreDifferences []string        `json:"ignoreDifferences"`
+	Source            string          `json:"source"`
+}
+
+// goldenOptions is testdata/<case>/options.json.
+type goldenOptions struct {
+	Prune          bool    `json:"prune"`
+	MaxDeleteRatio float64 `json:"maxDeleteRatio"`
+}
+
+// loadLive serves live.json as GET /v2/apps and reads it through the real
+// client, so the fixtures go through the same decoding as production.
+func loadLive(t *testing.T, path string) []marathon.App {
+	t.Helper()
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := marathon.New(marathon.Options{URLs: []string{srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.ListApps(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apps
+}
+
+func loadCase(t *testing.T, dir string) ([]DesiredApp, []marathon.App, PlanOptions) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "desired.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gd []goldenDesired
+	if err := json.Unmarshal(raw, &gd); err != nil {
+		t.Fatal(err)
+	}
+	desired := make([]DesiredApp, 0, len(gd))
+	for _, d := range gd {
+		desired = append(desired, DesiredApp{ID: d.ID, Definition: d.Definition, IgnoreDifferences: d.IgnoreDifferences, Source: d.Source, Revision: "4c0ffee"})
+	}
+	var opts PlanOptions
+	if raw, err := os.ReadFile(filepath.Join(dir, "options.json")); err == nil {
+		var o goldenOptions
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		opts = PlanOptions{Prune: o.Prune, MaxDeleteRatio: o.MaxDeleteRatio}
+	}
+	return desired, loadLive(t, filepath.Join(dir, "live.json")), opts
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./reconciler -update)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s (-want +got):\n%s", path, d)
+	}
+}
+
+// TestPlanGolden plans every testdata/<case> and compares the three output
+// formats with plan.golden, plan.json.golden and plan.md.golden.
+func TestPlanGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*/desired.json")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, f := range dirs {
+		dir := filepath.Dir(f)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			desired, live, opts := loadCase(t, dir)
+			plan, err := NewPlan(desired, live, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, format := range map[string]Format{"plan.golden": FormatText, "plan.json.golden": FormatJSON, "plan.md.golden": FormatMarkdown} {
+				var buf bytes.Buffer
+				if err := plan.Write(&buf, format, WriteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				checkGolden(t, filepath.Join(dir, name), buf.Bytes())
+			}
+			// Rendering is deterministic.
+			again, err := NewPlan(desired, live, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.String() != plan.String() {
+				t.Error("planning twice gave different output")
+			}
+		})
+	}
+}
