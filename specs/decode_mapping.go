@@ -1,0 +1,235 @@
+package specs
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// pair is one key and value of a mapping, after merge keys (<<) are applied.
+type pair struct {
+	key, value *yaml.Node
+}
+
+func (d *decoder) object(n *yaml.Node, s *shape, p *fieldPath) any {
+	if n.Kind != yaml.MappingNode {
+		d.wrongType(n, s, p)
+		return nil
+	}
+	out := make(map[string]any, len(n.Content)/2)
+	for _, kv := range d.pairs(n, p) {
+		name := kv.key.Value
+		fs, ok := s.fields[name]
+		if !ok {
+			d.unknownField(kv.key, s, p, name)
+			continue
+		}
+		out[name] = d.decode(kv.value, fs, p.child(name))
+	}
+	for _, req := range s.required {
+		if v, ok := out[req]; !ok || v == nil {
+			if !ok || !d.failedAt(p.child(req)) {
+				d.errorAt(n, p, "missing required field %q", req)
+			}
+		}
+	}
+	return out
+}
+
+// failedAt reports whether a problem was already recorded for exactly p, so
+// a wrongly typed required field is not also reported as missing.
+func (d *decoder) failedAt(p *fieldPath) bool {
+	want := p.String()
+	for _, e := range d.errs {
+		if e.Field == want {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) unknownField(key *yaml.Node, s *shape, p *fieldPath, name string) {
+	if hint, ok := s.hints[name]; ok {
+		d.errorAt(key, p.child(name), "%s", hint)
+		return
+	}
+	msg := fmt.Sprintf("unknown field %q", name)
+	if best := closest(name, s.fields); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	}
+	d.errorAt(key, p, "%s", msg)
+}
+
+func (d *decoder) mapping(n *yaml.Node, s *shape, p *fieldPath) any {
+	if n.Kind != yaml.MappingNode {
+		d.wrongType(n, s, p)
+		return nil
+	}
+	out := make(map[string]any, len(n.Content)/2)
+	for _, kv := range d.pairs(n, p) {
+		out[kv.key.Value] = d.decode(kv.value, s.elem, p.child(kv.key.Value))
+	}
+	return out
+}
+
+func (d *decoder) array(n *yaml.Node, s *shape, p *fieldPath) any {
+	if n.Kind != yaml.SequenceNode {
+		d.wrongType(n, s, p)
+		return nil
+	}
+	if len(n.Content) < s.minItems {
+		d.errorAt(n, p, "must not be empty")
+	}
+	out := make([]any, 0, len(n.Content))
+	for i, c := range n.Content {
+		ip := p.item(i)
+		v := d.decode(c, s.elem, ip)
+		if v == nil {
+			if resolve(c).ShortTag() == "!!null" {
+				d.errorAt(c, ip, "must not be null")
+			}
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// pairList is the pairs of a mapping with a lookup by key; large mappings get
+// an index so a huge file cannot make duplicate detection quadratic.
+type pairList struct {
+	pairs []pair
+	index map[string]int
+}
+
+func (l *pairList) find(key string) *pair {
+	if l.index != nil {
+		if i, ok := l.index[key]; ok {
+			return &l.pairs[i]
+		}
+		return nil
+	}
+	for i := range l.pairs {
+		if l.pairs[i].key.Value == key {
+			return &l.pairs[i]
+		}
+	}
+	return nil
+}
+
+func (l *pairList) add(kv pair) {
+	l.pairs = append(l.pairs, kv)
+	if l.index == nil && len(l.pairs) > 32 {
+		l.index = make(map[string]int, 2*len(l.pairs))
+		for i, p := range l.pairs {
+			l.index[p.key.Value] = i
+		}
+	} else if l.index != nil {
+		l.index[kv.key.Value] = len(l.pairs) - 1
+	}
+}
+
+// pairs lists the keys and values of a mapping, reporting duplicate and
+// non-scalar keys, and applies merge keys: explicit keys win, then the merged
+// mappings in order.
+func (d *decoder) pairs(n *yaml.Node, p *fieldPath) []pair {
+	l := &pairList{pairs: make([]pair, 0, len(n.Content)/2)}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorAt(k, p, "mapping keys must be strings, got %s", describeNode(k))
+			continue
+		}
+		if first := l.find(k.Value); first != nil {
+			d.errorAt(k, p, "duplicate key %q (first at line %d)", k.Value, first.key.Line)
+			continue
+		}
+		l.add(pair{k, v})
+	}
+	for _, m := range merges {
+		d.merge(l, m, p)
+	}
+	return l.pairs
+}
+
+func (d *decoder) merge(l *pairList, m *yaml.Node, p *fieldPath) {
+	if !d.visit(m, p) {
+		return
+	}
+	m = resolve(m)
+	var sources []*yaml.Node
+	switch m.Kind {
+	case yaml.MappingNode:
+		sources = []*yaml.Node{m}
+	case yaml.SequenceNode:
+		sources = m.Content
+	default:
+		d.errorAt(m, p, "a merge key (<<) needs a mapping or a list of mappings")
+		return
+	}
+	for _, src := range sources {
+		src = resolve(src)
+		if src.Kind != yaml.MappingNode {
+			d.errorAt(src, p, "a merge key (<<) needs a mapping or a list of mappings")
+			continue
+		}
+		for _, kv := range d.pairs(src, p) {
+			if !d.visit(kv.key, p) {
+				return
+			}
+			if l.find(kv.key.Value) == nil {
+				l.add(kv)
+			}
+		}
+	}
+}
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// closest suggests the known field nearest to a misspelt one, if any is close.
+func closest(name string, fields map[string]*shape) string {
+	best, bestDist := "", 3
+	lower := strings.ToLower(name)
+	for f := range fields {
+		dist := editDistance(lower, strings.ToLower(f))
+		if dist < bestDist || (dist == bestDist && best != "" && f < best) {
+			best, bestDist = f, dist
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,135 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Sync policies of an environment.
+const (
+	SyncAutomated = "automated" // every change is applied (the default)
+	SyncManual    = "manual"    // changes are only planned
+)
+
+// Alert conditions an environment's alerting may set a duration for.
+const (
+	ConditionDrift     = "Drift"      // live state differs from the specs
+	ConditionSyncFail  = "SyncFailed" // applying the specs fails
+	ConditionUnhealthy = "Unhealthy"  // tasks fail their health checks
+	ConditionMissing   = "Missing"    // fewer tasks run than wanted
+)
+
+// AlertConditions lists the conditions alerting.for accepts.
+func AlertConditions() []string {
+	return []string{ConditionDrift, ConditionMissing, ConditionSyncFail, ConditionUnhealthy}
+}
+
+func conditionList() string { return strings.Join(AlertConditions(), ", ") }
+
+// Source is where something is defined: a file relative to the specs root
+// and a 1-based line and column.
+type Source struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+func (s Source) String() string { return fmt.Sprintf("%s:%d:%d", s.File, s.Line, s.Col) }
+
+// Set is a loaded spec tree. It is read-only once loaded and safe for
+// concurrent use.
+type Set struct {
+	Clusters []*Cluster      // sorted by name
+	Groups   []*ServiceGroup // sorted by path, then file
+	Files    []string        // spec files read, sorted
+
+	loadErrs Errors
+	once     sync.Once
+	valid    error
+}
+
+// Cluster is a Marathon cluster pacer deploys to.
+type Cluster struct {
+	Name          string
+	MarathonURLs  []string
+	NixyRealms    []string
+	HAProxyGroups []string
+	Source        Source
+
+	node *yaml.Node // the document's root mapping
+}
+
+// ServiceGroup is a service: apps deployed once per environment, in the
+// Marathon group <parent>/<name>/<environment>.
+type ServiceGroup struct {
+	Name         string
+	Parent       string         // absolute, "/" by default
+	Environments []*Environment // sorted by name
+	Apps         []*AppSpec     // sorted by name
+	Defaults     map[string]any // merged under every app
+	Source       Source
+
+	node *yaml.Node
+}
+
+// Path is the group's id without the environment, e.g. /services/autofill.
+func (g *ServiceGroup) Path() string { return joinID(g.Parent, g.Name) }
+
+// Environment is one deployment of a ServiceGroup.
+type Environment struct {
+	Name     string
+	Clusters []string
+	Alerting *Alerting // nil when the environment does not page
+	Sync     Sync
+	Source   Source
+}
+
+// Alerting says how an environment pages.
+type Alerting struct {
+	Urgency    string                   `json:"urgency"`
+	RoutingKey SecretRef                `json:"routingKey"`
+	For        map[string]time.Duration `json:"for,omitempty"`
+}
+
+// SecretRef says where a secret comes from; the secret itself is never in git.
+type SecretRef struct {
+	FromEnv  string `json:"fromEnv,omitempty"`
+	FromFile string `json:"fromFile,omitempty"`
+}
+
+// Sync says how pacer converges an environment.
+type Sync struct {
+	Policy string `json:"policy"` // SyncAutomated or SyncManual
+	Prune  bool   `json:"prune"`
+}
+
+// AppSpec is one app of a ServiceGroup as written, before rendering.
+type AppSpec struct {
+	Name              string
+	Body              map[string]any            // Marathon fields, decoded
+	IgnoreDifferences []string                  // JSON pointers
+	Overlays          map[string]map[string]any // by environment
+	Source            Source
+
+	node   *yaml.Node // the body mapping
+	broken bool       // decoding reported a problem inside the app
+}
+
+// App is one rendered Marathon app: what pacer submits to one cluster.
+type App struct {
+	ID                string          `json:"id"`           // absolute, e.g. /services/autofill/production/app
+	Group             string          `json:"group"`        // e.g. /services/autofill/production
+	ServiceGroup      string          `json:"serviceGroup"` // e.g. /services/autofill
+	Environment       string          `json:"environment"`
+	Cluster           string          `json:"cluster"`
+	Source            Source          `json:"source"`
+	IgnoreDifferences []string        `json:"ignoreDifferences,omitempty"`
+	Sync              Sync            `json:"sync"`
+	Alerting          *Alerting       `json:"alerting,omitempty"`
+	Definition        json.RawMessage `json:"definition"` // the Marathon app JSON
+}
