@@ -1,0 +1,282 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"pacer.dev/pacer/internal/marathon"
+)
+
+// ErrDeploymentTimeout means deployments were still running when the wait
+// limit was reached.
+var ErrDeploymentTimeout = errors.New("deployments still running")
+
+// ApplyOptions are the knobs of Apply.
+type ApplyOptions struct {
+	// Force overrides deployments that lock an app (Marathon's force=true)
+	// instead of waiting for them.
+	Force bool
+	// Wait makes Apply wait until every deployment it started is gone from
+	// /v2/deployments.
+	Wait bool
+	// WaitTimeout bounds that wait (0: until ctx is done).
+	WaitTimeout time.Duration
+	// LockWait bounds the wait for a deployment that locks an app before
+	// pacer writes it; past it the app is reported locked and the pass asks
+	// to be requeued. Default 2 minutes.
+	LockWait time.Duration
+	// PollInterval is how often /v2/deployments is read. Default 2s.
+	PollInterval time.Duration
+	// Clock defaults to SystemClock.
+	Clock Clock
+	// Progress, if set, is called on every step (cmd prints it).
+	Progress func(Progress)
+}
+
+// Progress reports one step of an apply.
+type Progress struct {
+	App          string
+	Action       Action
+	DeploymentID string
+	// Event is submitted, locked, waiting or done.
+	Event string
+	// Pending is the number of deployments still running (waiting events).
+	Pending int
+}
+
+// AppResult is the outcome of one app's write.
+type AppResult struct {
+	ID           string
+	Action       Action
+	DeploymentID string
+	// Locked means a running deployment kept the app from being written;
+	// the next pass retries it. It is not an error.
+	Locked bool
+	Err    error
+}
+
+// ApplyResult is the outcome of Apply.
+type ApplyResult struct {
+	Apps []AppResult
+	// Requeue asks for another pass soon (some apps were locked).
+	Requeue bool
+}
+
+// Apply writes the plan's creates, updates, scales and deletes to Marathon,
+// dependencies first (creates and updates) and dependents first (deletes).
+// Unchanged and skipped apps are never written. One app's failure never
+// stops the others: per-app errors are joined in the returned error.
+func Apply(ctx context.Context, m Marathon, p *Plan, opts ApplyOptions) (*ApplyResult, error) {
+	opts = opts.withDefaults()
+	log := logr.FromContextOrDiscard(ctx)
+	a := &applier{m: m, opts: opts, log: log}
+	res := &ApplyResult{}
+	var errs []error
+	var started []string
+	for i, wave := range applyWaves(p) {
+		if i > 0 && len(started) > 0 {
+			// The next wave depends on this one: let Marathon finish first.
+			if err := a.wait(ctx, started, opts.WaitTimeout); err != nil {
+				errs = append(errs, err)
+				break
+			}
+			started = nil
+		}
+		for _, ap := range wave {
+			r := a.applyOne(ctx, ap)
+			res.Apps = append(res.Apps, r)
+			switch {
+			case r.Err != nil:
+				errs = append(errs, r.Err)
+			case r.Locked:
+				res.Requeue = true
+			case r.DeploymentID != "":
+				started = append(started, r.DeploymentID)
+			}
+		}
+	}
+	if opts.Wait && len(started) > 0 && len(errs) == 0 {
+		if err := a.wait(ctx, started, opts.WaitTimeout); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	log.Info("Applied plan", "apps", len(res.Apps), "requeue", res.Requeue, "errors", len(errs))
+	return res, errors.Join(errs...)
+}
+
+func (o ApplyOptions) withDefaults() ApplyOptions {
+	if o.LockWait <= 0 {
+		o.LockWait = 2 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Progress == nil {
+		o.Progress = func(Progress) {}
+	}
+	return o
+}
+
+type applier struct {
+	m    Marathon
+	opts ApplyOptions
+	log  logr.Logger
+}
+
+// applyOne writes one app, waiting (bounded) for deployments that lock it.
+func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
+	r := AppResult{ID: ap.ID, Action: ap.Action}
+	log := a.log.WithValues("app", ap.ID, "action", string(ap.Action))
+	if !a.opts.Force && len(ap.deployments) > 0 {
+		if err := a.wait(ctx, ap.deployments, a.opts.LockWait); err != nil {
+			return a.locked(r, log, err)
+		}
+	}
+	id, err := a.write(ctx, ap)
+	var le *marathon.LockedError
+	if errors.As(err, &le) && !a.opts.Force {
+		a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, Event: "locked", Pending: len(le.DeploymentIDs)})
+		if werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
+			return a.locked(r, log, werr)
+		}
+		id, err = a.write(ctx, ap)
+	}
+	if errors.Is(err, marathon.ErrLocked) {
+		return a.locked(r, log, err)
+	}
+	if err != nil {
+		log.Error(err, "Write failed")
+		r.Err = fmt.Errorf("%s app %s: %w", ap.Action, ap.ID, err)
+		return r
+	}
+	r.DeploymentID = id
+	log.Info("Submitted change", "deploymentID", id)
+	a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, DeploymentID: id, Event: "submitted"})
+	return r
+}
+
+func (a *applier) locked(r AppResult, log logr.Logger, err error) AppResult {
+	log.Info("App locked by a deployment, will retry", "reason", err.Error())
+	a.opts.Progress(Progress{App: r.ID, Action: r.Action, Event: "locked"})
+	r.Locked = true
+	return r
+}
+
+func (a *applier) write(ctx context.Context, ap AppPlan) (string, error) {
+	switch ap.Action {
+	case ActionCreate, ActionUpdate:
+		return a.m.PutApp(ctx, ap.ID, ap.definition, a.opts.Force)
+	case ActionScale:
+		return a.m.ScaleApp(ctx, ap.ID, ap.scaleTo, a.opts.Force)
+	case ActionDelete:
+		return a.m.DeleteApp(ctx, ap.ID, a.opts.Force)
+	}
+	return "", fmt.Errorf("nothing to write for action %s", ap.Action)
+}
+
+// wait polls /v2/deployments until none of ids is running, limit passes
+// (0: no limit) or ctx is done.
+func (a *applier) wait(ctx context.Context, ids []string, limit time.Duration) error {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	start := a.opts.Clock.Now()
+	failures := 0
+	for {
+		ds, err := a.m.Deployments(ctx)
+		if err != nil {
+			failures++
+			if ctx.Err() != nil || failures > 3 {
+				return fmt.Errorf("wait for deployments: %w", err)
+			}
+		} else {
+			failures = 0
+			pending := 0
+			for _, d := range ds {
+				if want[d.ID] {
+					pending++
+				}
+			}
+			if pending == 0 {
+				a.opts.Progress(Progress{Event: "done"})
+				return nil
+			}
+			a.opts.Progress(Progress{Event: "waiting", Pending: pending})
+		}
+		if limit > 0 && a.opts.Clock.Now().Sub(start) >= limit {
+			return fmt.Errorf("%w after %s", ErrDeploymentTimeout, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.opts.Clock.After(a.opts.PollInterval):
+		}
+	}
+}
+
+// applyWaves orders the writes: creates, updates and scales by dependency
+// level (an app after the apps it depends on), then deletes in reverse
+// dependency order (an app before the apps it depends on).
+func applyWaves(p *Plan) [][]AppPlan {
+	var writes, deletes []AppPlan
+	for _, ap := range p.Apps {
+		switch ap.Action {
+		case ActionCreate, ActionUpdate, ActionScale:
+			writes = append(writes, ap)
+		case ActionDelete:
+			deletes = append(deletes, ap)
+		}
+	}
+	waves := levels(writes)
+	del := levels(deletes)
+	for i := len(del) - 1; i >= 0; i-- {
+		waves = append(waves, del[i])
+	}
+	return waves
+}
+
+// levels groups apps so that each app comes in a later group than every
+// app of the set it depends on. Cycles are broken by id order.
+func levels(apps []AppPlan) [][]AppPlan {
+	idx := make(map[string]int, len(apps))
+	for i, ap := range apps {
+		idx[ap.ID] = i
+	}
+	level := make([]int, len(apps))
+	state := make([]int, len(apps)) // 0 new, 1 visiting, 2 done
+	var visit func(i int) int
+	visit = func(i int) int {
+		switch state[i] {
+		case 1:
+			return 0 // cycle
+		case 2:
+			return level[i]
+		}
+		state[i] = 1
+		l := 0
+		for _, d := range apps[i].deps {
+			if j, ok := idx[d]; ok && j != i {
+				l = max(l, visit(j)+1)
+			}
+		}
+		state[i], level[i] = 2, l
+		return l
+	}
+	var out [][]AppPlan
+	for i := range apps {
+		l := visit(i)
+		for len(out) <= l {
+			out = append(out, nil)
+		}
+		out[l] = append(out[l], apps[i])
+	}
+	return out
+}
