@@ -139,7 +139,7 @@ func TestGoldenValid(t *testing.T) {
 			if b, err := exec.CommandContext(t.Context(), nginx, "-t", "-q", "-p", prefix, "-c", ngxFile).CombinedOutput(); err != nil {
 				t.Errorf("nginx -t: %v\n%s", err, b)
 			}
-			if b, err := exec.CommandContext(t.Context(), haproxy, "-c", "-q", "-f", hapFile).CombinedOutput(); err != nil {
+			if b, err := exec.CommandContext(t.Context(), haproxy, "-c", "-f", hapFile).CombinedOutput(); err != nil {
 				t.Errorf("haproxy -c: %v\n%s", err, b)
 			}
 		})

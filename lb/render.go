@@ -53,6 +53,10 @@ type RenderOptions struct {
 
 	// StatsSocket is the HAProxy admin socket (a path); empty means none.
 	StatsSocket string `json:"statsSocket,omitempty"`
+	// MaxConn is HAProxy's global maxconn; 0 leaves it to HAProxy, which
+	// derives it from the file descriptor limit (marathon-lb sets 50000, which
+	// fails to start where the limit is lower).
+	MaxConn int `json:"maxConn,omitempty"`
 	// HAProxyPIDFile is HAProxy's pid file; empty means none.
 	HAProxyPIDFile string `json:"haproxyPidFile,omitempty"`
 }

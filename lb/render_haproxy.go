@@ -29,8 +29,10 @@ func (r HAProxyRenderer) Render(backends []Backend) ([]byte, error) {
 	if o.StatsSocket != "" {
 		line(&w, "    stats socket ", o.StatsSocket, " mode 600 level admin expose-fd listeners")
 	}
-	w.WriteString(`    maxconn 50000
-    spread-checks 5
+	if o.MaxConn > 0 {
+		line(&w, "    maxconn ", strconv.Itoa(o.MaxConn))
+	}
+	w.WriteString(`    spread-checks 5
 
 defaults
     mode tcp

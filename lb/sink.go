@@ -43,7 +43,7 @@ type FileSink struct {
 	Path string
 	// Validate is the validation command; FilePlaceholder is replaced by the
 	// draft path, e.g. {"nginx", "-t", "-q", "-p", prefix, "-c", "{file}"} or
-	// {"haproxy", "-c", "-q", "-f", "{file}"}. Empty skips validation.
+	// {"haproxy", "-c", "-f", "{file}"} (not -q: it hides the diagnostics too). Empty skips validation.
 	Validate []string
 	// Reload is run after the file changed, e.g. {"nginx", "-s", "reload"}.
 	// Empty skips reloading.

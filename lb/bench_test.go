@@ -1,0 +1,79 @@
+package lb
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gambol99/go-marathon"
+)
+
+// benchApps is a cluster of n apps with tasksPer tasks each: a fifth TCP
+// (NIXY_PROTOCOL=tcp), half health-checked, every app in the "external"
+// group with a vhost for HTTP ones.
+func benchApps(n, tasksPer int) []marathon.Application {
+	apps := make([]marathon.Application, n)
+	for i := range apps {
+		id := fmt.Sprintf("/services/svc%d/production/app%d", i/10, i%10)
+		opts := []appOpt{withPorts(10000 + i), withLabel("HAPROXY_GROUP", "external")}
+		if i%5 == 0 {
+			opts = append(opts, withLabel("NIXY_PROTOCOL", "tcp"))
+		} else {
+			opts = append(opts, withLabel("HAPROXY_0_VHOST", fmt.Sprintf("app%d.svc%d.example.com", i%10, i/10)))
+		}
+		if i%2 == 0 {
+			opts = append(opts, withHealthCheck("TCP"))
+		}
+		var tasks []*marathon.Task
+		for j := range tasksPer {
+			tasks = append(tasks, task(j+1, onHost(fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256)),
+				ports(20000+j), withTaskID(fmt.Sprintf("%s.%d", id, j)), health(true)))
+		}
+		opts = append(opts, withTasks(tasks...))
+		apps[i] = app(id, opts...)
+	}
+	return apps
+}
+
+var benchSizes = []struct{ apps, tasksPer int }{{1000, 10}, {10000, 5}}
+
+func BenchmarkBackends(b *testing.B) {
+	for _, size := range benchSizes {
+		apps := benchApps(size.apps, size.tasksPer)
+		for _, flavor := range []Flavor{FlavorNixy, FlavorMarathonLB} {
+			b.Run(fmt.Sprintf("%s/apps=%d/tasks=%d", flavor, size.apps, size.apps*size.tasksPer), func(b *testing.B) {
+				opts := SelectOptions{Flavor: flavor, Groups: []string{"external"}}
+				b.ReportAllocs()
+				for b.Loop() {
+					Backends(b.Context(), apps, opts, nil)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkRenderNginx(b *testing.B) {
+	benchRender(b, FlavorNixy, NginxRenderer{Options: RenderOptions{StreamModule: "/usr/lib/nginx/modules/ngx_stream_module.so"}})
+}
+
+func BenchmarkRenderHAProxy(b *testing.B) {
+	benchRender(b, FlavorMarathonLB, HAProxyRenderer{})
+}
+
+func benchRender(b *testing.B, flavor Flavor, r Renderer) {
+	for _, size := range benchSizes {
+		apps := benchApps(size.apps, size.tasksPer)
+		sel := Backends(b.Context(), apps, SelectOptions{Flavor: flavor, Groups: []string{"external"}}, nil)
+		b.Run(fmt.Sprintf("apps=%d/tasks=%d", size.apps, size.apps*size.tasksPer), func(b *testing.B) {
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				out, err := r.Render(sel.Backends)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "config-bytes")
+		})
+	}
+}
