@@ -42,7 +42,10 @@ func TestFileSink(t *testing.T) {
 		{
 			name: "reload failure reported, new file in place", cfg: "new ok\n", validate: validate, reloadFails: true,
 			wantChanged: true, wantFile: "new ok\n", wantReload: true,
-			wantErr: func(err error) bool { var re *ReloadError; return errors.As(err, &re) && strings.Contains(re.Output, "reload broke") },
+			wantErr: func(err error) bool {
+				var re *ReloadError
+				return errors.As(err, &re) && strings.Contains(re.Output, "reload broke")
+			},
 		},
 	}
 	for _, tc := range tests {
