@@ -95,7 +95,13 @@ func diffValue(path string, old, want any, out *[]Change) {
 			ov, inOld := om[k]
 			nv, inNew := nm[k]
 			p := keyPath(path, k)
+			_, oMap := ov.(map[string]any)
+			_, nMap := nv.(map[string]any)
 			switch {
+			case !inOld && nMap:
+				diffValue(p, map[string]any{}, nv, out) // env.LOG_LEVEL: + "debug"
+			case !inNew && oMap:
+				diffValue(p, ov, map[string]any{}, out)
 			case !inOld:
 				*out = append(*out, Change{Path: p, Op: OpAdd, New: nv})
 			case !inNew:

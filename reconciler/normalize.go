@@ -93,6 +93,17 @@ func normalizeLive(live, desired map[string]any) map[string]any {
 	if f, ok := app["fetch"].([]any); ok && len(f) > 0 {
 		delete(app, "uris")
 	}
+	if desired != nil && usesURIs(desired) {
+		// The desired app gave bare uris: the fetch options Marathon
+		// derived for them (extract, executable, cache) are its choice.
+		forEachObject(app["fetch"], func(f map[string]any) {
+			for k := range f {
+				if k != "uri" {
+					delete(f, k)
+				}
+			}
+		})
+	}
 	if desired != nil {
 		resetAssignedPorts(app, desired)
 		if !hasPorts(desired) && hasPortMappings(desired) {
@@ -197,7 +208,7 @@ func normalizeFetch(app map[string]any) {
 		fetch := make([]any, 0, len(uris))
 		for _, u := range uris {
 			s, _ := u.(string)
-			fetch = append(fetch, map[string]any{"uri": s, "extract": isExtractable(s)})
+			fetch = append(fetch, map[string]any{"uri": s})
 		}
 		app["fetch"] = fetch
 	}
@@ -206,14 +217,11 @@ func normalizeFetch(app map[string]any) {
 	})
 }
 
-// isExtractable is Marathon's FetchUri.isExtract.
-func isExtractable(uri string) bool {
-	for _, ext := range []string{".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".zip"} {
-		if strings.HasSuffix(uri, ext) {
-			return true
-		}
-	}
-	return false
+// usesURIs reports whether an app definition lists bare uris and no fetch.
+func usesURIs(app map[string]any) bool {
+	f, _ := app["fetch"].([]any)
+	u, _ := app["uris"].([]any)
+	return len(f) == 0 && len(u) > 0
 }
 
 func normalizeContainer(app map[string]any) {
@@ -237,15 +245,19 @@ func normalizeContainer(app map[string]any) {
 }
 
 func normalizeHealthChecks(app map[string]any) {
-	withPorts := hasPorts(app) || hasPortMappings(app)
 	forEachObject(app["healthChecks"], func(hc map[string]any) {
 		fillDefaults(hc, healthCheckDefaults)
 		proto, _ := hc["protocol"].(string)
+		proto = strings.ToUpper(proto)
+		hc["protocol"] = proto
 		switch proto {
 		case "HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS":
 			fillDefaults(hc, map[string]any{"path": "/"})
 		}
-		if proto != "COMMAND" && isNull(hc["port"]) && isNull(hc["portIndex"]) && withPorts {
+		// Marathon adds portIndex 0 when neither port nor portIndex is given
+		// (whether it does so for an app without ports varies; filling it
+		// on both sides makes that moot).
+		if proto != "COMMAND" && isNull(hc["port"]) && isNull(hc["portIndex"]) {
 			hc["portIndex"] = 0.0
 		}
 	})

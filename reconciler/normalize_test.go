@@ -1,0 +1,77 @@
+package reconciler
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func diffDefs(t *testing.T, desired, live string) []string {
+	t.Helper()
+	d, err := decodeObject([]byte(desired))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := decodeObject([]byte(live))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range Diff(normalizeLive(l, d), normalizeDesired(d)) {
+		out = append(out, c.String())
+	}
+	return out
+}
+
+func TestNormalizeEquivalent(t *testing.T) {
+	tests := []struct{ name, desired, live string }{
+		{"1 vs 1.0", `{"id":"/a","cpus":1,"mem":128}`, `{"id":"/a","cpus":1.0,"mem":128.0}`},
+		{"nil vs empty", `{"id":"/a","env":null,"labels":{},"args":[]}`, `{"id":"/a","args":null,"env":{},"constraints":[],"labels":{}}`},
+		{"relative id", `{"id":"a"}`, `{"id":"/a"}`},
+		{"server fields", `{"id":"/a"}`, `{"id":"/a","version":"v","versionInfo":{"lastScalingAt":"v"},"tasks":[{"id":"t"}],"tasksRunning":1,"deployments":[{"id":"d"}],"lastTaskFailure":{"taskId":"t"},"taskStats":{}}`},
+		{"assigned service port", `{"id":"/a","portDefinitions":[{"port":0,"name":"http"}]}`, `{"id":"/a","ports":[10004],"portDefinitions":[{"port":10004,"protocol":"tcp","name":"http","labels":{}}]}`},
+		{"legacy ports", `{"id":"/a","ports":[0,0]}`, `{"id":"/a","ports":[10000,10001],"portDefinitions":[{"port":10000,"protocol":"tcp","labels":{}},{"port":10001,"protocol":"tcp","labels":{}}]}`},
+		{"default port", `{"id":"/a"}`, `{"id":"/a","ports":[10000],"portDefinitions":[{"port":10000,"protocol":"tcp","name":"default","labels":{}}]}`},
+		{"port mappings make portDefinitions empty", `{"id":"/a","container":{"docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`,
+			`{"id":"/a","container":{"type":"DOCKER","volumes":[],"docker":{"image":"x","network":"BRIDGE","privileged":false,"parameters":[],"forcePullImage":false,"portMappings":[{"containerPort":80,"hostPort":0,"servicePort":10002,"protocol":"tcp","labels":{}}]}},"ports":[],"portDefinitions":[]}`},
+		{"health check defaults, lower-case protocol, no ports", `{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"http"}]}`,
+			`{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"HTTP","path":"/","portIndex":0,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3,"delaySeconds":15,"ignoreHttp1xx":false}]}`},
+		{"health checks are a set", `{"id":"/a","healthChecks":[{"protocol":"TCP"},{"path":"/h"}]}`, `{"id":"/a","healthChecks":[{"path":"/h"},{"protocol":"TCP","portIndex":0}]}`},
+		{"constraints are a set, empty value", `{"id":"/a","constraints":[["rack","GROUP_BY"],["hostname","UNIQUE"]]}`, `{"id":"/a","constraints":[["hostname","UNIQUE",""],["rack","GROUP_BY"]]}`},
+		{"uris become fetch", `{"id":"/a","uris":["http://x/a.tgz"]}`, `{"id":"/a","uris":["http://x/a.tgz"],"fetch":[{"uri":"http://x/a.tgz","extract":true,"executable":false,"cache":false}]}`},
+		{"upgradeStrategy and unreachableStrategy defaults", `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5}}`, `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":1},"unreachableStrategy":{"inactiveAfterSeconds":0,"expungeAfterSeconds":0},"killSelection":"YOUNGEST_FIRST"}`},
+		{"volatile labels", `{"id":"/a","labels":{"pacer.dev/revision":"new"}}`, `{"id":"/a","labels":{"pacer.dev/revision":"old","pacer.dev/source":"x"}}`},
+		{"relative dependencies", `{"id":"/g/a","dependencies":["../h/b","c"]}`, `{"id":"/g/a","dependencies":["/g/c","/h/b"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := diffDefs(t, tc.desired, tc.live); len(got) != 0 {
+				t.Errorf("want no changes, got %q", got)
+			}
+		})
+	}
+}
+
+// TestRemovalsArePlanned: whatever the spec drops must show as a removal.
+func TestRemovalsArePlanned(t *testing.T) {
+	tests := []struct {
+		name, desired, live string
+		want                []string
+	}{
+		{"env var", `{"id":"/a","env":{"A":"1"}}`, `{"id":"/a","env":{"A":"1","B":"2"}}`, []string{`env.B: - "2"`}},
+		{"label", `{"id":"/a"}`, `{"id":"/a","labels":{"HAPROXY_GROUP":"external"}}`, []string{`labels.HAPROXY_GROUP: - "external"`}},
+		{"constraint", `{"id":"/a","constraints":[]}`, `{"id":"/a","constraints":[["hostname","UNIQUE"]]}`, []string{`constraints: - [["hostname","UNIQUE"]]`}},
+		{"health check", `{"id":"/a"}`, `{"id":"/a","healthChecks":[{"protocol":"COMMAND","command":{"value":"true"}}]}`,
+			[]string{`healthChecks: - [{"command":{"value":"true"},"delaySeconds":15,"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"protocol":"COMMAND","timeoutSeconds":20}]`}},
+		{"port", `{"id":"/a","portDefinitions":[]}`, `{"id":"/a","portDefinitions":[{"port":10000,"protocol":"tcp"}]}`, []string{`portDefinitions: - [{"port":10000,"protocol":"tcp"}]`}},
+		{"image and instances", `{"id":"/a","instances":14,"container":{"docker":{"image":"x:2"}}}`, `{"id":"/a","instances":12,"container":{"docker":{"image":"x:1"}}}`,
+			[]string{`container.docker.image: "x:1" → "x:2"`, `instances: 12 → 14`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, diffDefs(t, tc.desired, tc.live)); d != "" {
+				t.Errorf("changes (-want +got):\n%s", d)
+			}
+		})
+	}
+}
