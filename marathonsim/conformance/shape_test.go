@@ -140,8 +140,8 @@ type patch struct {
 }
 
 func set(path string, val any, why string) patch { return patch{path, "set", val, why} }
-func del(path, why string) patch                { return patch{path, "del", nil, why} }
-func rename(path, to, why string) patch         { return patch{path, "rename", to, why} }
+func del(path, why string) patch                 { return patch{path, "del", nil, why} }
+func rename(path, to, why string) patch          { return patch{path, "rename", to, why} }
 
 // applyPatches returns a deep copy of doc with the patches applied; a patch
 // whose parent path does not exist fails the test (the recording changed).
