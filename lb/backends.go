@@ -24,6 +24,7 @@ const (
 // SelectOptions configure Backends. They are configuration only; state that
 // lives across passes is in HealthMemory.
 type SelectOptions struct {
+	// Flavor is whose labels to follow; empty means FlavorNixy.
 	Flavor Flavor
 	// Realm (nixy): when set, only apps whose NIXY_REALM label equals it are
 	// served; when empty, all apps.

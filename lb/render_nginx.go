@@ -34,7 +34,7 @@ var nginxTempPaths = [...][2]string{
 func (r NginxRenderer) Render(backends []Backend) ([]byte, error) {
 	o := r.Options
 	var w bytes.Buffer
-	w.Grow(256 + len(backends)*400)
+	w.Grow(sizeHint(backends, 400, 40))
 	var httpBs, streamBs []Backend
 	for _, b := range backends {
 		if b.Stream() {
@@ -173,7 +173,9 @@ func (r NginxRenderer) writeStream(w *bytes.Buffer, bs []Backend) {
 func writeUpstream(w *bytes.Buffer, b Backend) {
 	line(w, "    upstream ", b.Name, " {")
 	for _, s := range b.Servers {
-		line(w, "        server ", s.Address(), ";")
+		w.WriteString("        server ")
+		writeAddr(w, s)
+		w.WriteString(";\n")
 	}
 	w.WriteString("    }\n")
 }
@@ -200,6 +202,28 @@ func DetectStreamModule() string {
 		}
 	}
 	return ""
+}
+
+// sizeHint estimates the config size, so the buffer grows once.
+func sizeHint(bs []Backend, perBackend, perServer int) int {
+	n := 2048
+	for _, b := range bs {
+		n += perBackend + len(b.Servers)*perServer
+	}
+	return n
+}
+
+// writeAddr writes s.Address() without allocating.
+func writeAddr(w *bytes.Buffer, s Server) {
+	if strings.IndexByte(s.Host, ':') >= 0 {
+		w.WriteByte('[')
+		w.WriteString(s.Host)
+		w.WriteByte(']')
+	} else {
+		w.WriteString(s.Host)
+	}
+	w.WriteByte(':')
+	w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(s.Port), 10))
 }
 
 func line(w *bytes.Buffer, parts ...string) {
