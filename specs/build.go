@@ -95,7 +95,8 @@ func buildEnvironment(d *decoder, root *yaml.Node, name string, v map[string]any
 		e.Alerting = &Alerting{
 			Urgency:    asString(a["urgency"]),
 			RoutingKey: SecretRef{FromEnv: asString(rk["fromEnv"]), FromFile: asString(rk["fromFile"])},
-			For:        buildFor(d, at(root, "spec", "environments", name, "alerting", "for"), asMap(a["for"])),
+			For: buildFor(d, at(root, "spec", "environments", name, "alerting", "for"), asMap(a["for"]),
+				"spec.environments."+name+".alerting.for"),
 		}
 	}
 	return e
@@ -103,21 +104,21 @@ func buildEnvironment(d *decoder, root *yaml.Node, name string, v map[string]any
 
 // buildFor parses the alert durations, reporting unknown conditions and bad
 // durations where they are written.
-func buildFor(d *decoder, n *yaml.Node, v map[string]any) map[string]time.Duration {
+func buildFor(d *decoder, n *yaml.Node, v map[string]any, field string) map[string]time.Duration {
 	if len(v) == 0 {
 		return nil
 	}
 	out := make(map[string]time.Duration, len(v))
 	for _, cond := range sortedKeys(v) {
 		if !slices.Contains(AlertConditions(), cond) {
-			d.errs = append(d.errs, &Error{File: d.file, Line: lookupKey(n, cond).Line, Col: lookupKey(n, cond).Column,
+			d.errs = append(d.errs, &Error{File: d.file, Line: lookupKey(n, cond).Line, Col: lookupKey(n, cond).Column, Field: field,
 				Msg: "unknown alert condition " + quote(cond) + "; want one of " + conditionList()})
 			continue
 		}
 		dur, err := time.ParseDuration(asString(v[cond]))
 		if err != nil || dur <= 0 {
 			vn := lookup(n, cond)
-			d.errs = append(d.errs, &Error{File: d.file, Line: vn.Line, Col: vn.Column,
+			d.errs = append(d.errs, &Error{File: d.file, Line: vn.Line, Col: vn.Column, Field: field + "." + cond,
 				Msg: "must be a positive duration such as 5m or 1h30m, got " + quote(vn.Value)})
 			continue
 		}

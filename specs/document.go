@@ -29,7 +29,7 @@ func decodeDocument(r *fileResult, doc *yaml.Node, sh *shapes) {
 	}
 	s := sh.forKind(kindNode.Value)
 	if s == nil || kindNode.Kind != yaml.ScalarNode {
-		d.errorAt(kindNode, (&fieldPath{}).child("kind"), "unknown kind %q; want %s or %s", kindNode.Value, KindCluster, KindServiceGroup)
+		d.errorAt(kindNode, (*fieldPath)(nil).child("kind"), "unknown kind %q; want %s or %s", kindNode.Value, KindCluster, KindServiceGroup)
 		return
 	}
 	v, _ := d.decode(root, s, nil).(map[string]any)

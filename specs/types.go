@@ -46,7 +46,7 @@ func (s Source) String() string { return fmt.Sprintf("%s:%d:%d", s.File, s.Line,
 type Set struct {
 	Clusters []*Cluster      // sorted by name
 	Groups   []*ServiceGroup // sorted by path, then file
-	Files    []string        // spec files read, sorted
+	Files    []string        // spec files found (*.yaml, *.yml), sorted
 
 	loadErrs Errors
 	once     sync.Once

@@ -21,12 +21,13 @@ const reservedLabelPrefix = "pacer.dev/"
 
 // deployment is one app in one environment, as Validate indexes it.
 type deployment struct {
-	id       string
-	group    *ServiceGroup
-	env      *Environment
-	app      *AppSpec
-	deps     []string // absolute
-	depNodes []*yaml.Node
+	id        string
+	group     *ServiceGroup
+	env       *Environment
+	app       *AppSpec
+	deps      []string // absolute
+	depNodes  []*yaml.Node
+	depFields []string
 }
 
 // appCtx locates the fields of one app in one environment: a field set by
@@ -99,9 +100,7 @@ func (v *validator) app(g *ServiceGroup, a *AppSpec) {
 		merged := mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
 		d := &deployment{id: joinID(g.Path(), e.Name, a.Name), group: g, env: e, app: a}
 		c := appCtx{g: g, e: e, a: a, def: def}
-		if !a.broken {
-			v.appBody(c, merged)
-		}
+		v.appBody(c, merged)
 		if validSegment(g.Name) && pathProblem(g.Parent) == "" && validSegment(e.Name) && validSegment(a.Name) {
 			// Relative ids only resolve in a valid group; its problem is reported already.
 			v.appDependencies(c, d, merged)
@@ -126,7 +125,9 @@ func (v *validator) appBody(c appCtx, m map[string]any) {
 	_, hasCmd := m["cmd"]
 	_, hasArgs := m["args"]
 	container := asMap(m["container"])
-	if !hasCmd && !hasArgs && container == nil {
+	// A field that failed to decode is absent: checks that need a field
+	// to exist would only repeat the decoding problem.
+	if !hasCmd && !hasArgs && container == nil && !c.a.broken {
 		v.report(c, nil, "an app needs cmd, args or container")
 	}
 	if asString(container["type"]) == "DOCKER" && container["docker"] == nil {
@@ -152,6 +153,9 @@ func (v *validator) appBody(c appCtx, m map[string]any) {
 func (v *validator) healthChecks(c appCtx, m map[string]any) {
 	checks, _ := m["healthChecks"].([]any)
 	if len(checks) == 0 {
+		return
+	}
+	if c.a.broken {
 		return
 	}
 	ports, from := portCount(m)

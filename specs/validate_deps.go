@@ -24,6 +24,7 @@ func (v *validator) appDependencies(c appCtx, d *deployment, m map[string]any) {
 		}
 		d.deps = append(d.deps, abs)
 		d.depNodes = append(d.depNodes, n)
+		d.depFields = append(d.depFields, field)
 	}
 }
 
@@ -68,12 +69,12 @@ func (v *validator) dependencies() {
 		for i, dep := range d.deps {
 			target, ok := v.apps[dep]
 			if !ok {
-				v.add(d.group.Source.File, d.depNodes[i], "", "dependency %s is not an app in the specs", dep)
+				v.add(d.group.Source.File, d.depNodes[i], d.depFields[i], "dependency %s is not an app in the specs", dep)
 				continue
 			}
 			for _, c := range d.env.Clusters {
 				if !slices.Contains(target.env.Clusters, c) {
-					v.add(d.group.Source.File, d.depNodes[i], "", "dependency %s is not deployed to cluster %s", dep, c)
+					v.add(d.group.Source.File, d.depNodes[i], d.depFields[i], "dependency %s is not deployed to cluster %s", dep, c)
 				}
 			}
 		}
@@ -124,11 +125,11 @@ func (v *validator) reportCycle(cycle []string) {
 	d := v.apps[cycle[0]]
 	next := cycle[(1)%len(cycle)]
 	i := slices.Index(d.deps, next)
-	n := d.app.node
+	n, field := d.app.node, "spec.apps."+d.app.Name
 	if i >= 0 {
-		n = d.depNodes[i]
+		n, field = d.depNodes[i], d.depFields[i]
 	}
-	v.add(d.group.Source.File, n, "", "dependency cycle: %s -> %s", strings.Join(cycle, " -> "), cycle[0])
+	v.add(d.group.Source.File, n, field, "dependency cycle: %s -> %s", strings.Join(cycle, " -> "), cycle[0])
 }
 
 // String helps debugging and tests.
