@@ -1,0 +1,168 @@
+package marathonsim
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, taskID string) {
+	id = canonicalID(id, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.root.apps[id]
+	if !ok {
+		writeErr(w, appNotFound(id))
+		return
+	}
+	rt := s.runtime(id)
+	if r.Method == http.MethodGet && taskID == "" {
+		tasks := []taskView{}
+		for _, t := range sortedTasks(rt) {
+			tasks = append(tasks, taskJSON(t))
+		}
+		if wantsText(r) {
+			writeTasksText(w, a, sortedTasks(rt))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"tasks": tasks})
+		return
+	}
+	if r.Method != http.MethodDelete {
+		writeErr(w, errMsg(405, "HTTP 405 Method Not Allowed"))
+		return
+	}
+	var victims []*task
+	if taskID != "" {
+		t, ok := rt.tasks[taskID]
+		if !ok {
+			writeErr(w, taskNotFound(taskID))
+			return
+		}
+		victims = []*task{t}
+	} else {
+		host := r.URL.Query().Get("host")
+		for _, t := range sortedTasks(rt) {
+			if host == "" || host == "*" || host == simHost {
+				victims = append(victims, t)
+			}
+		}
+	}
+	s.killTasks(w, r, map[string][]*task{id: victims}, taskID != "")
+}
+
+// killTasks kills the given tasks per app; with scale=true the apps are
+// scaled down by as many and a deployment result is returned.
+func (s *Server) killTasks(w http.ResponseWriter, r *http.Request, byApp map[string][]*task, single bool) {
+	views := []taskView{}
+	for _, ts := range byApp {
+		for _, t := range ts {
+			views = append(views, taskJSON(t))
+		}
+	}
+	if boolParam(r, "scale", false) {
+		next := s.root.clone()
+		for id, ts := range byApp {
+			a := next.apps[id].clone()
+			a.Instances = ptr(max(a.instances()-len(ts), 0))
+			next.apps[id] = a
+		}
+		for _, ts := range byApp {
+			for _, t := range ts {
+				s.stopTask(t, stateKilled, "killed via API")
+			}
+		}
+		d, err := s.commit(changeReq{next: next, gid: "/", force: boolParam(r, "force", false)})
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeDeployment(w, 200, d, "")
+		return
+	}
+	for _, ts := range byApp {
+		for _, t := range ts {
+			s.stopTask(t, stateKilled, "killed via API")
+		}
+	}
+	s.settle()
+	if single && len(views) == 1 {
+		writeJSON(w, 200, map[string]any{"task": views[0]})
+		return
+	}
+	writeJSON(w, 200, map[string]any{"tasks": views})
+}
+
+func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case rest == "" && r.Method == http.MethodGet:
+		statuses := map[string]bool{}
+		for _, k := range []string{"status", "status[]"} {
+			for _, v := range r.URL.Query()[k] {
+				statuses["TASK_"+strings.ToUpper(v)] = true
+			}
+		}
+		tasks := []taskView{}
+		for _, t := range s.allTasks() {
+			if len(statuses) == 0 || statuses[t.state] {
+				tasks = append(tasks, taskJSON(t))
+			}
+		}
+		writeJSON(w, 200, map[string]any{"tasks": tasks})
+	case rest == "/delete" && r.Method == http.MethodPost:
+		var body struct {
+			IDs []string `json:"ids"`
+		}
+		if _, err := readBody(r, &body); err != nil {
+			writeErr(w, err)
+			return
+		}
+		byApp := map[string][]*task{}
+		for _, id := range body.IDs {
+			if t, ok := s.tasks[id]; ok {
+				byApp[t.appID] = append(byApp[t.appID], t)
+			}
+		}
+		s.killTasks(w, r, byApp, false)
+	default:
+		writeErr(w, uriNotFound(r.URL.EscapedPath()))
+	}
+}
+
+func (s *Server) allTasks() []*task {
+	out := make([]*task, 0, len(s.tasks))
+	for _, t := range s.tasks {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].appID != out[j].appID {
+			return out[i].appID < out[j].appID
+		}
+		return out[i].stagedAt.Before(out[j].stagedAt) || out[i].stagedAt.Equal(out[j].stagedAt) && out[i].id < out[j].id
+	})
+	return out
+}
+
+func wantsText(r *http.Request) bool {
+	acc := r.Header.Get("Accept")
+	return strings.Contains(acc, "text/plain") && !strings.Contains(acc, "json")
+}
+
+// writeTasksText writes Marathon's text/plain task list:
+// "appId servicePort host:port host:port ..." per service port.
+func writeTasksText(w http.ResponseWriter, a *App, tasks []*task) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+	for i, sp := range servicePortsOf(a) {
+		line := fmt.Sprintf("%s\t%d\t", strings.ReplaceAll(strings.TrimPrefix(a.ID, "/"), "/", "_"), sp)
+		for _, t := range tasks {
+			if i < len(t.ports) {
+				line += fmt.Sprintf("%s:%d\t", simHost, t.ports[i])
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+}

@@ -1,0 +1,238 @@
+package marathonsim
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+)
+
+// maxTreeVersions bounds the stored root versions (group rollback).
+const maxTreeVersions = 100
+
+// changeReq is one accepted-or-rejected change of the root group.
+type changeReq struct {
+	next     *tree
+	gid      string          // group the change applies to (for group_change_success)
+	force    bool            // cancel conflicting deployments instead of 409
+	restarts map[string]bool // apps to restart even if unchanged
+	accepted func()          // called once the change is stored (api_post_event)
+}
+
+// commit validates req.next, plans the deployment that reaches it, checks
+// locks and swaps the tree in. It returns the started deployment.
+func (s *Server) commit(req changeReq) (*deployment, error) {
+	steps, kinds, err := s.prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	return s.store(req, steps, kinds)
+}
+
+// prepare fills in versions and service ports of the changed apps of
+// req.next, validates it and computes the plan, without storing anything.
+func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
+	orig, next := s.root, req.next
+	version, _ := s.newVersion()
+	next.version = version
+	kinds := map[string]changeKind{}
+	for _, id := range next.sortedAppIDs() {
+		a := next.apps[id]
+		old, existed := orig.apps[id]
+		if existed && old == a && !req.restarts[id] {
+			continue
+		}
+		a = a.clone()
+		next.apps[id] = a
+		s.assignServicePorts(a, old, next)
+		kind := upgraded
+		if existed {
+			kind = classify(old, a)
+			if req.restarts[id] {
+				kind = upgraded
+			}
+		}
+		if kind == unchanged {
+			next.apps[id] = old
+			continue
+		}
+		kinds[id] = kind
+		a.Version = version
+		cfg := version
+		if kind == scaled && old.VersionInfo != nil {
+			cfg = old.VersionInfo.LastConfigChangeAt
+		}
+		a.VersionInfo = &VersionInfo{LastScalingAt: version, LastConfigChangeAt: cfg}
+	}
+	var v violations
+	validateTree(next, &v)
+	if err := v.err(); err != nil {
+		return nil, nil, err
+	}
+	return computePlan(orig, next, kinds), kinds, nil
+}
+
+func (s *Server) store(req changeReq, steps []step, kinds map[string]changeKind) (*deployment, error) {
+	orig, next, version := s.root, req.next, req.next.version
+	affected := affectedApps(steps)
+	if conflicts := s.conflicting(affected); len(conflicts) > 0 {
+		if !req.force {
+			ids := make([]string, 0, len(conflicts))
+			for _, d := range conflicts {
+				ids = append(ids, d.id)
+			}
+			return nil, lockedErr(ids)
+		}
+		for _, d := range conflicts {
+			s.cancelDeployment(d)
+		}
+	}
+	if g, ok := next.groups[req.gid]; ok && req.gid != "/" {
+		gc := *g
+		gc.Version = version
+		next.groups[req.gid] = &gc
+	}
+	root := *next.groups["/"]
+	root.Version = version
+	next.groups["/"] = &root
+	s.root = next
+	s.trees = append(s.trees, next)
+	if len(s.trees) > maxTreeVersions {
+		s.trees = s.trees[1:]
+	}
+	for id, kind := range kinds {
+		s.history[id] = append(s.history[id], next.apps[id])
+		if kind == upgraded {
+			s.resetDelay(s.runtime(id))
+		}
+	}
+	for id := range orig.apps {
+		if _, ok := next.apps[id]; !ok {
+			delete(s.history, id)
+		}
+	}
+	if req.accepted != nil {
+		req.accepted()
+	}
+	s.publish("group_change_success", map[string]any{"groupId": req.gid, "version": version})
+	d := &deployment{id: newUUID(), version: version, orig: orig, target: next, steps: steps, cur: -1, affected: affected, restarts: map[string]*restartState{}, forced: req.restarts}
+	s.deployments = append(s.deployments, d)
+	s.settle()
+	return d, nil
+}
+
+// conflicting returns the running deployments that touch any of ids.
+func (s *Server) conflicting(ids []string) []*deployment {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []*deployment
+	for _, d := range s.deployments {
+		for _, id := range d.affected {
+			if want[id] {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// assignServicePorts replaces service port 0 with a free port from 10000 up,
+// keeping the ports old already had at the same index.
+func (s *Server) assignServicePorts(a, old *App, t *tree) {
+	var oldPorts []int
+	if old != nil {
+		oldPorts = servicePortsOf(old)
+	}
+	used := map[int]bool{}
+	nextFree := servicePortMin
+	free := func() int {
+		if len(used) == 0 {
+			for id, other := range t.apps {
+				if id != a.ID {
+					for _, p := range servicePortsOf(other) {
+						used[p] = true
+					}
+				}
+			}
+		}
+		for used[nextFree] && nextFree < servicePortMax {
+			nextFree++
+		}
+		used[nextFree] = true
+		return nextFree
+	}
+	pick := func(i int) int {
+		if i < len(oldPorts) && oldPorts[i] != 0 {
+			return oldPorts[i]
+		}
+		return free()
+	}
+	if len(a.PortDefinitions) > 0 {
+		pds := append([]PortDefinition(nil), a.PortDefinitions...)
+		for i := range pds {
+			if pds[i].Port == 0 {
+				pds[i].Port = pick(i)
+			}
+		}
+		a.PortDefinitions = pds
+		return
+	}
+	if pms := containerPortMappings(a.Container); len(pms) > 0 {
+		changed := false
+		for i, pm := range pms {
+			if sp, _ := pm["servicePort"].(float64); sp == 0 {
+				pm["servicePort"] = pick(i)
+				changed = true
+			}
+		}
+		if changed {
+			a.Container = rewritePortMappings(a.Container, pms)
+		}
+	}
+}
+
+// servicePortsOf returns the service ports of an app, from portDefinitions
+// or from the container's port mappings.
+func servicePortsOf(a *App) []int {
+	if len(a.PortDefinitions) > 0 {
+		out := make([]int, len(a.PortDefinitions))
+		for i, pd := range a.PortDefinitions {
+			out[i] = pd.Port
+		}
+		return out
+	}
+	pms := containerPortMappings(a.Container)
+	out := make([]int, 0, len(pms))
+	for _, pm := range pms {
+		sp, _ := pm["servicePort"].(float64)
+		out = append(out, int(sp))
+	}
+	return out
+}
+
+func rewritePortMappings(c json.RawMessage, pms []map[string]any) json.RawMessage {
+	var ct map[string]any
+	if json.Unmarshal(c, &ct) != nil {
+		return c
+	}
+	if d, ok := ct["docker"].(map[string]any); ok && d["portMappings"] != nil {
+		d["portMappings"] = pms
+	} else {
+		ct["portMappings"] = pms
+	}
+	b, err := json.Marshal(ct)
+	if err != nil {
+		return c
+	}
+	return b
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,200 @@
+package marathonsim
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+)
+
+// Marathon 1.4.13 defaults (BEHAVIOUR.md §6).
+const (
+	defaultKillSelection = "YOUNGEST_FIRST"
+	servicePortMin       = 10000
+	servicePortMax       = 20000
+)
+
+var defaultUnreachable = json.RawMessage(`{"inactiveAfterSeconds":0,"expungeAfterSeconds":0}`)
+
+// applyDefaults fills in every field Marathon 1.4.13 fills in when it reads an
+// app definition. Service ports are assigned later, against the whole tree.
+func applyDefaults(a *App) {
+	if a.Args != nil && len(a.Args) == 0 {
+		a.Args = nil
+	}
+	if a.Env == nil {
+		a.Env = map[string]json.RawMessage{}
+	}
+	setDefault(&a.Instances, 1)
+	setDefault(&a.CPUs, 1.0)
+	setDefault(&a.Mem, 128.0)
+	setDefault(&a.Disk, 0.0)
+	setDefault(&a.GPUs, 0)
+	setDefault(&a.Executor, "")
+	a.Constraints = nonNil(a.Constraints)
+	if len(a.Fetch) == 0 && len(a.URIs) > 0 {
+		for _, u := range a.URIs {
+			a.Fetch = append(a.Fetch, Fetch{URI: u})
+		}
+	}
+	for i := range a.Fetch {
+		f := &a.Fetch[i]
+		setDefault(&f.Extract, true)
+		setDefault(&f.Executable, false)
+		setDefault(&f.Cache, false)
+	}
+	a.Fetch = nonNil(a.Fetch)
+	a.URIs = make([]string, 0, len(a.Fetch))
+	for _, f := range a.Fetch {
+		a.URIs = append(a.URIs, f.URI)
+	}
+	a.StoreURLs = nonNil(a.StoreURLs)
+	setDefault(&a.BackoffSeconds, 1)
+	setDefault(&a.BackoffFactor, 1.15)
+	setDefault(&a.MaxLaunchDelaySeconds, 3600)
+	if isNull(a.Container) {
+		a.Container = nil
+	}
+	a.HealthChecks = nonNil(a.HealthChecks)
+	for i := range a.HealthChecks {
+		defaultHealthCheck(&a.HealthChecks[i], a)
+	}
+	a.ReadinessChecks = nonNil(a.ReadinessChecks)
+	a.Dependencies = nonNil(a.Dependencies)
+	if a.UpgradeStrategy == nil {
+		a.UpgradeStrategy = &UpgradeStrategy{}
+	}
+	setDefault(&a.UpgradeStrategy.MinimumHealthCapacity, 1.0)
+	setDefault(&a.UpgradeStrategy.MaximumOverCapacity, 1.0)
+	if a.Labels == nil {
+		a.Labels = map[string]string{}
+	}
+	if isNull(a.IPAddress) {
+		a.IPAddress = nil
+	}
+	if isNull(a.Residency) {
+		a.Residency = nil
+	}
+	if a.Secrets == nil {
+		a.Secrets = map[string]json.RawMessage{}
+	}
+	if isNull(a.UnreachableStrategy) {
+		a.UnreachableStrategy = defaultUnreachable
+	}
+	if a.KillSelection == "" {
+		a.KillSelection = defaultKillSelection
+	}
+	if len(a.AcceptedResourceRoles) == 0 {
+		a.AcceptedResourceRoles = nil
+	}
+	defaultPorts(a)
+	setDefault(&a.RequirePorts, false)
+}
+
+func defaultPorts(a *App) {
+	switch {
+	case a.IPAddress != nil || len(containerPortMappings(a.Container)) > 0:
+		a.PortDefinitions = []PortDefinition{}
+	case a.PortDefinitions == nil && a.Ports != nil:
+		a.PortDefinitions = make([]PortDefinition, 0, len(a.Ports))
+		for _, p := range a.Ports {
+			a.PortDefinitions = append(a.PortDefinitions, PortDefinition{Port: p})
+		}
+	case a.PortDefinitions == nil:
+		a.PortDefinitions = []PortDefinition{{Port: 0, Name: "default"}}
+	}
+	for i := range a.PortDefinitions {
+		pd := &a.PortDefinitions[i]
+		if pd.Protocol == "" {
+			pd.Protocol = "tcp"
+		}
+		if pd.Labels == nil {
+			pd.Labels = map[string]string{}
+		}
+	}
+	a.Ports = nil
+}
+
+func defaultHealthCheck(h *HealthCheck, a *App) {
+	setDefault(&h.GracePeriodSeconds, 300)
+	setDefault(&h.IntervalSeconds, 60)
+	setDefault(&h.TimeoutSeconds, 20)
+	setDefault(&h.MaxConsecutiveFailures, 3)
+	setDefault(&h.DelaySeconds, 15)
+	if h.Protocol == "" {
+		h.Protocol = "HTTP"
+	}
+	h.Protocol = strings.ToUpper(h.Protocol)
+	if h.Protocol == "HTTP" || h.Protocol == "HTTPS" || h.Protocol == "MESOS_HTTP" || h.Protocol == "MESOS_HTTPS" {
+		setDefault(&h.Path, "/")
+		setDefault(&h.IgnoreHTTP1xx, false)
+	}
+	if h.Protocol != "COMMAND" && h.Port == nil && h.PortIndex == nil {
+		h.PortIndex = ptr(0)
+	}
+}
+
+// mergeUpdate applies a partial update: every top-level field present in the
+// body replaces the current value (Marathon's AppUpdate semantics).
+func mergeUpdate(cur, upd *App, present map[string]json.RawMessage) *App {
+	out := cur.clone()
+	dst := reflect.ValueOf(out).Elem()
+	src := reflect.ValueOf(upd).Elem()
+	typ := dst.Type()
+	for i := 0; i < typ.NumField(); i++ {
+		name := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
+		if _, ok := present[name]; ok && name != "id" && name != "version" {
+			dst.Field(i).Set(src.Field(i))
+		}
+	}
+	if _, ok := present["ports"]; ok {
+		if _, ok := present["portDefinitions"]; !ok {
+			out.PortDefinitions = nil
+		}
+	} else if _, ok := present["portDefinitions"]; !ok {
+		out.Ports = nil
+	}
+	if _, ok := present["uris"]; ok {
+		if _, ok := present["fetch"]; !ok {
+			out.Fetch = nil
+		}
+	}
+	return out
+}
+
+func setDefault[T any](p **T, v T) {
+	if *p == nil {
+		*p = &v
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func isNull(m json.RawMessage) bool {
+	return len(m) == 0 || string(m) == "null"
+}
+
+// containerPortMappings returns container.docker.portMappings (or
+// container.portMappings) of a container JSON.
+func containerPortMappings(c json.RawMessage) []map[string]any {
+	if isNull(c) {
+		return nil
+	}
+	var ct struct {
+		PortMappings []map[string]any `json:"portMappings"`
+		Docker       struct {
+			PortMappings []map[string]any `json:"portMappings"`
+		} `json:"docker"`
+	}
+	if json.Unmarshal(c, &ct) != nil {
+		return nil
+	}
+	if len(ct.Docker.PortMappings) > 0 {
+		return ct.Docker.PortMappings
+	}
+	return ct.PortMappings
+}

@@ -1,0 +1,263 @@
+package marathonsim
+
+import (
+	"bytes"
+	"math"
+	"net/http"
+)
+
+// deployment is a running plan (BEHAVIOUR.md §7).
+type deployment struct {
+	id, version  string
+	orig, target *tree
+	steps        []step
+	cur          int // index of the running step; -1 before the first
+	affected     []string
+	restarts     map[string]*restartState
+	forced       map[string]bool // apps restarted by /restart
+}
+
+// restartState is the rolling-restart bookkeeping of one RestartApplication.
+type restartState struct {
+	old        map[string]bool
+	minHealthy int
+	maxCap     int
+}
+
+// actionFor returns the deployment that holds app id and, if that app's
+// action is in the running step, the action name ("" when it waits).
+func (s *Server) actionFor(id string) (*deployment, string) {
+	for _, d := range s.deployments {
+		for _, a := range d.affected {
+			if a != id {
+				continue
+			}
+			if d.cur >= 0 && d.cur < len(d.steps) {
+				for _, act := range d.steps[d.cur].Actions {
+					if act.App == id {
+						return d, act.Action
+					}
+				}
+			}
+			return d, ""
+		}
+	}
+	return nil, ""
+}
+
+// progressDeployments finishes steps whose actions are done and starts the
+// next ones. It reports whether anything moved.
+func (s *Server) progressDeployments() bool {
+	if s.faults.StallDeployments {
+		return false
+	}
+	moved := false
+	for _, d := range append([]*deployment(nil), s.deployments...) {
+		for {
+			if d.cur >= 0 && !s.stepDone(d) {
+				break
+			}
+			moved = true
+			if d.cur >= 0 {
+				s.publishStep("deployment_step_success", d)
+			}
+			d.cur++
+			if d.cur >= len(d.steps) {
+				s.finishDeployment(d, "deployment_success")
+				break
+			}
+			s.startStep(d)
+		}
+	}
+	return moved
+}
+
+func (s *Server) startStep(d *deployment) {
+	s.publishStep("deployment_info", d)
+	for _, act := range d.steps[d.cur].Actions {
+		r := s.runtime(act.App)
+		switch act.Action {
+		case actStop:
+			for _, t := range sortedTasks(r) {
+				s.stopTask(t, "TASK_KILLED", "app removed")
+			}
+			r.queue = launchQueue{}
+			delete(s.rt, act.App)
+			s.publish("app_terminated_event", map[string]any{"appId": act.App})
+		case actRestart:
+			a := s.root.apps[act.App]
+			n := a.instances()
+			// Tasks already running the target config count as new
+			// (TaskReplaceActor partitions by version), unless restarted.
+			old := map[string]bool{}
+			key := configKey(a)
+			for id, t := range r.tasks {
+				if d.forced[act.App] || !bytes.Equal(configKey(t.def), key) {
+					old[id] = true
+				}
+			}
+			us := a.UpgradeStrategy
+			minHealthy := int(math.Ceil(float64(n) * deref(us.MinimumHealthCapacity, 1)))
+			maxCap := int(math.Floor(float64(n) * (1 + deref(us.MaximumOverCapacity, 1))))
+			if minHealthy == maxCap && maxCap <= len(old) {
+				maxCap++
+			}
+			d.restarts[act.App] = &restartState{old: old, minHealthy: minHealthy, maxCap: maxCap}
+		}
+		s.markDirty(act.App)
+	}
+}
+
+// stepDone reports whether every action of the running step is complete.
+func (s *Server) stepDone(d *deployment) bool {
+	for _, act := range d.steps[d.cur].Actions {
+		a := s.root.apps[act.App]
+		r := s.rt[act.App]
+		switch act.Action {
+		case actStart:
+		case actStop:
+			if r != nil && len(r.tasks) > 0 {
+				return false
+			}
+		case actScale:
+			if a == nil {
+				continue
+			}
+			n := a.instances()
+			if r == nil {
+				if n > 0 {
+					return false
+				}
+				continue
+			}
+			if countReady(r, nil) < n || len(r.tasks) > n {
+				return false
+			}
+		case actRestart:
+			if a == nil || r == nil {
+				continue
+			}
+			rs := d.restarts[act.App]
+			for id := range r.tasks {
+				if rs.old[id] {
+					return false
+				}
+			}
+			if countReady(r, rs.old) < a.instances() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (s *Server) finishDeployment(d *deployment, eventType string) {
+	for i, x := range s.deployments {
+		if x == d {
+			s.deployments = append(s.deployments[:i], s.deployments[i+1:]...)
+			break
+		}
+	}
+	s.publish(eventType, map[string]any{"id": d.id, "plan": s.planJSON(d)})
+	for _, id := range d.affected {
+		s.markDirty(id)
+	}
+}
+
+// cancelDeployment stops d where it is (force): deployment_failed.
+func (s *Server) cancelDeployment(d *deployment) {
+	s.finishDeployment(d, "deployment_failed")
+}
+
+func (s *Server) publishStep(eventType string, d *deployment) {
+	s.publish(eventType, map[string]any{"plan": s.planJSON(d), "currentStep": d.steps[d.cur]})
+}
+
+// planJSON is the plan as deployment events carry it.
+func (s *Server) planJSON(d *deployment) map[string]any {
+	return map[string]any{
+		"id":       d.id,
+		"original": s.groupJSON(d.orig, "/", groupEmbed{apps: true, groups: true, pods: true}),
+		"target":   s.groupJSON(d.target, "/", groupEmbed{apps: true, groups: true, pods: true}),
+		"steps":    nonNil(d.steps),
+		"version":  d.version,
+	}
+}
+
+type deploymentView struct {
+	ID             string          `json:"id"`
+	Version        string          `json:"version"`
+	AffectedApps   []string        `json:"affectedApps"`
+	AffectedPods   []string        `json:"affectedPods"`
+	Steps          []step          `json:"steps"`
+	CurrentActions []currentAction `json:"currentActions"`
+	CurrentStep    int             `json:"currentStep"`
+	TotalSteps     int             `json:"totalSteps"`
+}
+
+type currentAction struct {
+	Action                string `json:"action"`
+	App                   string `json:"app"`
+	ReadinessCheckResults []any  `json:"readinessCheckResults"`
+}
+
+func (s *Server) deploymentViews() []deploymentView {
+	out := make([]deploymentView, 0, len(s.deployments))
+	for _, d := range s.deployments {
+		v := deploymentView{ID: d.id, Version: d.version, AffectedApps: nonNil(d.affected), AffectedPods: []string{}, Steps: nonNil(d.steps), CurrentActions: []currentAction{}, CurrentStep: d.cur + 1, TotalSteps: len(d.steps)}
+		if d.cur >= 0 && d.cur < len(d.steps) {
+			for _, a := range d.steps[d.cur].Actions {
+				v.CurrentActions = append(v.CurrentActions, currentAction{Action: a.Action, App: a.App, ReadinessCheckResults: []any{}})
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Server) handleDeployments(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == "" {
+		if r.Method != http.MethodGet {
+			writeErr(w, errMsg(405, "HTTP 405 Method Not Allowed"))
+			return
+		}
+		writeJSON(w, 200, s.deploymentViews())
+		return
+	}
+	if r.Method != http.MethodDelete {
+		writeErr(w, errMsg(405, "HTTP 405 Method Not Allowed"))
+		return
+	}
+	var d *deployment
+	for _, x := range s.deployments {
+		if x.id == id {
+			d = x
+		}
+	}
+	if d == nil {
+		writeErr(w, errMsg(404, "DeploymentPlan %s does not exist", id))
+		return
+	}
+	if boolParam(r, "force", false) {
+		s.cancelDeployment(d)
+		s.settle()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	next := s.root.clone()
+	for _, aid := range d.affected {
+		if a, ok := d.orig.apps[aid]; ok {
+			next.putApp(a, s.root.version)
+		} else {
+			delete(next.apps, aid)
+		}
+	}
+	nd, err := s.commit(changeReq{next: next, gid: "/", force: true})
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeDeployment(w, 200, nd, "")
+}

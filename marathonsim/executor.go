@@ -1,0 +1,185 @@
+package marathonsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"pacer.dev/pacer/marathonsim/internal/process"
+)
+
+type procHandle = *process.Process
+
+// startExecutor gives t its host ports and, with the process executor,
+// starts the app's cmd with Marathon's environment.
+func (s *Server) startExecutor(t *task, nports int) error {
+	a := t.def
+	switch {
+	case deref(a.RequirePorts, false):
+		t.ports = append([]int(nil), t.servicePorts...)
+	case s.opts.Executor == "process" && nports > 0:
+		ports, err := process.FreePorts(nports)
+		if err != nil {
+			return err
+		}
+		t.ports = ports
+	default:
+		t.ports = make([]int, nports)
+		for i := range t.ports {
+			t.ports[i] = s.nextPort
+			s.nextPort++
+			if s.nextPort > 32000 {
+				s.nextPort = 31000
+			}
+		}
+	}
+	if s.opts.Executor != "process" {
+		return nil
+	}
+	cmd := deref(a.Cmd, "")
+	if cmd == "" && len(a.Args) > 0 {
+		cmd = shellJoin(a.Args)
+	}
+	if cmd == "" {
+		return errors.New("app has no cmd or args")
+	}
+	p, err := process.Start(process.Spec{Cmd: cmd, Env: taskEnv(t)})
+	if err != nil {
+		return err
+	}
+	t.proc = p
+	s.procWG.Add(1)
+	go func() {
+		defer s.procWG.Done()
+		<-p.Done()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed || s.tasks[t.id] != t {
+			return
+		}
+		msg := "Command exited with status 0"
+		if err := p.ExitErr(); err != nil {
+			msg = "Command exited: " + err.Error()
+		}
+		s.failTask(t, msg)
+		s.settle()
+	}()
+	return nil
+}
+
+// stopExecutor stops the task's process in the background (SIGTERM, then
+// SIGKILL after the kill grace period).
+func (s *Server) stopExecutor(t *task) {
+	if t.proc == nil {
+		return
+	}
+	p := t.proc
+	grace := seconds(t.def.TaskKillGracePeriodSeconds, 3)
+	s.procWG.Add(1)
+	go func() {
+		defer s.procWG.Done()
+		_ = p.Stop(grace)
+	}()
+}
+
+// taskEnv is the environment Marathon gives a command task.
+func taskEnv(t *task) map[string]string {
+	a := t.def
+	env := map[string]string{}
+	for k, raw := range a.Env {
+		var v string
+		if json.Unmarshal(raw, &v) == nil {
+			env[k] = v
+		}
+	}
+	env["HOST"] = simHost
+	env["MARATHON_APP_ID"] = a.ID
+	env["MARATHON_APP_VERSION"] = a.Version
+	env["MESOS_TASK_ID"] = t.id
+	env["MARATHON_APP_RESOURCE_CPUS"] = fmtFloat(a.cpus())
+	env["MARATHON_APP_RESOURCE_MEM"] = fmtFloat(a.mem())
+	env["MARATHON_APP_RESOURCE_DISK"] = fmtFloat(deref(a.Disk, 0))
+	env["MARATHON_APP_RESOURCE_GPUS"] = strconv.Itoa(deref(a.GPUs, 0))
+	names := make([]string, 0, len(a.Labels))
+	for k, v := range a.Labels {
+		n := envName(k)
+		names = append(names, n)
+		env["MARATHON_APP_LABEL_"+n] = v
+	}
+	sort.Strings(names)
+	env["MARATHON_APP_LABELS"] = strings.Join(names, " ")
+	strs := make([]string, len(t.ports))
+	for i, p := range t.ports {
+		strs[i] = strconv.Itoa(p)
+		env["PORT"+strconv.Itoa(i)] = strs[i]
+		if i < len(a.PortDefinitions) {
+			pd := a.PortDefinitions[i]
+			if pd.Port != 0 {
+				env["PORT_"+strconv.Itoa(pd.Port)] = strs[i]
+			}
+			if pd.Name != "" {
+				env["PORT_"+envName(pd.Name)] = strs[i]
+			}
+		}
+	}
+	if len(strs) > 0 {
+		env["PORT"] = strs[0]
+		env["PORTS"] = strings.Join(strs, ",")
+	}
+	return env
+}
+
+func envName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('_')
+		}
+	}
+	return b.String()
+}
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+// probeHTTP and probeTCP perform real health checks (healthy: 200-399).
+func probeHTTP(ctx context.Context, addr, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 399 {
+		return fmt.Errorf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	return nil
+}
+
+func probeTCP(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+var _ = time.Second

@@ -1,0 +1,160 @@
+package marathonsim
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"pacer.dev/pacer/marathonsim/internal/events"
+)
+
+// Options configures a Server.
+type Options struct {
+	Executor  string        // "virtual" (default) or "process"
+	CPUs      float64       // capacity; 0 = unlimited
+	MemMB     float64       // capacity; 0 = unlimited
+	TaskStart time.Duration // staging → running delay (default 200ms)
+	Clock     Clock         // nil = real time
+	Logger    *slog.Logger  // nil = discard
+}
+
+// Server is a simulated Marathon 1.4.13 leader.
+type Server struct {
+	opts  Options
+	clock Clock
+	log   *slog.Logger
+	bus   *events.Bus
+
+	mu          sync.Mutex
+	closed      bool
+	root        *tree
+	rt          map[string]*appRuntime
+	tasks       map[string]*task
+	history     map[string][]*App
+	trees       []*tree // stored root versions, oldest first
+	deployments []*deployment
+	dirty       map[string]bool
+	waitingCap  map[string]bool
+	lastVersion time.Time
+	nextPort    int
+	usedCPUs    float64
+	usedMem     float64
+	faults      faults
+	onEvent     func(eventType string, payload any) // test hook
+	procWG      sync.WaitGroup
+}
+
+// New returns a Server with an empty root group.
+func New(opts Options) (*Server, error) {
+	switch opts.Executor {
+	case "":
+		opts.Executor = "virtual"
+	case "virtual", "process":
+	default:
+		return nil, fmt.Errorf("new simulator: unknown executor %q (want virtual or process)", opts.Executor)
+	}
+	if opts.TaskStart <= 0 {
+		opts.TaskStart = 200 * time.Millisecond
+	}
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{
+		opts:       opts,
+		clock:      opts.Clock,
+		log:        opts.Logger,
+		rt:         map[string]*appRuntime{},
+		tasks:      map[string]*task{},
+		history:    map[string][]*App{},
+		dirty:      map[string]bool{},
+		waitingCap: map[string]bool{},
+		nextPort:   31000,
+	}
+	s.bus = events.NewBus(events.Options{Now: opts.Clock.Now})
+	v, _ := s.newVersion()
+	s.root = newTree(v)
+	s.trees = []*tree{s.root}
+	return s, nil
+}
+
+// Close stops every task (and process) and closes the event streams.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	ids := make([]string, 0, len(s.tasks))
+	for id := range s.tasks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s.stopTask(s.tasks[id], "TASK_KILLED", "simulator shutting down")
+	}
+	s.mu.Unlock()
+	s.procWG.Wait()
+	s.bus.Close()
+	return nil
+}
+
+// after runs f under the server lock once d has elapsed on the clock, then
+// lets the simulation settle.
+func (s *Server) after(d time.Duration, f func()) Timer {
+	return s.clock.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return
+		}
+		f()
+		s.settle()
+	})
+}
+
+func (s *Server) markDirty(appID string) { s.dirty[appID] = true }
+
+// settle reconciles dirty apps and advances deployments until nothing moves.
+// Every entry point (request, timer, process exit) calls it with s.mu held.
+func (s *Server) settle() {
+	for i := 0; i < 10000; i++ {
+		moved := s.progressDeployments()
+		if len(s.dirty) == 0 && !moved {
+			return
+		}
+		ids := make([]string, 0, len(s.dirty))
+		for id := range s.dirty {
+			ids = append(ids, id)
+		}
+		clear(s.dirty)
+		sort.Strings(ids)
+		for _, id := range ids {
+			s.reconcileApp(id)
+		}
+	}
+	s.log.Warn("Simulation did not settle")
+}
+
+// publish sends an event to the bus (which adds eventType and timestamp).
+func (s *Server) publish(eventType string, payload any) {
+	if s.onEvent != nil {
+		s.onEvent(eventType, payload)
+	}
+	s.bus.Publish(eventType, payload)
+}
+
+// ServeHTTP serves the Marathon v2 API, /ping, and the /sim/v1 control API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.applyFaults(w, r); err != nil {
+		return
+	}
+	s.route(w, r)
+}
