@@ -41,6 +41,9 @@ func (g *schemaGen) schema(s *shape) map[string]any {
 		g.defs[s.ref] = g.inline(s)
 	}
 	out := map[string]any{"$ref": "#/definitions/" + s.ref}
+	if s.useDoc != "" {
+		out["description"] = s.useDoc
+	}
 	return out
 }
 

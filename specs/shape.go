@@ -29,6 +29,7 @@ type shape struct {
 	minItems int               // kindArray
 	alts     []*shape          // kindUnion
 	ref      string            // name under the schema's definitions
+	useDoc   string            // documentation of one use of a named shape
 	// hints replace "unknown field" for fields users are likely to write.
 	hints map[string]string
 	// scalarMsg replaces the type error when a scalar is given, e.g. for an
@@ -62,8 +63,17 @@ func (s *shape) atMost(v float64) *shape { s.max = &v; return s }
 // named makes s a schema definition.
 func (s *shape) named(ref string) *shape { s.ref = ref; return s }
 
-// described sets the documentation and returns s, for chaining.
-func (s *shape) described(doc string) *shape { s.doc = doc; return s }
+// described sets the documentation and returns s, for chaining. A named
+// shape keeps its own documentation in the schema's definitions; doc then
+// describes this use of it.
+func (s *shape) described(doc string) *shape {
+	if s.ref != "" {
+		s.useDoc = doc
+		return s
+	}
+	s.doc = doc
+	return s
+}
 
 // nonEmpty requires at least one item in an array.
 func (s *shape) nonEmpty() *shape { s.minItems = 1; return s }
