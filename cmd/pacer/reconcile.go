@@ -1,0 +1,240 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/reconciler"
+	"pacer.dev/pacer/specs"
+)
+
+// reconcileOptions are the flags of reconcile and diff.
+type reconcileOptions struct {
+	dryRun           bool
+	output           string
+	detailedExitcode bool
+	force            bool
+	adopt            bool
+	maxDeleteRatio   float64
+	waitTimeout      time.Duration
+	revision         string
+	showUnchanged    bool
+}
+
+func newReconcileCmd(a *app) *cobra.Command {
+	o := &reconcileOptions{}
+	cmd := &cobra.Command{
+		Use:   "reconcile",
+		Short: "Plan the specs against a Marathon cluster and apply the plan",
+		Long: `Read the live apps of --marathon in one call, compare them with what the specs
+render for --cluster, print the plan and, unless --dry-run, apply it and wait
+until Marathon reports every deployment done.
+
+Only apps labelled pacer.dev/managed-by=pacer are ever changed or deleted;
+deletes happen only in environments whose sync.prune is true, and a pass that
+would delete more than --max-delete-ratio of the managed apps is refused.
+
+Exit codes: 0 converged (or, with --dry-run, nothing to do), 1 error,
+2 changes pending (with --dry-run --detailed-exitcode).`,
+		Example: `  # in GitLab CI, on a merge request
+  pacer reconcile --dry-run --specs specs --marathon $MARATHON_URL --cluster ams \
+    --detailed-exitcode -o markdown > plan.md
+  # by hand
+  pacer reconcile --specs specs --cluster ams`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReconcile(cmd, a, o)
+		},
+	}
+	addReconcileFlags(cmd, o, true)
+	return cmd
+}
+
+func newDiffCmd(a *app) *cobra.Command {
+	o := &reconcileOptions{dryRun: true}
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show the plan without applying it (reconcile --dry-run)",
+		Example: `  pacer diff --specs specs --cluster ams
+  pacer diff --specs specs --cluster ams -o json | jq .summary`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReconcile(cmd, a, o)
+		},
+	}
+	addReconcileFlags(cmd, o, false)
+	return cmd
+}
+
+func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) {
+	f := cmd.Flags()
+	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json or markdown")
+	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
+	f.BoolVar(&o.adopt, "adopt", false, "take over apps that exist in Marathon without pacer's ownership label")
+	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
+	f.StringVar(&o.revision, "revision", firstEnv("PACER_REVISION", "CI_COMMIT_SHA"), "git revision of the specs, recorded in the pacer.dev/revision label (env PACER_REVISION, CI_COMMIT_SHA)")
+	f.BoolVar(&o.showUnchanged, "show-unchanged", false, "list unchanged apps too")
+	if withApply {
+		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan, change nothing")
+		f.BoolVar(&o.force, "force", false, "override deployments that lock an app instead of waiting for them")
+		f.DurationVar(&o.waitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for Marathon deployments to finish")
+	}
+}
+
+func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
+	format, err := reconciler.ParseFormat(o.output)
+	if err != nil {
+		return err
+	}
+	if a.opts.cluster == "" {
+		return errors.New("--cluster is required (or PACER_CLUSTER)")
+	}
+	set, err := loadValid(a)
+	if err != nil {
+		return err
+	}
+	cluster := findCluster(set, a.opts.cluster)
+	if cluster == nil {
+		return fmt.Errorf("cluster %q is not defined in %s", a.opts.cluster, a.opts.specs)
+	}
+	apps, err := set.Render(cluster.Name, a.opts.environment)
+	if err != nil {
+		return err
+	}
+	client, err := newMarathonClient(a.opts.marathon, cluster)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	live, err := client.ListApps(ctx)
+	if err != nil {
+		return fmt.Errorf("read live apps: %w", err)
+	}
+	pruneGroups := pruneGroups(set, cluster.Name, a.opts.environment)
+	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision), live, reconciler.PlanOptions{
+		Prune:          len(pruneGroups) > 0,
+		PruneGroups:    pruneGroups,
+		MaxDeleteRatio: o.maxDeleteRatio,
+		Adopt:          o.adopt,
+	})
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	wopts := reconciler.WriteOptions{Color: format == reconciler.FormatText && isTerminal(a.stdout), ShowUnchanged: o.showUnchanged}
+	if err := plan.Write(a.stdout, format, wopts); err != nil {
+		return err
+	}
+	if o.dryRun {
+		if o.detailedExitcode && plan.HasChanges() {
+			return &exitCodeError{code: exitChanges, quiet: true}
+		}
+		return nil
+	}
+	if !plan.HasChanges() {
+		return nil
+	}
+	res, err := reconciler.Apply(ctx, client, plan, reconciler.ApplyOptions{
+		Force:       o.force,
+		Wait:        true,
+		WaitTimeout: o.waitTimeout,
+		Progress:    progressPrinter(a.stderr),
+	})
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	if res.Requeue {
+		return errors.New("apply: some apps are locked by running deployments; run again, or use --force")
+	}
+	fmt.Fprintln(a.stderr, "converged")
+	return nil
+}
+
+// desiredApps translates rendered specs into the reconciler's input.
+func desiredApps(apps []specs.App, revision string) []reconciler.DesiredApp {
+	out := make([]reconciler.DesiredApp, len(apps))
+	for i, app := range apps {
+		out[i] = reconciler.DesiredApp{
+			ID:                app.ID,
+			Definition:        app.Definition,
+			IgnoreDifferences: app.IgnoreDifferences,
+			Source:            app.Source.String(),
+			Revision:          revision,
+		}
+	}
+	return out
+}
+
+// pruneGroups lists the Marathon groups of cluster (and environment, when set)
+// whose environment asks for pruning.
+func pruneGroups(set *specs.Set, cluster, environment string) []string {
+	var groups []string
+	for _, g := range set.Groups {
+		for _, e := range g.Environments {
+			if !e.Sync.Prune || (environment != "" && e.Name != environment) || !slices.Contains(e.Clusters, cluster) {
+				continue
+			}
+			groups = append(groups, g.Path()+"/"+e.Name)
+		}
+	}
+	return groups
+}
+
+func findCluster(set *specs.Set, name string) *specs.Cluster {
+	for _, c := range set.Clusters {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// newMarathonClient uses --marathon when given, else the Cluster spec's URLs.
+func newMarathonClient(flagURLs string, cluster *specs.Cluster) (*marathon.Client, error) {
+	urls := cluster.MarathonURLs
+	if flagURLs != "" {
+		urls = strings.Split(flagURLs, ",")
+	}
+	c, err := marathon.New(marathon.Options{URLs: urls, UserAgent: "pacer"})
+	if err != nil {
+		return nil, fmt.Errorf("marathon client: %w", err)
+	}
+	return c, nil
+}
+
+func progressPrinter(w io.Writer) func(reconciler.Progress) {
+	return func(p reconciler.Progress) {
+		switch p.Event {
+		case "waiting":
+			fmt.Fprintf(w, "waiting for %d deployment(s)\n", p.Pending)
+		default:
+			fmt.Fprintf(w, "%s %s %s %s\n", p.Event, p.Action, p.App, p.DeploymentID)
+		}
+	}
+}
+
+func firstEnv(keys ...string) string {
+	for _, k := range keys {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// isTerminal reports whether w is a character device (a TTY), for colour.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
