@@ -203,3 +203,12 @@ func checkBody(t *testing.T, what string, r response, status int, body string) {
 		t.Errorf("%s: body %s, want %s", what, g, w)
 	}
 }
+
+// control calls the simulator's /sim/v1 API, which has no Marathon
+// counterpart: any 2xx is success.
+func (s *sim) control(method, path string, body any) {
+	s.t.Helper()
+	if r := s.do(method, "/sim/v1"+path, body); r.status/100 != 2 {
+		s.t.Fatalf("%s /sim/v1%s: status %d: %s", method, path, r.status, r.body)
+	}
+}

@@ -260,7 +260,7 @@ func TestGroups(t *testing.T) {
 
 func TestDeployments(t *testing.T) {
 	s := newSim(t, marathonsim.Options{})
-	s.must(http.StatusOK, http.MethodPost, "/sim/v1/faults", map[string]any{"stallDeployments": true})
+	s.control(http.MethodPost, "/faults", map[string]any{"stallDeployments": true})
 	s.must(http.StatusCreated, http.MethodPost, "/v2/apps", myApp("/foo"))
 	deps := s.must(http.StatusOK, http.MethodGet, "/v2/deployments", nil).json(t)
 	list, _ := deps.([]any)
