@@ -246,6 +246,9 @@ func TestCloseEndsStreamsAndRefusesNew(t *testing.T) {
 	bus.Close()               // idempotent
 
 	b := open(t, srv, "")
+	if b.resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("stream after Close: status %d, want 503", b.resp.StatusCode)
+	}
 	b.ended(t)
 	if st := bus.Stats(); len(st.Subscribers) != 0 || st.Published != 1 {
 		t.Errorf("stats after close = %+v", st)
@@ -401,5 +404,19 @@ func TestConcurrentPublishersSameOrderForAll(t *testing.T) {
 	}
 	if st := bus.Stats(); st.Dropped != 0 {
 		t.Errorf("dropped = %d", st.Dropped)
+	}
+}
+
+// TestSubscribedBeforeHeaders: once a client has the response headers, it
+// receives everything published afterwards, with no need to wait for an
+// event first (the filter here even excludes event_stream_attached).
+func TestSubscribedBeforeHeaders(t *testing.T) {
+	for i := range 50 {
+		bus, srv := newBusServer(t, Options{})
+		s := open(t, srv, "?event_type=x")
+		bus.Publish("x", map[string]int{"i": i})
+		if ev := s.next(t); ev.Type != "x" {
+			t.Fatalf("got %+v", ev)
+		}
 	}
 }

@@ -46,21 +46,22 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
 	if r.Method == http.MethodHead {
+		setStreamHeaders(w)
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 
 	// Subscribe and publish "attached" atomically, so that nothing published
-	// concurrently can reach this stream before its own attached event.
+	// concurrently can reach this stream before its own attached event, and
+	// before the headers go out, so that a client holding the response is
+	// known to receive every event published from then on.
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"message":"event bus closed"}` + "\n"))
 		return
 	}
 	b.nextID++
@@ -71,6 +72,9 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Unlock()
 	defer b.handlers.Done()
 
+	setStreamHeaders(w)
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
 	b.pump(w, flusher, r, s)
 
 	b.mu.Lock()
@@ -114,6 +118,13 @@ func (b *Bus) pump(w http.ResponseWriter, flusher http.Flusher, r *http.Request,
 			}
 		}
 	}
+}
+
+func setStreamHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
 }
 
 // eventTypes reads the repeatable event_type filter; nil means all types.
