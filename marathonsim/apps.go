@@ -61,7 +61,6 @@ func (s *Server) handleAppsList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	apps := make([]*appView, 0, len(s.root.apps))
 	for _, id := range s.root.sortedAppIDs() {
 		a := s.root.apps[id]
@@ -76,7 +75,10 @@ func (s *Server) handleAppsList(w http.ResponseWriter, r *http.Request) {
 		}
 		apps = append(apps, s.appView(a, opts))
 	}
-	writeJSON(w, 200, map[string]any{"apps": apps})
+	s.mu.Unlock()
+	// Views hold copies of task state and pointers to immutable app
+	// definitions, so they can be encoded without the lock.
+	writeList(w, "apps", apps)
 }
 
 func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {

@@ -1,16 +1,11 @@
 package marathonsim
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"pacer.dev/pacer/marathonsim/internal/process"
 )
@@ -156,30 +151,3 @@ func shellJoin(args []string) string {
 	return strings.Join(q, " ")
 }
 
-// probeHTTP and probeTCP perform real health checks (healthy: 200-399).
-func probeHTTP(ctx context.Context, addr, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 399 {
-		return fmt.Errorf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	}
-	return nil
-}
-
-func probeTCP(ctx context.Context, addr string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	return c.Close()
-}
-
-var _ = time.Second

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"pacer.dev/pacer/marathonsim/internal/probe"
 )
 
 // healthResult is the state of one health check of one task.
@@ -56,9 +58,9 @@ func (s *Server) runCheck(t *task, i int) {
 		defer cancel()
 		var err error
 		if tcp {
-			err = probeTCP(ctx, addr)
+			err = probe.TCP(ctx, addr)
 		} else {
-			err = probeHTTP(ctx, addr, path)
+			err = probe.HTTP(ctx, addr, path)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

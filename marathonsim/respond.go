@@ -1,6 +1,7 @@
 package marathonsim
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
+}
+
+// writeList streams {"<key>":[items...]} one item at a time, so a 10,000-app
+// list never sits in one buffer.
+func writeList[T any](w http.ResponseWriter, key string, items []T) {
+	w.Header().Set("Content-Type", "application/json; qs=2")
+	w.WriteHeader(200)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	k, _ := json.Marshal(key)
+	bw.WriteString("{")
+	bw.Write(k)
+	bw.WriteString(":[")
+	enc := json.NewEncoder(bw)
+	for i, it := range items {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		_ = enc.Encode(it)
+	}
+	bw.WriteString("]}\n")
+	_ = bw.Flush()
 }
 
 func writeErr(w http.ResponseWriter, err error) {

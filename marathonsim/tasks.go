@@ -23,6 +23,8 @@ type task struct {
 	state        string
 	stagedAt     time.Time
 	startedAt    time.Time
+	stagedStr    string  // stagedAt, formatted once
+	startedStr   *string // startedAt, formatted once; nil while staging
 	ports        []int
 	servicePorts []int
 	health       []healthResult
@@ -100,6 +102,7 @@ func sortedTasks(r *appRuntime) []*task {
 // launchTask stages a new task of app a.
 func (s *Server) launchTask(a *App, r *appRuntime) {
 	t := &task{id: safeID(a.ID) + "." + newUUID(), appID: a.ID, def: a, state: stateStaging, stagedAt: s.now(), servicePorts: servicePortsOf(a)}
+	t.stagedStr = formatTime(t.stagedAt)
 	t.health = make([]healthResult, len(a.HealthChecks))
 	nports := len(t.servicePorts)
 	r.tasks[t.id] = t
@@ -121,6 +124,7 @@ func (s *Server) taskRunning(t *task) {
 	}
 	t.state = stateRunning
 	t.startedAt = s.now()
+	t.startedStr = ptr(formatTime(t.startedAt))
 	s.publishStatus(t, "")
 	s.scheduleHealthChecks(t)
 	s.markDirty(t.appID)

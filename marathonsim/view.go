@@ -185,7 +185,7 @@ type taskView struct {
 }
 
 func taskJSON(t *task) taskView {
-	return taskView{ID: t.id, State: t.state, StartedAt: optTime(t.startedAt), StagedAt: formatTime(t.stagedAt), Ports: nonNil(t.ports),
+	return taskView{ID: t.id, State: t.state, StartedAt: t.startedStr, StagedAt: t.stagedStr, Ports: nonNil(t.ports),
 		Version: t.def.Version, IPAddresses: []ipAddress{{IPAddress: simHost, Protocol: "IPv4"}}, AppID: t.appID, SlaveID: simAgentID,
 		Host: simHost, ServicePorts: t.servicePorts, HealthCheckResults: healthViews(t)}
 }

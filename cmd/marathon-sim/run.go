@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"pacer.dev/pacer/marathonsim"
+)
+
+// run parses args, serves until ctx is cancelled and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("marathon-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	executor := fs.String("executor", "virtual", "task executor: virtual or process")
+	capacity := fs.String("capacity", "", "cluster capacity, e.g. cpus=8,mem=4096 (default unlimited)")
+	taskStart := fs.Duration("task-start", 200*time.Millisecond, "delay from TASK_STAGING to TASK_RUNNING")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cpus, mem, err := parseCapacity(*capacity)
+	if err != nil {
+		fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	sim, err := marathonsim.New(marathonsim.Options{Executor: *executor, CPUs: cpus, MemMB: mem, TaskStart: *taskStart, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
+		_ = sim.Close()
+		return 1
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		fmt.Fprintf(stderr, "marathon-sim: serve: %v\n", err)
+		code = 1
+	}
+	// Close the simulator first: it stops the tasks and ends the event
+	// streams, which would otherwise keep Shutdown waiting.
+	_ = sim.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+	}
+	log.Info("Stopped")
+	return code
+}
+
+// parseCapacity reads "cpus=N,mem=MB"; missing values mean unlimited.
+func parseCapacity(s string) (cpus, mem float64, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		f, perr := strconv.ParseFloat(v, 64)
+		if !ok || perr != nil || f < 0 {
+			return 0, 0, fmt.Errorf("bad --capacity %q: want cpus=N,mem=MB", s)
+		}
+		switch k {
+		case "cpus":
+			cpus = f
+		case "mem":
+			mem = f
+		default:
+			return 0, 0, fmt.Errorf("bad --capacity %q: unknown resource %q", s, k)
+		}
+	}
+	return cpus, mem, nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--capacity", "cpus=4,mem=1024", "--task-start", "10ms"}, &stdout, &stderr)
+	}()
+	var url string
+	deadline := time.Now().Add(10 * time.Second)
+	for url == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed; stderr: %s", stderr.String())
+		}
+		if line, _, ok := strings.Cut(stdout.String(), "\n"); ok {
+			url = line
+		}
+		runtime.Gosched()
+	}
+	resp, err := http.Get(url + "/ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "pong" {
+		t.Errorf("GET /ping = %d %q", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d; stderr: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+}
+
+func TestParseCapacity(t *testing.T) {
+	tests := []struct {
+		in       string
+		cpus, mb float64
+		bad      bool
+	}{
+		{"", 0, 0, false},
+		{"cpus=8,mem=4096", 8, 4096, false},
+		{"mem=512", 0, 512, false},
+		{"cpus=x", 0, 0, true},
+		{"disk=3", 0, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			c, m, err := parseCapacity(tc.in)
+			if (err != nil) != tc.bad || c != tc.cpus || m != tc.mb {
+				t.Errorf("parseCapacity(%q) = %v, %v, %v", tc.in, c, m, err)
+			}
+		})
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"--executor", "docker"}, &out, &errb); code != 2 {
+		t.Errorf("unknown executor: exit %d, want 2", code)
+	}
+}
