@@ -150,4 +150,3 @@ func shellJoin(args []string) string {
 	}
 	return strings.Join(q, " ")
 }
-
