@@ -177,3 +177,5 @@ func golden(t *testing.T, name string, data []byte) {
 		t.Errorf("%s differs from golden:\n--- want\n%s\n--- got\n%s", name, want, got)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
