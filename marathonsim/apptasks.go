@@ -141,7 +141,7 @@ func (s *Server) allTasks() []*task {
 		if out[i].appID != out[j].appID {
 			return out[i].appID < out[j].appID
 		}
-		return out[i].stagedAt.Before(out[j].stagedAt) || out[i].stagedAt.Equal(out[j].stagedAt) && out[i].id < out[j].id
+		return out[i].seq < out[j].seq
 	})
 	return out
 }

@@ -41,6 +41,7 @@ type Server struct {
 	waitingCap  map[string]bool
 	lastVersion time.Time
 	nextPort    int
+	taskSeq     uint64
 	usedCPUs    float64
 	usedMem     float64
 	faults      faults

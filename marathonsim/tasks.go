@@ -17,6 +17,7 @@ const (
 
 // task is one running (or staging) instance of an app.
 type task struct {
+	seq          uint64 // launch order
 	id           string
 	appID        string
 	def          *App // the app version the task runs
@@ -90,18 +91,14 @@ func sortedTasks(r *appRuntime) []*task {
 	for _, t := range r.tasks {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].stagedAt.Equal(out[j].stagedAt) {
-			return out[i].stagedAt.Before(out[j].stagedAt)
-		}
-		return out[i].id < out[j].id
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }
 
 // launchTask stages a new task of app a.
 func (s *Server) launchTask(a *App, r *appRuntime) {
-	t := &task{id: safeID(a.ID) + "." + newUUID(), appID: a.ID, def: a, state: stateStaging, stagedAt: s.now(), servicePorts: servicePortsOf(a)}
+	s.taskSeq++
+	t := &task{seq: s.taskSeq, id: safeID(a.ID) + "." + newUUID(), appID: a.ID, def: a, state: stateStaging, stagedAt: s.now(), servicePorts: servicePortsOf(a)}
 	t.stagedStr = formatTime(t.stagedAt)
 	t.health = make([]healthResult, len(a.HealthChecks))
 	nports := len(t.servicePorts)
@@ -172,9 +169,9 @@ func killOrder(tasks []*task, selection string) []*task {
 			return out[i].state == stateStaging
 		}
 		if selection == "OLDEST_FIRST" {
-			return out[i].stagedAt.Before(out[j].stagedAt)
+			return out[i].seq < out[j].seq
 		}
-		return out[i].stagedAt.After(out[j].stagedAt)
+		return out[i].seq > out[j].seq
 	})
 	return out
 }
