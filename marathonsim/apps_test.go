@@ -174,3 +174,21 @@ func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func TestDockerBridgeAppGetsServicePorts(t *testing.T) {
+	x := newSim(t, Options{})
+	x.must(201, "POST", "/v2/apps", `{"id":"/d","instances":1,"container":{"type":"DOCKER","docker":{"image":"nginx","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`)
+	a := x.app("/d")
+	want := `{"docker":{"forcePullImage":false,"image":"nginx","network":"BRIDGE","parameters":[],"portMappings":[{"containerPort":80,"hostPort":0,"labels":{},"protocol":"tcp","servicePort":10000}],"privileged":false},"type":"DOCKER","volumes":[]}`
+	if got := jsonString(a["container"]); got != want {
+		t.Errorf("container = %s\nwant        %s", got, want)
+	}
+	if jsonString(a["ports"]) != "[10000]" || jsonString(a["portDefinitions"]) != "[]" {
+		t.Errorf("ports %s portDefinitions %s, want [10000] and []", jsonString(a["ports"]), jsonString(a["portDefinitions"]))
+	}
+	v := a["versionInfo"].(map[string]any)["lastConfigChangeAt"]
+	x.must(200, "PUT", "/v2/apps/d", `{"container":{"type":"DOCKER","docker":{"image":"nginx","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`)
+	if got := x.app("/d")["versionInfo"].(map[string]any)["lastConfigChangeAt"]; got != v {
+		t.Errorf("re-PUT of the same container restarted the app (%v → %v)", v, got)
+	}
+}

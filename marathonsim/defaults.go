@@ -51,9 +51,7 @@ func applyDefaults(a *App) {
 	setDefault(&a.BackoffSeconds, 1)
 	setDefault(&a.BackoffFactor, 1.15)
 	setDefault(&a.MaxLaunchDelaySeconds, 3600)
-	if isNull(a.Container) {
-		a.Container = nil
-	}
+	a.Container = defaultContainer(a.Container)
 	a.HealthChecks = nonNil(a.HealthChecks)
 	for i := range a.HealthChecks {
 		defaultHealthCheck(&a.HealthChecks[i], a)
@@ -197,4 +195,50 @@ func containerPortMappings(c json.RawMessage) []map[string]any {
 		return ct.Docker.PortMappings
 	}
 	return ct.PortMappings
+}
+
+// defaultContainer fills in the container defaults Marathon 1.4 writes
+// back: type DOCKER, volumes [], docker.privileged/forcePullImage false,
+// docker.parameters [], and per port mapping hostPort 0, protocol tcp,
+// labels {}.
+func defaultContainer(c json.RawMessage) json.RawMessage {
+	if isNull(c) {
+		return nil
+	}
+	var ct map[string]any
+	if json.Unmarshal(c, &ct) != nil {
+		return c
+	}
+	setKey(ct, "type", "DOCKER")
+	setKey(ct, "volumes", []any{})
+	mappings := ct["portMappings"]
+	if d, ok := ct["docker"].(map[string]any); ok {
+		setKey(d, "privileged", false)
+		setKey(d, "parameters", []any{})
+		setKey(d, "forcePullImage", false)
+		if d["portMappings"] != nil {
+			mappings = d["portMappings"]
+		}
+	}
+	if pms, ok := mappings.([]any); ok {
+		for _, pm := range pms {
+			if m, ok := pm.(map[string]any); ok {
+				setKey(m, "hostPort", 0)
+				setKey(m, "servicePort", 0)
+				setKey(m, "protocol", "tcp")
+				setKey(m, "labels", map[string]any{})
+			}
+		}
+	}
+	b, err := json.Marshal(ct)
+	if err != nil {
+		return c
+	}
+	return b
+}
+
+func setKey(m map[string]any, k string, v any) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
 }
