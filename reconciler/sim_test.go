@@ -1,8 +1,3 @@
-//go:build marathonsim
-
-// Run with: go test -tags marathonsim ./reconciler -run Sim
-// (behind a tag until marathonsim builds in the main branch; drop the tag then).
-
 package reconciler
 
 import (
