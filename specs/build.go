@@ -63,11 +63,14 @@ func buildGroup(d *decoder, root *yaml.Node, v map[string]any, file string) *Ser
 		Parent:   parent,
 		Defaults: asMap(spec["defaults"]),
 		Source:   sourceOf(file, root),
+		path:     joinID(parent, name),
 		node:     root,
 	}
 	envs := asMap(spec["environments"])
 	for _, envName := range sortedKeys(envs) {
-		g.Environments = append(g.Environments, buildEnvironment(d, root, envName, asMap(envs[envName])))
+		e := buildEnvironment(d, root, envName, asMap(envs[envName]))
+		e.path = joinID(g.path, envName)
+		g.Environments = append(g.Environments, e)
 	}
 	apps := asMap(spec["apps"])
 	for _, appName := range sortedKeys(apps) {
@@ -142,13 +145,14 @@ func buildApp(d *decoder, root *yaml.Node, name string, v map[string]any) *AppSp
 			a.Overlays[env] = asMap(o)
 		}
 	}
-	body := make(map[string]any, len(v))
-	for k, val := range v {
-		if k != "ignoreDifferences" && k != "environments" {
-			body[k] = val
-		}
+	// v is the decoder's own map: what is left once pacer's fields are
+	// taken out is the Marathon body.
+	delete(v, "ignoreDifferences")
+	delete(v, "environments")
+	if v == nil {
+		v = map[string]any{}
 	}
-	a.Body = body
+	a.Body = v
 	return a
 }
 

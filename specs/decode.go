@@ -24,36 +24,41 @@ type decoder struct {
 }
 
 // fieldPath is a lazily rendered dotted path; it is only turned into a string
-// when a problem is reported, which keeps decoding large trees cheap.
+// when a problem is reported, which keeps decoding large trees cheap. Paths
+// are values: a container's path moves to the heap once, its children point
+// to it.
 type fieldPath struct {
 	parent *fieldPath
 	key    string
-	index  int // used when key is empty
+	index  int
+	isItem bool // index is used, not key
 }
 
-func (p *fieldPath) child(key string) *fieldPath { return &fieldPath{parent: p, key: key} }
-func (p *fieldPath) item(i int) *fieldPath       { return &fieldPath{parent: p, index: i} }
+func (p *fieldPath) child(key string) fieldPath { return fieldPath{parent: p, key: key} }
+func (p *fieldPath) item(i int) fieldPath       { return fieldPath{parent: p, index: i, isItem: true} }
 
-func (p *fieldPath) String() string {
-	if p == nil {
-		return ""
+func (p fieldPath) String() string {
+	prefix := ""
+	if p.parent != nil {
+		prefix = p.parent.String()
 	}
-	prefix := p.parent.String()
-	if p.key == "" {
+	switch {
+	case p.isItem:
 		return prefix + "[" + strconv.Itoa(p.index) + "]"
-	}
-	if prefix == "" {
+	case p.key == "":
+		return prefix
+	case prefix == "":
 		return p.key
 	}
 	return prefix + "." + p.key
 }
 
-func (d *decoder) errorAt(n *yaml.Node, p *fieldPath, format string, args ...any) {
+func (d *decoder) errorAt(n *yaml.Node, p fieldPath, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Col: n.Column, Field: p.String(), Msg: fmt.Sprintf(format, args...)})
 }
 
 // visit counts one value and reports false once the document is too large.
-func (d *decoder) visit(n *yaml.Node, p *fieldPath) bool {
+func (d *decoder) visit(n *yaml.Node, p fieldPath) bool {
 	if d.exhausted {
 		return false
 	}
@@ -68,7 +73,7 @@ func (d *decoder) visit(n *yaml.Node, p *fieldPath) bool {
 
 // decode checks n against s. It returns nil for a YAML null, which callers
 // treat as "absent" (and overlays as "remove").
-func (d *decoder) decode(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) decode(n *yaml.Node, s *shape, p fieldPath) any {
 	if !d.visit(n, p) {
 		return nil
 	}
@@ -94,7 +99,7 @@ func (d *decoder) decode(n *yaml.Node, s *shape, p *fieldPath) any {
 	}
 }
 
-func (d *decoder) wrongType(n *yaml.Node, s *shape, p *fieldPath) {
+func (d *decoder) wrongType(n *yaml.Node, s *shape, p fieldPath) {
 	if n.Kind == yaml.ScalarNode && s.scalarMsg != "" {
 		d.errorAt(n, p, "%s", s.scalarMsg)
 		return
@@ -129,7 +134,7 @@ func describeNode(n *yaml.Node) string {
 	return "a value tagged " + n.Tag
 }
 
-func (d *decoder) scalar(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) scalar(n *yaml.Node, s *shape, p fieldPath) any {
 	if n.Kind != yaml.ScalarNode {
 		d.wrongType(n, s, p)
 		return nil
@@ -169,7 +174,7 @@ func (d *decoder) scalar(n *yaml.Node, s *shape, p *fieldPath) any {
 	return nil
 }
 
-func (d *decoder) inRange(n *yaml.Node, s *shape, p *fieldPath, v float64) bool {
+func (d *decoder) inRange(n *yaml.Node, s *shape, p fieldPath, v float64) bool {
 	if s.min != nil && v < *s.min {
 		d.errorAt(n, p, "must be at least %s, got %s", formatNum(*s.min), n.Value)
 		return false
@@ -201,7 +206,7 @@ func parseFloat(n *yaml.Node) (float64, error) {
 	return v, err
 }
 
-func (d *decoder) union(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) union(n *yaml.Node, s *shape, p fieldPath) any {
 	node := n
 	for _, alt := range s.alts {
 		switch {
@@ -219,7 +224,7 @@ func (d *decoder) union(n *yaml.Node, s *shape, p *fieldPath) any {
 	return nil
 }
 
-func (d *decoder) anyValue(n *yaml.Node, p *fieldPath) any {
+func (d *decoder) anyValue(n *yaml.Node, p fieldPath) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		out := map[string]any{}

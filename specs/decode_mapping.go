@@ -12,21 +12,20 @@ type pair struct {
 	key, value *yaml.Node
 }
 
-func (d *decoder) object(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) object(n *yaml.Node, s *shape, p fieldPath) any {
 	if n.Kind != yaml.MappingNode {
 		d.wrongType(n, s, p)
 		return nil
 	}
 	out := make(map[string]any, len(n.Content)/2)
-	for _, kv := range d.pairs(n, p) {
-		name := kv.key.Value
-		fs, ok := s.fields[name]
+	d.eachPair(n, p, func(k, v *yaml.Node) {
+		fs, ok := s.fields[k.Value]
 		if !ok {
-			d.unknownField(kv.key, s, p, name)
-			continue
+			d.unknownField(k, s, p, k.Value)
+			return
 		}
-		out[name] = d.decode(kv.value, fs, p.child(name))
-	}
+		out[k.Value] = d.decode(v, fs, p.child(k.Value))
+	})
 	for _, req := range s.required {
 		if v, ok := out[req]; !ok || v == nil {
 			if !ok || !d.failedAt(p.child(req)) {
@@ -39,7 +38,7 @@ func (d *decoder) object(n *yaml.Node, s *shape, p *fieldPath) any {
 
 // failedAt reports whether a problem was already recorded for exactly p, so
 // a wrongly typed required field is not also reported as missing.
-func (d *decoder) failedAt(p *fieldPath) bool {
+func (d *decoder) failedAt(p fieldPath) bool {
 	want := p.String()
 	for _, e := range d.errs {
 		if e.Field == want {
@@ -49,7 +48,7 @@ func (d *decoder) failedAt(p *fieldPath) bool {
 	return false
 }
 
-func (d *decoder) unknownField(key *yaml.Node, s *shape, p *fieldPath, name string) {
+func (d *decoder) unknownField(key *yaml.Node, s *shape, p fieldPath, name string) {
 	if hint, ok := s.hints[name]; ok {
 		d.errorAt(key, p.child(name), "%s", hint)
 		return
@@ -61,19 +60,19 @@ func (d *decoder) unknownField(key *yaml.Node, s *shape, p *fieldPath, name stri
 	d.errorAt(key, p, "%s", msg)
 }
 
-func (d *decoder) mapping(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) mapping(n *yaml.Node, s *shape, p fieldPath) any {
 	if n.Kind != yaml.MappingNode {
 		d.wrongType(n, s, p)
 		return nil
 	}
 	out := make(map[string]any, len(n.Content)/2)
-	for _, kv := range d.pairs(n, p) {
-		out[kv.key.Value] = d.decode(kv.value, s.elem, p.child(kv.key.Value))
-	}
+	d.eachPair(n, p, func(k, v *yaml.Node) {
+		out[k.Value] = d.decode(v, s.elem, p.child(k.Value))
+	})
 	return out
 }
 
-func (d *decoder) array(n *yaml.Node, s *shape, p *fieldPath) any {
+func (d *decoder) array(n *yaml.Node, s *shape, p fieldPath) any {
 	if n.Kind != yaml.SequenceNode {
 		d.wrongType(n, s, p)
 		return nil
@@ -133,7 +132,7 @@ func (l *pairList) add(kv pair) {
 // pairs lists the keys and values of a mapping, reporting duplicate and
 // non-scalar keys, and applies merge keys: explicit keys win, then the merged
 // mappings in order.
-func (d *decoder) pairs(n *yaml.Node, p *fieldPath) []pair {
+func (d *decoder) pairs(n *yaml.Node, p fieldPath) []pair {
 	l := &pairList{pairs: make([]pair, 0, len(n.Content)/2)}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -158,7 +157,7 @@ func (d *decoder) pairs(n *yaml.Node, p *fieldPath) []pair {
 	return l.pairs
 }
 
-func (d *decoder) merge(l *pairList, m *yaml.Node, p *fieldPath) {
+func (d *decoder) merge(l *pairList, m *yaml.Node, p fieldPath) {
 	if !d.visit(m, p) {
 		return
 	}
@@ -187,6 +186,42 @@ func (d *decoder) merge(l *pairList, m *yaml.Node, p *fieldPath) {
 				l.add(kv)
 			}
 		}
+	}
+}
+
+// simpleMapping reports whether a small mapping has only distinct scalar
+// keys and no merge key, so its pairs can be read from n.Content directly
+// without building a list: the common case, and the hot path.
+func simpleMapping(n *yaml.Node) bool {
+	c := n.Content
+	if len(c) > 32 || len(c)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(c); i += 2 {
+		k := c[i]
+		if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" || (k.Tag == "" && k.Value == "<<") {
+			return false
+		}
+		for j := 0; j < i; j += 2 {
+			if c[j].Value == k.Value {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// eachPair calls fn for every key and value of mapping n, after merge keys
+// are applied and duplicates reported (see pairs).
+func (d *decoder) eachPair(n *yaml.Node, p fieldPath, fn func(k, v *yaml.Node)) {
+	if simpleMapping(n) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			fn(n.Content[i], n.Content[i+1])
+		}
+		return
+	}
+	for _, kv := range d.pairs(n, p) {
+		fn(kv.key, kv.value)
 	}
 }
 

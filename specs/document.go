@@ -19,20 +19,20 @@ func decodeDocument(r *fileResult, doc *yaml.Node, sh *shapes) {
 	d := &decoder{file: r.name}
 	defer func() { r.errs = append(r.errs, d.errs...) }()
 	if root.Kind != yaml.MappingNode {
-		d.errorAt(root, nil, "a spec document must be a mapping with apiVersion, kind, metadata and spec, got %s", describeNode(root))
+		d.errorAt(root, fieldPath{}, "a spec document must be a mapping with apiVersion, kind, metadata and spec, got %s", describeNode(root))
 		return
 	}
 	kindNode := lookup(root, "kind")
 	if kindNode == nil {
-		d.errorAt(root, nil, "missing required field %q (%s or %s)", "kind", KindCluster, KindServiceGroup)
+		d.errorAt(root, fieldPath{}, "missing required field %q (%s or %s)", "kind", KindCluster, KindServiceGroup)
 		return
 	}
 	s := sh.forKind(kindNode.Value)
 	if s == nil || kindNode.Kind != yaml.ScalarNode {
-		d.errorAt(kindNode, (*fieldPath)(nil).child("kind"), "unknown kind %q; want %s or %s", kindNode.Value, KindCluster, KindServiceGroup)
+		d.errorAt(kindNode, fieldPath{key: "kind"}, "unknown kind %q; want %s or %s", kindNode.Value, KindCluster, KindServiceGroup)
 		return
 	}
-	v, _ := d.decode(root, s, nil).(map[string]any)
+	v, _ := d.decode(root, s, fieldPath{}).(map[string]any)
 	if d.exhausted || v == nil {
 		return
 	}

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -138,10 +139,18 @@ func readSpecFile(fsys fs.FS, name string) ([]byte, *Error) {
 		return nil, &Error{File: name, Msg: "cannot read: " + cleanFSError(err)}
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Size() > maxFileSize {
-		return nil, &Error{File: name, Msg: tooLarge(info.Size())}
+	size := int64(0)
+	if info, err := f.Stat(); err == nil {
+		if info.Size() > maxFileSize {
+			return nil, &Error{File: name, Msg: tooLarge(info.Size())}
+		}
+		size = info.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	// Room for the whole file plus ReadFrom's minimum read, so the buffer
+	// never grows.
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(f, maxFileSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, &Error{File: name, Msg: "cannot read: " + cleanFSError(err)}
 	}

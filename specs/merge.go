@@ -1,11 +1,22 @@
 package specs
 
-// mergeLayers deep-merges layers in order into a new map: mappings merge key
-// by key, anything else (lists included) is replaced by the later layer, and
-// a null removes the key. The layers are not modified; unchanged nested
-// values are shared with them, so the result must be treated as read-only
-// except for its top-level keys.
+// mergeLayers deep-merges layers in order: mappings merge key by key,
+// anything else (lists included) is replaced by the later layer, and a null
+// removes the key. The layers are not modified; the result shares values with
+// them where no merge is needed (it is the layer itself when only one is not
+// empty), so it must be treated as read-only.
 func mergeLayers(layers ...map[string]any) map[string]any {
+	var only map[string]any
+	nonEmpty := 0
+	for _, l := range layers {
+		if len(l) > 0 {
+			only = l
+			nonEmpty++
+		}
+	}
+	if nonEmpty == 1 && !hasNull(only) {
+		return only // nothing to merge: share the layer
+	}
 	size := 0
 	for _, l := range layers {
 		size = max(size, len(l))
@@ -28,13 +39,31 @@ func mergeInto(dst, src map[string]any) {
 			dst[k] = v
 			continue
 		}
-		merged := make(map[string]any, len(sm))
-		if dm, ok := dst[k].(map[string]any); ok {
-			for dk, dv := range dm {
-				merged[dk] = dv
-			}
+		dm, ok := dst[k].(map[string]any)
+		if !ok && !hasNull(sm) {
+			dst[k] = sm // nothing to merge or remove: share it
+			continue
+		}
+		merged := make(map[string]any, len(sm)+len(dm))
+		for dk, dv := range dm {
+			merged[dk] = dv
 		}
 		mergeInto(merged, sm)
 		dst[k] = merged
 	}
+}
+
+// hasNull reports whether a mapping holds a null at any depth of mappings.
+func hasNull(m map[string]any) bool {
+	for _, v := range m {
+		switch v := v.(type) {
+		case nil:
+			return true
+		case map[string]any:
+			if hasNull(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

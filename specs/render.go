@@ -40,23 +40,34 @@ func (s *Set) Render(cluster, environment string) ([]App, error) {
 	if environment != "" && !s.hasEnvironment(environment) {
 		return nil, fmt.Errorf("render: unknown environment %q; no ServiceGroup defines it", environment)
 	}
-	var apps []App
+	apps := make([]App, 0, s.countApps(cluster, environment))
+	buf := make([]byte, 0, 4096)
 	for _, g := range s.Groups {
 		for _, e := range g.Environments {
 			if (environment != "" && e.Name != environment) || !slices.Contains(e.Clusters, cluster) {
 				continue
 			}
 			for _, a := range g.Apps {
-				app, err := renderApp(g, e, a, cluster)
-				if err != nil {
-					return nil, err
-				}
+				var app App
+				app, buf = renderApp(g, e, a, cluster, buf)
 				apps = append(apps, app)
 			}
 		}
 	}
 	slices.SortFunc(apps, func(x, y App) int { return strings.Compare(x.ID, y.ID) })
 	return apps, nil
+}
+
+func (s *Set) countApps(cluster, environment string) int {
+	n := 0
+	for _, g := range s.Groups {
+		for _, e := range g.Environments {
+			if (environment == "" || e.Name == environment) && slices.Contains(e.Clusters, cluster) {
+				n += len(g.Apps)
+			}
+		}
+	}
+	return n
 }
 
 func (s *Set) clusterNames() string {
@@ -81,14 +92,14 @@ func (s *Set) hasEnvironment(name string) bool {
 	return false
 }
 
-func renderApp(g *ServiceGroup, e *Environment, a *AppSpec, cluster string) (App, error) {
-	group := joinID(g.Path(), e.Name)
+// renderApp renders one app, encoding its definition through buf, which it
+// returns for reuse.
+func renderApp(g *ServiceGroup, e *Environment, a *AppSpec, cluster string, buf []byte) (App, []byte) {
+	group := e.Path()
 	id := joinID(group, a.Name)
-	def := Definition(g, e, a)
-	raw, err := json.Marshal(def)
-	if err != nil {
-		return App{}, fmt.Errorf("render app %s: %w", id, err)
-	}
+	buf = appendDefinition(buf[:0], id, g, e, a)
+	raw := make(json.RawMessage, len(buf))
+	copy(raw, buf)
 	return App{
 		ID:                id,
 		Group:             group,
@@ -100,42 +111,111 @@ func renderApp(g *ServiceGroup, e *Environment, a *AppSpec, cluster string) (App
 		Sync:              e.Sync,
 		Alerting:          e.Alerting,
 		Definition:        raw,
-	}, nil
+	}, buf
 }
 
-// Definition is the Marathon app definition of app a in environment e of g:
-// the group's defaults, the app and the environment's overlay merged, with
-// the absolute id, absolute dependencies, resource defaults and pacer's
-// labels. The result is a fresh map the caller may change at its top level.
-func Definition(g *ServiceGroup, e *Environment, a *AppSpec) map[string]any {
-	group := joinID(g.Path(), e.Name)
-	m := mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
-	m["id"] = joinID(group, a.Name)
-	setDefault(m, "instances", int64(defaultInstances))
-	setDefault(m, "cpus", defaultCPUs)
-	setDefault(m, "mem", defaultMem)
-	if deps, ok := m["dependencies"].([]any); ok {
-		abs := make([]any, len(deps))
-		for i, dep := range deps {
-			abs[i] = resolveID(group, asString(dep))
+// appendDefinition appends the Marathon app definition of app a in
+// environment e of g as JSON: the group's defaults, the app and the
+// environment's overlay merged (by Validate), with the absolute id, absolute
+// dependencies, resource defaults and pacer's labels. It writes the JSON
+// directly instead of building a map per app: rendering is the hot path of
+// every reconcile pass.
+func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *AppSpec) []byte {
+	group := e.Path()
+	m := a.merged[e.Name]
+	if m == nil {
+		m = mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
+	}
+	var keyBuf [32]string
+	keys := append(keyBuf[:0], "id", "labels")
+	for k := range m {
+		if k != "id" && k != "labels" {
+			keys = append(keys, k)
 		}
-		m["dependencies"] = abs
 	}
-	userLabels := asMap(m["labels"])
-	labels := make(map[string]any, len(userLabels)+4)
-	for k, v := range userLabels {
-		labels[k] = v
+	for _, k := range []string{"instances", "cpus", "mem"} {
+		if _, ok := m[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
-	labels[LabelManagedBy] = ManagedByPacer
-	labels[LabelSource] = a.Source.File
-	labels[LabelServiceGroup] = g.Path()
-	labels[LabelEnvironment] = e.Name
-	m["labels"] = labels
-	return m
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		switch k {
+		case "id":
+			b = appendString(b, id)
+		case "labels":
+			b = appendLabels(b, asMap(m["labels"]), g, e, a)
+		case "dependencies":
+			deps, _ := m[k].([]any)
+			b = append(b, '[')
+			for j, dep := range deps {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, resolveID(group, asString(dep)))
+			}
+			b = append(b, ']')
+		default:
+			v, ok := m[k]
+			if !ok {
+				v = resourceDefault(k)
+			}
+			b = appendJSON(b, v)
+		}
+	}
+	return append(b, '}')
 }
 
-func setDefault(m map[string]any, key string, v any) {
-	if _, ok := m[key]; !ok {
-		m[key] = v
+func resourceDefault(k string) any {
+	switch k {
+	case "instances":
+		return int64(defaultInstances)
+	case "cpus":
+		return defaultCPUs
 	}
+	return defaultMem
 }
+
+// appendLabels writes the user's labels plus pacer's, sorted.
+func appendLabels(b []byte, user map[string]any, g *ServiceGroup, e *Environment, a *AppSpec) []byte {
+	pacer := [...][2]string{
+		{LabelEnvironment, e.Name},
+		{LabelManagedBy, ManagedByPacer},
+		{LabelServiceGroup, g.Path()},
+		{LabelSource, a.Source.File},
+	}
+	var keyBuf [32]string
+	keys := keyBuf[:0]
+	for k := range user {
+		keys = append(keys, k)
+	}
+	for _, p := range pacer {
+		if _, ok := user[p[0]]; !ok {
+			keys = append(keys, p[0])
+		}
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		v, _ := user[k].(string)
+		for _, p := range pacer {
+			if p[0] == k {
+				v = p[1]
+			}
+		}
+		b = appendString(b, v)
+	}
+	return append(b, '}')
+}
+

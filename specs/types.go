@@ -74,11 +74,12 @@ type ServiceGroup struct {
 	Defaults     map[string]any // merged under every app
 	Source       Source
 
+	path string
 	node *yaml.Node
 }
 
 // Path is the group's id without the environment, e.g. /services/autofill.
-func (g *ServiceGroup) Path() string { return joinID(g.Parent, g.Name) }
+func (g *ServiceGroup) Path() string { return g.path }
 
 // Environment is one deployment of a ServiceGroup.
 type Environment struct {
@@ -87,7 +88,12 @@ type Environment struct {
 	Alerting *Alerting // nil when the environment does not page
 	Sync     Sync
 	Source   Source
+
+	path string // the Marathon group, e.g. /services/autofill/production
 }
+
+// Path is the Marathon group of the environment, e.g. /services/autofill/production.
+func (e *Environment) Path() string { return e.path }
 
 // Alerting says how an environment pages.
 type Alerting struct {
@@ -116,8 +122,9 @@ type AppSpec struct {
 	Overlays          map[string]map[string]any // by environment
 	Source            Source
 
-	node   *yaml.Node // the body mapping
-	broken bool       // decoding reported a problem inside the app
+	node   *yaml.Node                // the body mapping
+	broken bool                      // decoding reported a problem inside the app
+	merged map[string]map[string]any // by environment, set once by Validate
 }
 
 // App is one rendered Marathon app: what pacer submits to one cluster.

@@ -96,9 +96,15 @@ func (v *validator) app(g *ServiceGroup, a *AppSpec) {
 	if !has(g.node, "spec", "defaults") {
 		def = nil
 	}
+	a.merged = make(map[string]map[string]any, len(g.Environments))
+	base := mergeLayers(g.Defaults, a.Body)
 	for _, e := range g.Environments {
-		merged := mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
-		d := &deployment{id: joinID(g.Path(), e.Name, a.Name), group: g, env: e, app: a}
+		merged := base
+		if ov := a.Overlays[e.Name]; ov != nil {
+			merged = mergeLayers(base, ov)
+		}
+		a.merged[e.Name] = merged
+		d := &deployment{id: joinID(e.Path(), a.Name), group: g, env: e, app: a}
 		c := appCtx{g: g, e: e, a: a, def: def}
 		v.appBody(c, merged)
 		if validSegment(g.Name) && pathProblem(g.Parent) == "" && validSegment(e.Name) && validSegment(a.Name) {

@@ -9,7 +9,7 @@ import (
 // appDependencies resolves the app's dependencies against its group.
 func (v *validator) appDependencies(c appCtx, d *deployment, m map[string]any) {
 	deps, _ := m["dependencies"].([]any)
-	group := joinID(c.g.Path(), c.e.Name)
+	group := c.e.Path()
 	for i, raw := range deps {
 		dep, _ := raw.(string)
 		abs := resolveID(group, dep)
