@@ -58,6 +58,34 @@ var _ Sink = (*FileSink)(nil)
 // permission denied, *ValidationError) the old file is left untouched and
 // changed is false. A *ReloadError comes with changed true.
 func (s *FileSink) Apply(ctx context.Context, cfg []byte) (changed bool, err error) {
+	return s.apply(ctx, cfg, true)
+}
+
+// ApplyUnvalidated is Apply without the validate command, for a config the
+// caller has proven as valid as the one in place (the pipeline's
+// server-only fast path). Everything else is as in Apply: equal bytes are
+// skipped, the write is atomic and the reload runs.
+func (s *FileSink) ApplyUnvalidated(ctx context.Context, cfg []byte) (changed bool, err error) {
+	return s.apply(ctx, cfg, false)
+}
+
+// RetryReload runs the reload command alone, to retry a reload that failed
+// (for example while the load balancer was not running yet).
+func (s *FileSink) RetryReload(ctx context.Context) error {
+	if len(s.Reload) == 0 {
+		return nil
+	}
+	if err := runCommand(ctx, s.Timeout, s.Reload); err != nil {
+		var ce *CommandError
+		if errors.As(err, &ce) {
+			return &ReloadError{ce}
+		}
+		return fmt.Errorf("reload: %w", err)
+	}
+	return nil
+}
+
+func (s *FileSink) apply(ctx context.Context, cfg []byte, validate bool) (changed bool, err error) {
 	log := logr.FromContextOrDiscard(ctx).WithValues("path", s.Path)
 	old, err := os.ReadFile(s.Path)
 	switch {
@@ -81,7 +109,7 @@ func (s *FileSink) Apply(ctx context.Context, cfg []byte) (changed bool, err err
 			_ = os.Remove(draft)
 		}
 	}()
-	if len(s.Validate) > 0 {
+	if validate && len(s.Validate) > 0 {
 		if err := runCommand(ctx, s.Timeout, substitute(s.Validate, draft)); err != nil {
 			var ce *CommandError
 			if errors.As(err, &ce) {
@@ -95,7 +123,7 @@ func (s *FileSink) Apply(ctx context.Context, cfg []byte) (changed bool, err err
 	}
 	draft = ""
 	syncDir(filepath.Dir(s.Path))
-	log.Info("Wrote config", "bytes", len(cfg))
+	log.Info("Wrote config", "bytes", len(cfg), "validated", validate && len(s.Validate) > 0)
 
 	if len(s.Reload) > 0 {
 		if err := runCommand(ctx, s.Timeout, s.Reload); err != nil {

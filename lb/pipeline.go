@@ -1,0 +1,269 @@
+package lb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// RenderError: the renderer (usually a user template) failed; nothing was
+// written and the previous config still serves.
+type RenderError struct{ Err error }
+
+func (e *RenderError) Error() string { return "render: " + e.Err.Error() }
+
+// Unwrap returns the renderer's error.
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// Status is the outcome of one pass of the pipeline, for logs, metrics and
+// the operator's conditions.
+type Status struct {
+	// At is when the pass ended.
+	At time.Time
+	// Changed is true when a new config was put in place.
+	Changed bool
+	// Validated is true when the validate command ran on the new config;
+	// false on the server-only fast path or when nothing changed.
+	Validated bool
+	// Backends and Servers count what the config serves.
+	Backends, Servers int
+	// Problems are the apps (or ports) left out or conflicting.
+	Problems []Problem
+	// Lag is the time from the first change of the burst to the end of the
+	// pass (event → config written and reloaded); zero for passes not
+	// started by a change.
+	Lag time.Duration
+	// Err is nil when the config in place is the rendered one and the LB
+	// was reloaded. See Invalid and ReloadFailed.
+	Err error
+}
+
+// Invalid reports a render or validation failure: the new config was
+// refused and the last good one keeps serving. The operator raises
+// LBConfigInvalid while it lasts.
+func (s Status) Invalid() bool {
+	var re *RenderError
+	var ve *ValidationError
+	return errors.As(s.Err, &re) || errors.As(s.Err, &ve)
+}
+
+// ReloadFailed reports that the config is in place but the reload command
+// failed (for instance the load balancer is not running yet); the pipeline
+// retries it.
+func (s Status) ReloadFailed() bool {
+	var re *ReloadError
+	return errors.As(s.Err, &re)
+}
+
+// unvalidatedSink is a Sink that can skip validation (FileSink).
+type unvalidatedSink interface {
+	ApplyUnvalidated(ctx context.Context, cfg []byte) (bool, error)
+}
+
+// reloadRetrier is a Sink that can retry its reload alone (FileSink).
+type reloadRetrier interface {
+	RetryReload(ctx context.Context) error
+}
+
+// Pipeline renders the live state into the load balancer: LiveState →
+// Backends → Renderer → Sink, once per debounced burst of changes.
+type Pipeline struct {
+	Source   *Source
+	Select   SelectOptions
+	Health   *HealthMemory
+	Renderer Renderer
+	Sink     Sink
+	Debounce Debounce
+	// FastPath lets a change of server lists inside the last validated
+	// structure skip the validate command (see serverOnlyChange). Only for
+	// the built-in renderers: a user template can depend on anything.
+	FastPath bool
+	// ReloadRetry is the first delay before retrying a failed reload
+	// (doubling up to 1m); zero means 1s.
+	ReloadRetry time.Duration
+	Clock       Clock
+	// OnStatus, when set, is called after every pass that rendered.
+	OnStatus func(Status)
+
+	validated *structure // structure of the config in place, when validated
+}
+
+// Run renders the live state until ctx is done. It returns nil when ctx is
+// canceled, or a configuration error at once.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if err := p.Debounce.Validate(); err != nil {
+		return err
+	}
+	if p.Clock == nil {
+		p.Clock = RealClock{}
+	}
+	if p.Source.Clock == nil {
+		p.Source.Clock = p.Clock
+	}
+	changes := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case changes <- struct{}{}:
+		default:
+		}
+	}
+	srcDone := make(chan struct{})
+	go func() {
+		defer close(srcDone)
+		_ = p.Source.Run(ctx, notify)
+	}()
+	defer func() { <-srcDone }()
+
+	deb := debouncer{cfg: p.Debounce}
+	var wake, retry <-chan time.Time
+	reloadPending := false
+	retryDelay := cmpOrDur(p.ReloadRetry, time.Second)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changes:
+			deb.add(p.Clock.Now())
+		case <-wake:
+			wake = nil
+		case <-retry:
+			retry = nil
+			if reloadPending {
+				reloadPending = p.retryReload(ctx)
+				if reloadPending {
+					retryDelay = min(retryDelay*2, time.Minute)
+					retry = p.Clock.After(retryDelay)
+				}
+			}
+			continue
+		}
+		fire, wait := deb.due(p.Clock.Now())
+		if !fire {
+			if wait > 0 {
+				wake = p.Clock.After(wait)
+			}
+			continue
+		}
+		first := deb.reset()
+		st, rendered := p.Pass(ctx, first)
+		if !rendered {
+			continue
+		}
+		if st.ReloadFailed() {
+			reloadPending = true
+			retryDelay = cmpOrDur(p.ReloadRetry, time.Second)
+			retry = p.Clock.After(retryDelay)
+		} else if st.Changed {
+			reloadPending = false
+		}
+		if p.OnStatus != nil {
+			p.OnStatus(st)
+		}
+	}
+}
+
+// retryReload reruns the reload; it reports whether it is still pending.
+func (p *Pipeline) retryReload(ctx context.Context) bool {
+	r, ok := p.Sink.(reloadRetrier)
+	if !ok {
+		return false
+	}
+	if err := r.RetryReload(ctx); err != nil {
+		logr.FromContextOrDiscard(ctx).V(1).Info("Reload still failing", "error", err.Error())
+		return true
+	}
+	logr.FromContextOrDiscard(ctx).Info("Reloaded load balancer after earlier failures")
+	return false
+}
+
+// Pass renders the current state once and applies it. since is when the
+// burst that triggered it began (zero if none). rendered is false when the
+// state has not been read yet: an empty config is never written just
+// because Marathon has not answered.
+func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, rendered bool) {
+	log := logr.FromContextOrDiscard(ctx)
+	snap := p.Source.State.Snapshot()
+	if !snap.Synced {
+		return Status{}, false
+	}
+	opts := p.Select
+	outer := opts.Leaving
+	opts.Leaving = func(id string) bool { return snap.Leaving[id] || (outer != nil && outer(id)) }
+	sel := Backends(ctx, snap.Apps, opts, p.Health)
+	st.Backends, st.Problems = len(sel.Backends), sel.Problems
+	for _, b := range sel.Backends {
+		st.Servers += len(b.Servers)
+	}
+	defer func() {
+		st.At = p.clock().Now()
+		if !since.IsZero() {
+			st.Lag = st.At.Sub(since)
+		}
+		p.report(log, st)
+	}()
+
+	cfg, err := p.Renderer.Render(sel.Backends)
+	if err != nil {
+		st.Err = &RenderError{Err: err}
+		return st, true
+	}
+	next := structureOf(sel.Backends)
+	fast := false
+	if us, ok := p.Sink.(unvalidatedSink); ok && p.FastPath && serverOnlyChange(p.validated, next, sel.Backends) {
+		fast = true
+		st.Changed, st.Err = us.ApplyUnvalidated(ctx, cfg)
+	} else {
+		st.Changed, st.Err = p.Sink.Apply(ctx, cfg)
+		st.Validated = st.Changed
+	}
+	switch {
+	case st.Err == nil && !st.Changed:
+		// The file in place has these bytes: it passed the validator when
+		// it was written (by us or an earlier run), or shares the
+		// structure of a config that did.
+		p.validated = &next
+	case (st.Err == nil || st.ReloadFailed()) && !fast:
+		p.validated = &next
+	}
+	return st, true
+}
+
+func (p *Pipeline) clock() Clock {
+	if p.Clock == nil {
+		return RealClock{}
+	}
+	return p.Clock
+}
+
+// report logs a pass: errors once, with the offending output; changes at
+// V(0), no-ops at V(1).
+func (p *Pipeline) report(log logr.Logger, st Status) {
+	kv := []any{"backends", st.Backends, "servers", st.Servers, "lag", st.Lag}
+	switch {
+	case st.Invalid():
+		log.Error(st.Err, "Load balancer config refused, the last good config keeps serving", kv...)
+	case st.ReloadFailed():
+		log.Error(st.Err, "Config written but the reload failed (is the load balancer running?); retrying", kv...)
+	case st.Err != nil:
+		log.Error(st.Err, "Cannot apply load balancer config", kv...)
+	case st.Changed:
+		log.Info("Load balancer updated", append(kv, "validated", st.Validated)...)
+	default:
+		log.V(1).Info("Load balancer config unchanged", kv...)
+	}
+}
+
+// Once reads Marathon, renders and applies a single time (pacer lb --once).
+func (p *Pipeline) Once(ctx context.Context) (Status, error) {
+	if err := p.Source.resyncOnce(ctx); err != nil {
+		return Status{}, err
+	}
+	st, _ := p.Pass(ctx, time.Time{})
+	if st.Err != nil {
+		return st, fmt.Errorf("apply load balancer config: %w", st.Err)
+	}
+	return st, nil
+}
