@@ -218,4 +218,3 @@ func appendLabels(b []byte, user map[string]any, g *ServiceGroup, e *Environment
 	}
 	return append(b, '}')
 }
-
