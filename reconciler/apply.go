@@ -56,7 +56,9 @@ type AppResult struct {
 	// Locked means a running deployment kept the app from being written;
 	// the next pass retries it. It is not an error.
 	Locked bool
-	Err    error
+	// LockedBy are the deployments that locked it.
+	LockedBy []string
+	Err      error
 }
 
 // ApplyResult is the outcome of Apply.
@@ -71,6 +73,9 @@ type ApplyResult struct {
 // Unchanged and skipped apps are never written. One app's failure never
 // stops the others: per-app errors are joined in the returned error.
 func Apply(ctx context.Context, m Marathon, p *Plan, opts ApplyOptions) (*ApplyResult, error) {
+	if err := p.Err(); err != nil {
+		return &ApplyResult{}, err
+	}
 	opts = opts.withDefaults()
 	log := logr.FromContextOrDiscard(ctx)
 	a := &applier{m: m, opts: opts, log: log}
@@ -80,8 +85,8 @@ func Apply(ctx context.Context, m Marathon, p *Plan, opts ApplyOptions) (*ApplyR
 	for i, wave := range applyWaves(p) {
 		if i > 0 && len(started) > 0 {
 			// The next wave depends on this one: let Marathon finish first.
-			if err := a.wait(ctx, started, opts.WaitTimeout); err != nil {
-				errs = append(errs, err)
+			if err := a.waitDone(ctx, started, opts.WaitTimeout); err != nil {
+				errs = append(errs, fmt.Errorf("wait before the next dependency level: %w", err))
 				break
 			}
 			started = nil
@@ -100,7 +105,7 @@ func Apply(ctx context.Context, m Marathon, p *Plan, opts ApplyOptions) (*ApplyR
 		}
 	}
 	if opts.Wait && len(started) > 0 && len(errs) == 0 {
-		if err := a.wait(ctx, started, opts.WaitTimeout); err != nil {
+		if err := a.waitDone(ctx, started, opts.WaitTimeout); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -135,7 +140,8 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 	r := AppResult{ID: ap.ID, Action: ap.Action}
 	log := a.log.WithValues("app", ap.ID, "action", string(ap.Action))
 	if !a.opts.Force && len(ap.deployments) > 0 {
-		if err := a.wait(ctx, ap.deployments, a.opts.LockWait); err != nil {
+		if _, err := a.wait(ctx, ap.deployments, a.opts.LockWait); err != nil {
+			r.LockedBy = ap.deployments
 			return a.locked(r, log, err)
 		}
 	}
@@ -143,17 +149,21 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 	var le *marathon.LockedError
 	if errors.As(err, &le) && !a.opts.Force {
 		a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, Event: "locked", Pending: len(le.DeploymentIDs)})
-		if werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
+		if _, werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
+			r.LockedBy = le.DeploymentIDs
 			return a.locked(r, log, werr)
 		}
 		id, err = a.write(ctx, ap)
+	}
+	if errors.As(err, &le) {
+		r.LockedBy = le.DeploymentIDs
 	}
 	if errors.Is(err, marathon.ErrLocked) {
 		return a.locked(r, log, err)
 	}
 	if err != nil {
 		log.Error(err, "Write failed")
-		r.Err = fmt.Errorf("%s app %s: %w", ap.Action, ap.ID, err)
+		r.Err = invalidAppError(ap, err)
 		return r
 	}
 	r.DeploymentID = id
@@ -181,42 +191,54 @@ func (a *applier) write(ctx context.Context, ap AppPlan) (string, error) {
 	return "", fmt.Errorf("nothing to write for action %s", ap.Action)
 }
 
+// waitDone waits for the deployments pacer started and, when they do not
+// finish in time, explains why (StuckError).
+func (a *applier) waitDone(ctx context.Context, ids []string, limit time.Duration) error {
+	pending, err := a.wait(ctx, ids, limit)
+	if errors.Is(err, ErrDeploymentTimeout) {
+		return a.explainStuck(ctx, pending, limit)
+	}
+	return err
+}
+
 // wait polls /v2/deployments until none of ids is running, limit passes
-// (0: no limit) or ctx is done.
-func (a *applier) wait(ctx context.Context, ids []string, limit time.Duration) error {
+// (0: no limit) or ctx is done. On timeout it returns the deployments still
+// pending.
+func (a *applier) wait(ctx context.Context, ids []string, limit time.Duration) ([]marathon.Deployment, error) {
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
 	start := a.opts.Clock.Now()
 	failures := 0
+	var pending []marathon.Deployment
 	for {
 		ds, err := a.m.Deployments(ctx)
 		if err != nil {
 			failures++
 			if ctx.Err() != nil || failures > 3 {
-				return fmt.Errorf("wait for deployments: %w", err)
+				return nil, fmt.Errorf("wait for deployments: %w", err)
 			}
 		} else {
 			failures = 0
-			pending := 0
+			pending = pending[:0]
 			for _, d := range ds {
 				if want[d.ID] {
-					pending++
+					pending = append(pending, d)
 				}
 			}
-			if pending == 0 {
+			if len(pending) == 0 {
 				a.opts.Progress(Progress{Event: "done"})
-				return nil
+				return nil, nil
 			}
-			a.opts.Progress(Progress{Event: "waiting", Pending: pending})
+			a.opts.Progress(Progress{Event: "waiting", Pending: len(pending)})
 		}
 		if limit > 0 && a.opts.Clock.Now().Sub(start) >= limit {
-			return fmt.Errorf("%w after %s", ErrDeploymentTimeout, limit)
+			return pending, fmt.Errorf("%w after %s", ErrDeploymentTimeout, limit)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-a.opts.Clock.After(a.opts.PollInterval):
 		}
 	}

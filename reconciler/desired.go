@@ -42,6 +42,10 @@ type DesiredApp struct {
 	Source string
 	// Revision is the git revision of the spec tree (pacer.dev/revision label).
 	Revision string
+	// Locate, if set, maps an RFC 6901 pointer into Definition (e.g.
+	// /container/docker/image) to the spec location that sets it
+	// ("file:line"), or "" when unknown. It places Marathon's 422 errors.
+	Locate func(pointer string) string
 }
 
 // decodeObject decodes a JSON object keeping numbers as json.Number, so that

@@ -21,4 +21,6 @@ type Marathon interface {
 	DeleteApp(ctx context.Context, id string, force bool) (deploymentID string, err error)
 	// Deployments lists the running deployments.
 	Deployments(ctx context.Context) ([]marathon.Deployment, error)
+	// Queue lists the launch queue (read only to explain a stuck deployment).
+	Queue(ctx context.Context) ([]marathon.QueueItem, error)
 }

@@ -117,6 +117,10 @@ func changeColor(op Op) string {
 
 func (p *Plan) summaryLine() string {
 	s := p.Summary
+	if p.refused != nil {
+		return fmt.Sprintf("Refused by the prune guard: nothing will be applied; %d to create, %d to update, %d to scale held back.",
+			s.Create, s.Update, s.Scale)
+	}
 	if !p.HasChanges() {
 		return fmt.Sprintf("No changes: %s in sync, %d skipped.", plural(s.Unchanged, "app"), s.Skip)
 	}

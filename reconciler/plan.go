@@ -67,6 +67,7 @@ type AppPlan struct {
 	scaleTo     int      // target of a scale
 	deps        []string // absolute ids this app depends on
 	deployments []string // deployments running on the app when planned
+	locate      func(pointer string) string
 }
 
 // Summary counts the apps per action.
@@ -90,8 +91,11 @@ type Summary struct {
 //	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
 //	                           "old": <live value>, "new": <git value>} ] } ],
 //	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0},
-//	  "warnings": ["..."]
+//	  "warnings": ["..."],
+//	  "refused": true
 //	}
+//
+// refused is present (true) when the prune guard refuses the whole pass.
 //
 // Apps are sorted by id; values are normalized JSON values. Fields are only
 // ever added within v1.
@@ -100,7 +104,19 @@ type Plan struct {
 	Apps     []AppPlan `json:"apps"`
 	Summary  Summary   `json:"summary"`
 	Warnings []string  `json:"warnings,omitempty"`
+	Refused  bool      `json:"refused,omitempty"`
+
+	// refused is set when the prune guard refuses the pass.
+	refused error
 }
+
+// ErrPruneGuard means a pass would delete more than the allowed share of
+// managed apps; the whole pass is refused.
+var ErrPruneGuard = errors.New("prune guard")
+
+// Err returns why the plan must not be applied (nil when it may be): a
+// tripped prune guard (ErrPruneGuard). Apply refuses such a plan.
+func (p *Plan) Err() error { return p.refused }
 
 // PlanSchema is the value of Plan.Schema.
 const PlanSchema = "pacer.dev/plan/v1"
@@ -138,7 +154,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	p.Apps = append(p.Apps, planOrphans(live, seen, opts, &p.Warnings)...)
+	orphans, refused := planOrphans(live, seen, opts, &p.Warnings)
+	p.Apps = append(p.Apps, orphans...)
+	p.refused, p.Refused = refused, refused != nil
 	sort.Slice(p.Apps, func(i, j int) bool { return p.Apps[i].ID < p.Apps[j].ID })
 	for _, a := range p.Apps {
 		p.Summary.add(a.Action)
@@ -175,7 +193,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 			return AppPlan{}, fmt.Errorf("app %s: ignoreDifferences: %w", id, err)
 		}
 	}
-	ap := AppPlan{ID: id, Source: d.Source, deps: dependencies(id, def)}
+	ap := AppPlan{ID: id, Source: d.Source, deps: dependencies(id, def), locate: d.Locate}
 	if live == nil {
 		ap.Action = ActionCreate
 		ap.definition, err = json.Marshal(def)
@@ -214,7 +232,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 
 // planOrphans plans the live apps git does not have: unmanaged apps are
 // reported and left alone, managed ones are deleted when pruning allows it.
-func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions, warnings *[]string) []AppPlan {
+func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions, warnings *[]string) ([]AppPlan, error) {
 	var out, deletes []AppPlan
 	managed := 0
 	for i := range live {
@@ -253,16 +271,17 @@ func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions,
 	if ratio <= 0 {
 		ratio = DefaultMaxDeleteRatio
 	}
+	var refused error
 	if len(deletes) > 0 && float64(len(deletes)) > ratio*float64(managed) {
-		*warnings = append(*warnings, fmt.Sprintf(
-			"prune guard: refusing to delete %d of %d managed apps (more than %g%%); nothing is deleted in this pass",
-			len(deletes), managed, ratio*100))
+		refused = fmt.Errorf("%w: refusing to delete %d of %d managed apps (more than %g%%); nothing is applied in this pass (raise --max-delete-ratio if this is intended)",
+			ErrPruneGuard, len(deletes), managed, ratio*100)
+		*warnings = append(*warnings, refused.Error())
 		for i := range deletes {
 			deletes[i].Action = ActionSkip
 			deletes[i].Reason = "not in git, delete refused by the prune guard"
 		}
 	}
-	return append(out, deletes...)
+	return append(out, deletes...), refused
 }
 
 func isManaged(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedByValue }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-logr/logr"
 )
 
 // Options configure a Client.
@@ -27,6 +29,40 @@ type Options struct {
 	RequestTimeout time.Duration
 	// UserAgent is sent on every request. Default "pacer".
 	UserAgent string
+	// Retry is how a request that no URL answered (connection errors, 5xx)
+	// is retried.
+	Retry Retry
+}
+
+// Retry is the backoff of requests that failed on every URL. Only network
+// errors and 5xx are retried; 4xx answers are final.
+type Retry struct {
+	// Attempts is the number of rounds over all URLs, the first included.
+	// Default 5; 1 disables retries.
+	Attempts int
+	// Initial is the wait after the first failed round, doubled after each
+	// further one. Default 500ms.
+	Initial time.Duration
+	// Max caps the wait. Default 8s.
+	Max time.Duration
+	// After waits; default time.After. Tests inject an instant one.
+	After func(time.Duration) <-chan time.Time
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.Attempts <= 0 {
+		r.Attempts = 5
+	}
+	if r.Initial <= 0 {
+		r.Initial = 500 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 8 * time.Second
+	}
+	if r.After == nil {
+		r.After = time.After
+	}
+	return r
 }
 
 // Client is a raw-JSON Marathon v2 client with failover over several URLs.
@@ -36,6 +72,7 @@ type Client struct {
 	http    *http.Client
 	timeout time.Duration
 	agent   string
+	retry   Retry
 	// current is the index of the URL that answered last.
 	current atomic.Int32
 }
@@ -63,7 +100,7 @@ func New(opts Options) (*Client, error) {
 	if len(urls) == 0 {
 		return nil, errors.New("no marathon url given")
 	}
-	c := &Client{urls: urls, http: opts.HTTPClient, timeout: opts.RequestTimeout, agent: opts.UserAgent}
+	c := &Client{urls: urls, http: opts.HTTPClient, timeout: opts.RequestTimeout, agent: opts.UserAgent, retry: opts.Retry.withDefaults()}
 	if c.http == nil {
 		c.http = &http.Client{Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -86,20 +123,40 @@ func New(opts Options) (*Client, error) {
 func (c *Client) URL() string { return c.urls[c.current.Load()].Redacted() }
 
 // do sends one request, failing over to the next URL on connection errors
-// and 5xx, and decodes a 2xx JSON body into out (when out is not nil). It
+// and 5xx and, when no URL answered, retrying every URL with exponential
+// backoff. It decodes a 2xx JSON body into out (when out is not nil) and
 // returns the response headers of the answering URL.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) (http.Header, error) {
+	wait := c.retry.Initial
+	for round := 1; ; round++ {
+		hdr, final, err := c.round(ctx, method, path, query, body, out)
+		if final || round >= c.retry.Attempts {
+			return hdr, err
+		}
+		logr.FromContextOrDiscard(ctx).V(1).Info("Retrying Marathon request", "method", method, "path", path, "attempt", round+1, "backoff", wait.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.retry.After(wait):
+		}
+		wait = min(2*wait, c.retry.Max)
+	}
+}
+
+// round tries every URL once, starting with the one that answered last. final
+// is false when no URL answered (the round may be retried).
+func (c *Client) round(ctx context.Context, method, path string, query url.Values, body []byte, out any) (hdr http.Header, final bool, err error) {
 	start := int(c.current.Load())
 	var last error
 	for i := range c.urls {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		idx := (start + i) % len(c.urls)
 		status, hdr, data, err := c.attempt(ctx, c.urls[idx], method, path, query, body)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, true, ctx.Err()
 			}
 			last = err
 			continue
@@ -111,16 +168,16 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		c.current.Store(int32(idx))
 		c.followLeader(hdr)
 		if status < 200 || status > 299 {
-			return hdr, mapError(status, data)
+			return hdr, true, mapError(status, data)
 		}
 		if out != nil && len(data) > 0 {
 			if err := json.Unmarshal(data, out); err != nil {
-				return hdr, fmt.Errorf("decode %s %s response: %w", method, path, err)
+				return hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, err)
 			}
 		}
-		return hdr, nil
+		return hdr, true, nil
 	}
-	return nil, fmt.Errorf("%w: %w", ErrUnavailable, last)
+	return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, last)
 }
 
 func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte) (int, http.Header, []byte, error) {

@@ -70,15 +70,98 @@ func TestFailover(t *testing.T) {
 	}
 }
 
+// instantRetry retries without waiting and records the backoffs asked for.
+func instantRetry(attempts int, waits *[]time.Duration) Retry {
+	return Retry{Attempts: attempts, Initial: 100 * time.Millisecond, Max: 300 * time.Millisecond,
+		After: func(d time.Duration) <-chan time.Time {
+			*waits = append(*waits, d)
+			ch := make(chan time.Time, 1)
+			ch <- time.Time{}
+			return ch
+		}}
+}
+
 func TestAllUnavailable(t *testing.T) {
 	bad := &recorder{status: 502, body: `{"message":"Detected proxying loop."}`}
-	c, err := New(Options{URLs: []string{deadURL(t), newServer(t, bad)}})
+	var waits []time.Duration
+	c, err := New(Options{URLs: []string{deadURL(t), newServer(t, bad)}, Retry: instantRetry(4, &waits)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.ListApps(t.Context())
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if diff := cmp.Diff([]time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, waits); diff != "" {
+		t.Errorf("backoffs (-want +got):\n%s", diff)
+	}
+	if len(bad.got) != 4 {
+		t.Errorf("the 502 URL was asked %d times, want once per attempt (4)", len(bad.got))
+	}
+}
+
+// flaky answers 503 for its first n requests, then 200 with body.
+type flaky struct {
+	n    int
+	body string
+	got  int
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	f.got++
+	if f.got <= f.n {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"message":"simulated"}`)
+		return
+	}
+	_, _ = io.WriteString(w, f.body)
+}
+
+func TestRetry(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		failures  int
+		attempts  int
+		wantErr   error
+		wantCalls int
+	}{
+		{"recovers after two 503s", 2, 5, nil, 3},
+		{"gives up after the last attempt", 9, 3, ErrUnavailable, 3},
+		{"no retries", 1, 1, ErrUnavailable, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &flaky{n: tc.failures, body: `{"version":"v","deploymentId":"d1"}`}
+			var waits []time.Duration
+			c, err := New(Options{URLs: []string{newServer(t, h)}, Retry: instantRetry(tc.attempts, &waits)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := c.PutApp(t.Context(), "/a", []byte(`{}`), false)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr == nil && id != "d1" {
+				t.Errorf("deployment id = %q, want d1", id)
+			}
+			if h.got != tc.wantCalls {
+				t.Errorf("requests = %d, want %d", h.got, tc.wantCalls)
+			}
+		})
+	}
+}
+
+func TestNoRetryOn4xx(t *testing.T) {
+	h := &recorder{status: 422, body: `{"message":"Object is not valid","details":[{"path":"/cpus","errors":["must be positive"]}]}`}
+	var waits []time.Duration
+	c, err := New(Options{URLs: []string{newServer(t, h)}, Retry: instantRetry(5, &waits)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutApp(t.Context(), "/a", []byte(`{}`), false); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	if len(h.got) != 1 || len(waits) != 0 {
+		t.Errorf("a 422 was retried: %d requests, waits %v", len(h.got), waits)
 	}
 }
 

@@ -24,6 +24,8 @@ type FakeMarathon struct {
 	// Errors are returned, first in first out, by the call named
 	// "<Method> <id>" (e.g. "PutApp /a") or "<Method>" (e.g. "Deployments").
 	Errors map[string][]error
+	// Queued is what Queue returns.
+	Queued []marathon.QueueItem
 
 	mu      sync.Mutex
 	apps    map[string]json.RawMessage
@@ -191,6 +193,17 @@ func (f *FakeMarathon) Deployments(context.Context) ([]marathon.Deployment, erro
 		out = append(out, marathon.Deployment{ID: id, AffectedApps: []string{f.runApp[id]}})
 	}
 	return out, nil
+}
+
+// Queue implements reconciler.Marathon; Queued is returned as is.
+func (f *FakeMarathon) Queue(context.Context) ([]marathon.QueueItem, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "Queue")
+	if err := f.takeErr("Queue"); err != nil {
+		return nil, err
+	}
+	return append([]marathon.QueueItem(nil), f.Queued...), nil
 }
 
 // FakeClock is a Clock whose After fires at once and advances Now.
