@@ -16,17 +16,21 @@ const (
 	SyncManual    = "manual"    // changes are only planned
 )
 
-// Alert conditions an environment's alerting may set a duration for.
+// Per-app alert conditions an environment's alerting may set a duration
+// (alerting.for) for; the names are those of the incidents' class.
 const (
-	ConditionDrift     = "Drift"      // live state differs from the specs
-	ConditionSyncFail  = "SyncFailed" // applying the specs fails
-	ConditionUnhealthy = "Unhealthy"  // tasks fail their health checks
-	ConditionMissing   = "Missing"    // fewer tasks run than wanted
+	ConditionOutOfSync        = "OutOfSync"        // live state differs from the specs
+	ConditionSyncFailed       = "SyncFailed"       // Marathon rejected a change or its deployment failed
+	ConditionUnhealthy        = "Unhealthy"        // tasks fail their health checks
+	ConditionUnderprovisioned = "Underprovisioned" // fewer running, healthy tasks than instances
+	ConditionDeploymentStuck  = "DeploymentStuck"  // a deployment runs longer than its limit
+	ConditionCrashLooping     = "CrashLooping"     // tasks fail repeatedly, the app is in launch backoff
 )
 
 // AlertConditions lists the conditions alerting.for accepts.
 func AlertConditions() []string {
-	return []string{ConditionDrift, ConditionMissing, ConditionSyncFail, ConditionUnhealthy}
+	return []string{ConditionCrashLooping, ConditionDeploymentStuck, ConditionOutOfSync,
+		ConditionSyncFailed, ConditionUnderprovisioned, ConditionUnhealthy}
 }
 
 func conditionList() string { return strings.Join(AlertConditions(), ", ") }

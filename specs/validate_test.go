@@ -235,7 +235,7 @@ spec: {marathon: {urls: ["marathon:8080"]}}
 			want: []string{
 				"g.yaml:10:45: spec.environments.production.alerting.routingKey: routing keys are secrets and must not be written in specs; use {fromEnv: VAR} or {fromFile: path}",
 				`g.yaml:10:74: spec.environments.production.alerting.for.Unhealthy: must be a positive duration such as 5m or 1h30m, got "soon"`,
-				`g.yaml:10:80: spec.environments.production.alerting.for: unknown alert condition "Flapping"; want one of Drift, Missing, SyncFailed, Unhealthy`,
+				`g.yaml:10:80: spec.environments.production.alerting.for: unknown alert condition "Flapping"; want one of CrashLooping, DeploymentStuck, OutOfSync, SyncFailed, Underprovisioned, Unhealthy`,
 			},
 		},
 		{

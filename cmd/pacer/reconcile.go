@@ -22,6 +22,7 @@ type reconcileOptions struct {
 	output           string
 	detailedExitcode bool
 	force            bool
+	prune            bool
 	adopt            bool
 	maxDeleteRatio   float64
 	waitTimeout      time.Duration
@@ -39,8 +40,9 @@ render for --cluster, print the plan and, unless --dry-run, apply it and wait
 until Marathon reports every deployment done.
 
 Only apps labelled pacer.dev/managed-by=pacer are ever changed or deleted;
-deletes happen only in environments whose sync.prune is true, and a pass that
-would delete more than --max-delete-ratio of the managed apps is refused.
+deletes happen only with --prune, never to apps with persistent volumes or the
+label pacer.dev/protect=true, and a pass that would delete more than
+--max-delete-ratio of the managed apps is refused.
 
 Exit codes: 0 converged (or, with --dry-run, nothing to do), 1 error,
 2 changes pending (with --dry-run --detailed-exitcode).`,
@@ -78,6 +80,7 @@ func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) 
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json or markdown")
 	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
+	f.BoolVar(&o.prune, "prune", false, "delete managed apps that are no longer in the specs (of --environment only, when given)")
 	f.BoolVar(&o.adopt, "adopt", false, "take over apps that exist in Marathon without pacer's ownership label")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
 	f.StringVar(&o.revision, "revision", firstEnv("PACER_REVISION", "CI_COMMIT_SHA"), "git revision of the specs, recorded in the pacer.dev/revision label (env PACER_REVISION, CI_COMMIT_SHA)")
@@ -118,10 +121,14 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	if err != nil {
 		return fmt.Errorf("read live apps: %w", err)
 	}
-	pruneGroups := pruneGroups(set, cluster.Name, a.opts.environment)
+	groups := environmentGroups(set, cluster.Name, a.opts.environment)
+	if a.opts.environment != "" && len(groups) == 0 {
+		// An empty list would let pruning reach every group.
+		return fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
+	}
 	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision), live, reconciler.PlanOptions{
-		Prune:          len(pruneGroups) > 0,
-		PruneGroups:    pruneGroups,
+		Prune:          o.prune,
+		PruneGroups:    groups,
 		MaxDeleteRatio: o.maxDeleteRatio,
 		Adopt:          o.adopt,
 	})
@@ -172,16 +179,19 @@ func desiredApps(apps []specs.App, revision string) []reconciler.DesiredApp {
 	return out
 }
 
-// pruneGroups lists the Marathon groups of cluster (and environment, when set)
-// whose environment asks for pruning.
-func pruneGroups(set *specs.Set, cluster, environment string) []string {
+// environmentGroups limits pruning to the Marathon groups of one environment
+// when --environment is set; without it (nil) every managed app of the
+// cluster that the specs no longer render may be pruned.
+func environmentGroups(set *specs.Set, cluster, environment string) []string {
+	if environment == "" {
+		return nil
+	}
 	var groups []string
 	for _, g := range set.Groups {
 		for _, e := range g.Environments {
-			if !e.Sync.Prune || (environment != "" && e.Name != environment) || !slices.Contains(e.Clusters, cluster) {
-				continue
+			if e.Name == environment && slices.Contains(e.Clusters, cluster) {
+				groups = append(groups, g.Path()+"/"+e.Name)
 			}
-			groups = append(groups, g.Path()+"/"+e.Name)
 		}
 	}
 	return groups
