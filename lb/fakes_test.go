@@ -129,7 +129,9 @@ type fakeSink struct {
 
 func newFakeSink() *fakeSink { return &fakeSink{applied: make(chan string, 100)} }
 
-func (s *fakeSink) Apply(_ context.Context, cfg []byte) (bool, error) { return s.apply(cfg, "validated") }
+func (s *fakeSink) Apply(_ context.Context, cfg []byte) (bool, error) {
+	return s.apply(cfg, "validated")
+}
 
 func (s *fakeSink) ApplyUnvalidated(_ context.Context, cfg []byte) (bool, error) {
 	return s.apply(cfg, "fast")

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
+)
+
+// lbOptions are the flags of pacer lb.
+type lbOptions struct {
+	format       string
+	realm        string
+	groups       []string
+	strictMode   bool
+	out          string
+	reloadCmd    string
+	validateCmd  string
+	nginxPrefix  string
+	template     string
+	listenHTTP   string
+	bind         string
+	streamModule string
+	statsSocket  string
+	once         bool
+	printData    bool
+	debounceMin  time.Duration
+	debounceMax  time.Duration
+	resync       time.Duration
+	healthGrace  time.Duration
+}
+
+func newLBCmd(a *app) *cobra.Command {
+	o := &lbOptions{}
+	cmd := &cobra.Command{
+		Use:   "lb",
+		Short: "Keep an nginx or HAProxy config converged on Marathon's healthy tasks",
+		Long: `Render the load-balancer config for the tasks Marathon reports as serving
+(TASK_RUNNING, healthy by every health check, not being killed) and keep it
+converged: Marathon events update an in-memory model, bursts are debounced
+(--debounce-min quiet time, --debounce-max deadline), and every change is
+written beside --out, validated with the real binary, renamed into place and
+followed by --reload-cmd. An invalid config never replaces the running one.
+The whole state is re-read at start, after every event-stream reconnect and
+every --resync.
+
+--format nginx follows nixy's labels (NIXY_REALM, subdomain, NIXY_PROTOCOL);
+--format haproxy follows marathon-lb's (HAPROXY_GROUP, HAPROXY_{n}_*).
+The default validate command is "nginx -t -q -p PREFIX -c {file}" (PREFIX is
+--nginx-prefix, else the directory of --out) or "haproxy -c -f {file}";
+{file} is the draft. --validate-cmd none skips validation.
+
+Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
+		Example: `  pacer lb --marathon http://marathon:8080 --realm internal --format nginx \
+    --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload"
+  pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
+    --out /etc/haproxy/haproxy.cfg --reload-cmd "systemctl reload haproxy"
+  pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLB(cmd.Context(), a, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "nginx", "config format: nginx (nixy labels) or haproxy (marathon-lb labels)")
+	f.StringVar(&o.realm, "realm", "", "nginx: serve only apps whose NIXY_REALM label equals this (all apps when empty)")
+	f.StringSliceVar(&o.groups, "group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all); repeatable")
+	f.BoolVar(&o.strictMode, "strict-mode", false, "haproxy: serve a port only when HAPROXY_{n}_ENABLED=true")
+	f.StringVar(&o.out, "out", "", "config file to keep converged (required unless --print-data)")
+	f.StringVar(&o.reloadCmd, "reload-cmd", "", `command run after the config changed, e.g. "nginx -s reload"`)
+	f.StringVar(&o.validateCmd, "validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
+	f.StringVar(&o.nginxPrefix, "nginx-prefix", "", "nginx prefix (-p) for validation and relative paths; default the directory of --out")
+	f.StringVar(&o.template, "template", "", "Go text/template rendering the config instead of the built-in format (see --print-data)")
+	f.StringVar(&o.listenHTTP, "listen-http", lb.DefaultListenHTTP, "address of the HTTP virtual hosts")
+	f.StringVar(&o.bind, "bind", "", "address TCP/UDP services listen on (all addresses when empty)")
+	f.StringVar(&o.streamModule, "stream-module", "auto", "nginx: path of ngx_stream_module.so to load, auto to detect, empty for built-in")
+	f.StringVar(&o.statsSocket, "stats-socket", "", "haproxy: admin socket path")
+	f.BoolVar(&o.once, "once", false, "render and apply once, then exit")
+	f.BoolVar(&o.printData, "print-data", false, "print the template data model as JSON and exit")
+	f.DurationVar(&o.debounceMin, "debounce-min", 20*time.Millisecond, "quiet time that ends a burst of changes")
+	f.DurationVar(&o.debounceMax, "debounce-max", time.Second, "longest wait from the first change of a burst")
+	f.DurationVar(&o.resync, "resync", lb.DefaultResync, "period of full re-reads of Marathon")
+	f.DurationVar(&o.healthGrace, "health-grace", 5*time.Minute, "keep a task's last known health this long when Marathon reports none (leader failover)")
+	return cmd
+}
+
+func runLB(ctx context.Context, a *app, o *lbOptions) error {
+	log := a.log.WithName("lb")
+	ctx = logr.NewContext(ctx, log)
+	if a.opts.marathon == "" {
+		return errors.New("lb: --marathon is required (or PACER_MARATHON_URL)")
+	}
+	if o.out == "" && !o.printData {
+		return errors.New("lb: --out is required")
+	}
+	deb := lb.Debounce{Min: o.debounceMin, Max: o.debounceMax}
+	if err := deb.Validate(); err != nil {
+		return fmt.Errorf("lb: --debounce-min/--debounce-max: %w", err)
+	}
+	sel, err := o.selectOptions()
+	if err != nil {
+		return err
+	}
+	renderer, err := o.renderer()
+	if err != nil {
+		return err
+	}
+	client, err := marathon.New(marathon.Options{URLs: []string{a.opts.marathon}, UserAgent: "pacer-lb"})
+	if err != nil {
+		return fmt.Errorf("lb: %w", err)
+	}
+	state := &lb.LiveState{}
+	p := &lb.Pipeline{
+		Source: &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: state, Resync: o.resync},
+		Select: sel, Health: lb.NewHealthMemory(o.healthGrace, time.Now),
+		Renderer: renderer, Debounce: deb, FastPath: o.template == "",
+	}
+	if o.printData {
+		return o.runPrintData(ctx, a, p)
+	}
+	sink, err := o.sink()
+	if err != nil {
+		return err
+	}
+	p.Sink = sink
+	if o.once {
+		st, err := p.Once(ctx)
+		if err != nil {
+			return fmt.Errorf("lb: %w", err)
+		}
+		fmt.Fprintf(a.stdout, "%s: %d backends, %d servers, changed %t\n", o.out, st.Backends, st.Servers, st.Changed)
+		return nil
+	}
+	log.Info("Following Marathon", "marathon", client.URL(), "out", o.out, "format", o.format)
+	return p.Run(ctx)
+}
+
+// runPrintData reads Marathon once and prints the template data.
+func (o *lbOptions) runPrintData(ctx context.Context, a *app, p *lb.Pipeline) error {
+	p.Sink = &printSink{}
+	var backends []lb.Backend
+	p.Renderer = rendererFunc(func(b []lb.Backend) ([]byte, error) { backends = b; return nil, nil })
+	if _, err := p.Once(ctx); err != nil {
+		return fmt.Errorf("lb: %w", err)
+	}
+	return lb.PrintData(a.stdout, lb.Data{Backends: backends, Options: o.renderOptions()})
+}
+
+type rendererFunc func([]lb.Backend) ([]byte, error)
+
+func (f rendererFunc) Render(b []lb.Backend) ([]byte, error) { return f(b) }
+
+// printSink accepts everything and writes nothing.
+type printSink struct{}
+
+func (printSink) Apply(context.Context, []byte) (bool, error) { return false, nil }
+
+func (o *lbOptions) selectOptions() (lb.SelectOptions, error) {
+	switch o.format {
+	case "nginx":
+		if len(o.groups) > 0 || o.strictMode {
+			return lb.SelectOptions{}, errors.New("lb: --group and --strict-mode need --format haproxy")
+		}
+		return lb.SelectOptions{Flavor: lb.FlavorNixy, Realm: o.realm}, nil
+	case "haproxy":
+		if o.realm != "" {
+			return lb.SelectOptions{}, errors.New("lb: --realm needs --format nginx")
+		}
+		if len(o.groups) == 0 {
+			return lb.SelectOptions{}, errors.New("lb: --format haproxy needs --group (* for every app)")
+		}
+		return lb.SelectOptions{Flavor: lb.FlavorMarathonLB, Groups: o.groups, StrictMode: o.strictMode}, nil
+	default:
+		return lb.SelectOptions{}, fmt.Errorf("lb: --format %q: want nginx or haproxy", o.format)
+	}
+}
+
+func (o *lbOptions) renderOptions() lb.RenderOptions {
+	ro := lb.RenderOptions{ListenHTTP: o.listenHTTP, Bind: o.bind, StatsSocket: o.statsSocket}
+	if o.format == "nginx" {
+		ro.StreamModule = o.streamModule
+		if o.streamModule == "auto" {
+			ro.StreamModule = lb.DetectStreamModule()
+		}
+	}
+	return ro
+}
+
+func (o *lbOptions) renderer() (lb.Renderer, error) {
+	ro := o.renderOptions()
+	if o.template != "" {
+		text, err := os.ReadFile(o.template)
+		if err != nil {
+			return nil, fmt.Errorf("lb: --template: %w", err)
+		}
+		r, err := lb.NewTemplateRenderer(filepath.Base(o.template), string(text), ro)
+		if err != nil {
+			return nil, fmt.Errorf("lb: --template: %w", err)
+		}
+		return r, nil
+	}
+	if o.format == "haproxy" {
+		return lb.HAProxyRenderer{Options: ro}, nil
+	}
+	return lb.NginxRenderer{Options: ro}, nil
+}
+
+func (o *lbOptions) sink() (*lb.FileSink, error) {
+	out, err := filepath.Abs(o.out)
+	if err != nil {
+		return nil, fmt.Errorf("lb: --out: %w", err)
+	}
+	s := &lb.FileSink{Path: out, Reload: strings.Fields(o.reloadCmd)}
+	switch {
+	case o.validateCmd == "none":
+	case o.validateCmd != "":
+		s.Validate = strings.Fields(o.validateCmd)
+	case o.format == "haproxy":
+		s.Validate = []string{"haproxy", "-c", "-f", lb.FilePlaceholder}
+	default:
+		prefix := o.nginxPrefix
+		if prefix == "" {
+			prefix = filepath.Dir(out)
+		}
+		s.Validate = []string{"nginx", "-t", "-q", "-p", prefix, "-c", lb.FilePlaceholder}
+	}
+	return s, nil
+}
+
+// lbEvents adapts the Marathon client's event stream to lb.EventStream.
+type lbEvents struct {
+	client *marathon.Client
+	log    logr.Logger
+}
+
+var (
+	_ lb.AppLister   = (*marathon.Client)(nil)
+	_ lb.EventStream = lbEvents{}
+)
+
+func (e lbEvents) Stream(ctx context.Context, types []string, fn func(lb.Event)) error {
+	opts := marathon.StreamOptions{Types: types, OnError: func(err error, retryIn time.Duration) {
+		e.log.Error(err, "Marathon event stream broken, reconnecting and re-reading everything", "retryIn", retryIn)
+	}}
+	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
+		fn(lb.Event{Type: ev.Type, Data: ev.Data, Gap: ev.Gap})
+	})
+}
