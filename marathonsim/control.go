@@ -35,6 +35,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) error {
 			return r.Context().Err()
 		}
 	}
+	if f.DropEventStreams && r.URL.Path == "/v2/events" {
+		// The stream stays down until the fault is cleared, so clients
+		// see a gap of a chosen length, not one reconnect.
+		writeErr(w, errMsg(http.StatusServiceUnavailable, "event stream unavailable (simulated fault)"))
+		return errInjected
+	}
 	if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
 		status := f.ErrorStatus
 		if status == 0 {

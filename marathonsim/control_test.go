@@ -1,6 +1,8 @@
 package marathonsim
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -15,6 +17,30 @@ func TestFaultsApplyToV2Only(t *testing.T) {
 	x.must(200, "GET", "/sim/v1/state", nil)
 	x.must(204, "DELETE", "/sim/v1/faults", nil)
 	x.must(200, "GET", "/v2/apps", nil)
+}
+
+func TestDropEventStreamsHoldsUntilCleared(t *testing.T) {
+	x := newSim(t, Options{})
+	x.must(200, "POST", "/sim/v1/faults", `{"dropEventStreams":true}`)
+	if r := x.do("GET", "/v2/events", nil); r.status != 503 {
+		t.Errorf("GET /v2/events while dropped: %d %s, want 503", r.status, r.body)
+	}
+	x.must(200, "GET", "/v2/apps", nil)
+	x.must(204, "DELETE", "/sim/v1/faults", nil)
+	srv := httptest.NewServer(x.s)
+	defer srv.Close()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/v2/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("GET /v2/events after clearing: %s, want 200", res.Status)
+	}
 }
 
 func TestLatencyFaultRunsOnTheClock(t *testing.T) {
