@@ -189,6 +189,9 @@ func (d *Delivery) Run(ctx context.Context) error {
 	d.mu.Unlock()
 
 	<-ctx.Done()
+	d.mu.Lock()
+	d.start = nil // a key first seen now gets no worker; its events count as undelivered
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	var err error
@@ -199,7 +202,7 @@ func (d *Delivery) Run(ctx context.Context) error {
 		<-done
 	}
 	d.mu.Lock()
-	d.stopped, d.start = true, nil
+	d.stopped = true
 	d.mu.Unlock()
 	if n := d.Len(); n > 0 {
 		err = fmt.Errorf("flush alerts: %d events not delivered within %s", n, d.opts.FlushTimeout)
