@@ -4,8 +4,9 @@
 // Every pass the operator hands a Tracker the full list of Signals that hold
 // (a condition such as Unhealthy for an app on a cluster); a condition absent
 // from a pass is clear. The Tracker applies each condition's `for` duration,
-// a clear-for hysteresis and MarathonUnreachable inhibition, and returns the
-// Incidents to trigger or resolve. A Notifier sends them: Delivery queues per
+// a clear-for hysteresis, MarathonUnreachable inhibition and Silences, and
+// returns the Incidents to trigger or resolve; OpenIncidents/Restore carry
+// open incidents over a restart. A Notifier sends them: Delivery queues per
 // PagerDuty routing key (rate limited, retried with backoff, never dropped)
 // in front of the PagerDuty sender, and LogNotifier stands in when no routing
 // key is configured. The package imports nothing of pacer's; cmd translates

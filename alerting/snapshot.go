@@ -18,6 +18,8 @@ type Status struct {
 	Since time.Time `json:"since"`
 	// Paged is true when a trigger was sent and a resolve is owed.
 	Paged bool `json:"paged"`
+	// Silenced is true while a Silence suppresses paging.
+	Silenced bool `json:"silenced,omitempty"`
 }
 
 // Snapshot lists every tracked condition, sorted by dedup key.
@@ -34,7 +36,7 @@ func (t *Tracker) Snapshot() []Status {
 			ph = "firing"
 		}
 		out = append(out, Status{DedupKey: DedupKey(s.Cluster, s.App, s.Condition), Condition: s.Condition,
-			Cluster: s.Cluster, App: s.App, Phase: ph, Since: st.firstSeen, Paged: st.paged})
+			Cluster: s.Cluster, App: s.App, Phase: ph, Since: st.firstSeen, Paged: st.paged, Silenced: t.silenced(t.lastPass, s)})
 	}
 	slices.SortFunc(out, func(a, b Status) int { return cmp.Compare(a.DedupKey, b.DedupKey) })
 	return out

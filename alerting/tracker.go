@@ -32,8 +32,10 @@ type TrackerOptions struct {
 type Tracker struct {
 	opts TrackerOptions
 
-	mu     sync.Mutex
-	states map[subject]*tracked
+	mu       sync.Mutex
+	states   map[subject]*tracked
+	silences []Silence
+	lastPass time.Time // of the last Observe, for Snapshot
 }
 
 type phase int
@@ -72,6 +74,7 @@ func NewTracker(opts TrackerOptions) *Tracker {
 func (t *Tracker) Observe(now time.Time, signals []Signal) []Incident {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.lastPass = now
 
 	present := make(map[subject]Signal, len(signals))
 	for _, s := range signals {
@@ -138,7 +141,7 @@ func (t *Tracker) holds(now time.Time, s subject, sig Signal, inhibit bool) *Inc
 	if st.phase == pending && now.Sub(st.firstSeen) >= st.policy.forDuration(s.Condition, t.opts.For) && !inhibit {
 		st.phase = firing
 	}
-	if st.phase != firing || st.paged || inhibit || !st.policy.pages() {
+	if st.phase != firing || st.paged || inhibit || !st.policy.pages() || t.silenced(now, s) {
 		return nil
 	}
 	st.paged = true

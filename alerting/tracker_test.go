@@ -244,3 +244,42 @@ func TestTrackerRestore(t *testing.T) {
 		t.Errorf("after restart (-want +got):\n%s", diff)
 	}
 }
+
+func TestTrackerSilence(t *testing.T) {
+	high := pagePolicy(UrgencyHigh)
+	tr := NewTracker(TrackerOptions{})
+	tr.SetSilences([]Silence{
+		{App: app, Until: epoch.Add(10 * time.Minute), Reason: "rolling mongo upgrade"},
+		{Cluster: "lhr", Conditions: []Condition{SyncFailed}, Until: epoch.Add(time.Hour), Reason: "maintenance"},
+	})
+	var got []string
+	for at := time.Duration(0); at <= 12*time.Minute; at += time.Minute {
+		sigs := []Signal{unhealthy(app, high), cond(SyncFailed, "lhr", "/x", high), cond(Unhealthy, "lhr", "/x", high)}
+		got = append(got, prefixed(at, tr.Observe(epoch.Add(at), sigs))...)
+		if at == 6*time.Minute {
+			want := []Status{
+				{DedupKey: "pacer/ams/services/autofill/production/app/Unhealthy", Condition: Unhealthy, Cluster: "ams", App: app, Phase: "firing", Since: epoch, Silenced: true},
+				{DedupKey: "pacer/lhr/x/SyncFailed", Condition: SyncFailed, Cluster: "lhr", App: "/x", Phase: "firing", Since: epoch, Silenced: true},
+				{DedupKey: "pacer/lhr/x/Unhealthy", Condition: Unhealthy, Cluster: "lhr", App: "/x", Phase: "firing", Since: epoch, Paged: true},
+			}
+			if diff := cmp.Diff(want, tr.Snapshot()); diff != "" {
+				t.Errorf("snapshot while silenced (-want +got):\n%s", diff)
+			}
+		}
+	}
+	want := []string{
+		"5m0s trigger pacer/lhr/x/Unhealthy critical",
+		"10m0s trigger pacer/ams/services/autofill/production/app/Unhealthy critical", // the silence ended
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func prefixed(at time.Duration, incs []Incident) []string {
+	var out []string
+	for _, l := range lines(incs) {
+		out = append(out, at.String()+" "+l)
+	}
+	return out
+}
