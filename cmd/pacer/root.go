@@ -109,7 +109,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newReconcileCmd(a),
 		newDiffCmd(a),
 		newNotYetCmd("run", "Run the operator: git source, reconcile loop, LB, alerting", "#5"),
-		newNotYetCmd("lb", "Render the load-balancer config from Marathon", "#6"),
+		newLBCmd(a),
 		newNotYetCmd("status", "Show sync and health per app", "#4"),
 		newNotYetCmd("dev", "Run the whole loop on an embedded simulated Marathon", "#5"),
 	)
