@@ -47,7 +47,7 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 golden: ## rewrite golden files (review the diff!)
-	$(GO) test ./specs/... -update
+	$(GO) test ./specs ./reconciler ./lb ./alerting ./marathonsim -update
 
 clean: ## remove build output
 	rm -rf $(BIN)
