@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
 	"pacer.dev/pacer/internal/marathon"
@@ -26,6 +27,8 @@ type reconcileOptions struct {
 	adopt            bool
 	maxDeleteRatio   float64
 	waitTimeout      time.Duration
+	lockWait         time.Duration
+	retries          int
 	revision         string
 	showUnchanged    bool
 }
@@ -85,10 +88,12 @@ func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) 
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
 	f.StringVar(&o.revision, "revision", firstEnv("PACER_REVISION", "CI_COMMIT_SHA"), "git revision of the specs, recorded in the pacer.dev/revision label (env PACER_REVISION, CI_COMMIT_SHA)")
 	f.BoolVar(&o.showUnchanged, "show-unchanged", false, "list unchanged apps too")
+	f.IntVar(&o.retries, "retries", 4, "retry a Marathon request that no URL answered (network error, 5xx) this many times, with backoff from 0.5s to 8s")
 	if withApply {
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan, change nothing")
 		f.BoolVar(&o.force, "force", false, "override deployments that lock an app instead of waiting for them")
 		f.DurationVar(&o.waitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for Marathon deployments to finish")
+		f.DurationVar(&o.lockWait, "lock-wait", 2*time.Minute, "how long to wait for a running deployment that locks an app before giving up on it (without --force)")
 	}
 }
 
@@ -112,11 +117,11 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := newMarathonClient(a.opts.marathon, cluster)
+	client, err := newMarathonClient(a.opts.marathon, cluster, o.retries)
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
+	ctx := logr.NewContext(cmd.Context(), a.log.WithName("reconciler"))
 	live, err := client.ListApps(ctx)
 	if err != nil {
 		return fmt.Errorf("read live apps: %w", err)
@@ -126,7 +131,7 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		// An empty list would let pruning reach every group.
 		return fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
 	}
-	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision), live, reconciler.PlanOptions{
+	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, newSpecLocator(a.opts.specs)), live, reconciler.PlanOptions{
 		Prune:          o.prune,
 		PruneGroups:    groups,
 		MaxDeleteRatio: o.maxDeleteRatio,
@@ -137,6 +142,9 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	}
 	wopts := reconciler.WriteOptions{Color: format == reconciler.FormatText && isTerminal(a.stdout), ShowUnchanged: o.showUnchanged}
 	if err := plan.Write(a.stdout, format, wopts); err != nil {
+		return err
+	}
+	if err := plan.Err(); err != nil {
 		return err
 	}
 	if o.dryRun {
@@ -152,20 +160,21 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		Force:       o.force,
 		Wait:        true,
 		WaitTimeout: o.waitTimeout,
+		LockWait:    o.lockWait,
 		Progress:    progressPrinter(a.stderr),
 	})
 	if err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	if res.Requeue {
-		return errors.New("apply: some apps are locked by running deployments; run again, or use --force")
+		return lockedError(res, o.lockWait)
 	}
 	fmt.Fprintln(a.stderr, "converged")
 	return nil
 }
 
 // desiredApps translates rendered specs into the reconciler's input.
-func desiredApps(apps []specs.App, revision string) []reconciler.DesiredApp {
+func desiredApps(apps []specs.App, revision string, loc *specLocator) []reconciler.DesiredApp {
 	out := make([]reconciler.DesiredApp, len(apps))
 	for i, app := range apps {
 		out[i] = reconciler.DesiredApp{
@@ -174,9 +183,23 @@ func desiredApps(apps []specs.App, revision string) []reconciler.DesiredApp {
 			IgnoreDifferences: app.IgnoreDifferences,
 			Source:            app.Source.String(),
 			Revision:          revision,
+			Locate:            loc.locate(app),
 		}
 	}
 	return out
+}
+
+// lockedError names the apps that running deployments kept pacer from
+// writing, and the deployments.
+func lockedError(res *reconciler.ApplyResult, waited time.Duration) error {
+	var lines []string
+	for _, r := range res.Apps {
+		if r.Locked {
+			lines = append(lines, fmt.Sprintf("  %s %s: locked by deployment(s) %s", r.Action, r.ID, strings.Join(r.LockedBy, ", ")))
+		}
+	}
+	return fmt.Errorf("apply: %d app(s) still locked by running deployments after waiting %s; nothing was written to them; run again later, or use --force to override the deployments:\n%s",
+		len(lines), waited, strings.Join(lines, "\n"))
 }
 
 // environmentGroups limits pruning to the Marathon groups of one environment
@@ -207,12 +230,15 @@ func findCluster(set *specs.Set, name string) *specs.Cluster {
 }
 
 // newMarathonClient uses --marathon when given, else the Cluster spec's URLs.
-func newMarathonClient(flagURLs string, cluster *specs.Cluster) (*marathon.Client, error) {
+func newMarathonClient(flagURLs string, cluster *specs.Cluster, retries int) (*marathon.Client, error) {
 	urls := cluster.MarathonURLs
 	if flagURLs != "" {
 		urls = strings.Split(flagURLs, ",")
 	}
-	c, err := marathon.New(marathon.Options{URLs: urls, UserAgent: "pacer"})
+	if retries < 0 {
+		return nil, fmt.Errorf("--retries %d: want 0 or more", retries)
+	}
+	c, err := marathon.New(marathon.Options{URLs: urls, UserAgent: "pacer", Retry: marathon.Retry{Attempts: retries + 1}})
 	if err != nil {
 		return nil, fmt.Errorf("marathon client: %w", err)
 	}
@@ -224,6 +250,8 @@ func progressPrinter(w io.Writer) func(reconciler.Progress) {
 		switch p.Event {
 		case "waiting":
 			fmt.Fprintf(w, "waiting for %d deployment(s)\n", p.Pending)
+		case "done":
+			fmt.Fprintln(w, "deployments done")
 		default:
 			fmt.Fprintf(w, "%s %s %s %s\n", p.Event, p.Action, p.App, p.DeploymentID)
 		}
