@@ -1,6 +1,7 @@
 package gitsource
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -296,5 +297,21 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				t.Errorf("error leaks the password: %v", err)
 			}
 		})
+	}
+}
+
+func TestSyncHonoursCancelledContext(t *testing.T) {
+	up := newUpstream(t)
+	c1 := up.commit("main", "first", map[string]string{"specs/a.yaml": "a: 1\n"})
+	s := newSource(t, up.bare, "specs", t.TempDir())
+	if _, err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	up.commit("main", "second", map[string]string{"specs/a.yaml": "a: 2\n"})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	rev, err := s.Sync(ctx)
+	if !errors.Is(err, context.Canceled) || rev.Commit != c1 {
+		t.Errorf("Sync with cancelled ctx = %s, %v; want %s and context.Canceled", rev.Commit, err, c1)
 	}
 }
