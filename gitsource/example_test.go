@@ -47,7 +47,9 @@ func Example() {
 	tick := time.NewTicker(time.Minute) // --sync-interval
 	defer tick.Stop()
 	for {
-		rev, err := src.Sync(ctx)
+		syncCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		rev, err := src.Sync(syncCtx)
+		cancel()
 		switch {
 		case errors.Is(err, context.Canceled):
 			return

@@ -15,7 +15,9 @@ import (
 
 // Sync fetches the branch and returns the revision it points at, with the
 // spec subtree of exactly that commit. The caller drives timing (interval,
-// webhook Trigger) and decides what to do with an unchanged revision.
+// webhook Trigger) and decides what to do with an unchanged revision. Give
+// ctx a deadline: the transports have no timeout of their own. file:// and
+// local-path remotes run the git binary (git-upload-pack).
 //
 // On error Sync returns the last good revision and an error. The last good
 // revision is the one Sync returned before or, first after a restart, the
