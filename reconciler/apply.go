@@ -29,7 +29,8 @@ type ApplyOptions struct {
 	// pacer writes it; past it the app is reported locked and the pass asks
 	// to be requeued. Default 2 minutes.
 	LockWait time.Duration
-	// PollInterval is how often /v2/deployments is read. Default 2s.
+	// PollInterval is how often /v2/deployments is read once a deployment
+	// has run for a while (the first reads come sooner). Default 2s.
 	PollInterval time.Duration
 	// Clock defaults to SystemClock.
 	Clock Clock
@@ -162,7 +163,8 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 		return a.locked(r, log, err)
 	}
 	if err != nil {
-		log.Error(err, "Write failed")
+		// The caller reports the joined errors; log only for debugging.
+		log.V(1).Info("Write failed", "error", err.Error())
 		r.Err = invalidAppError(ap, err)
 		return r
 	}
@@ -212,6 +214,9 @@ func (a *applier) wait(ctx context.Context, ids []string, limit time.Duration) (
 	start := a.opts.Clock.Now()
 	failures := 0
 	var pending []marathon.Deployment
+	// Poll fast first (small deployments finish in well under a second),
+	// then back off to PollInterval.
+	interval := min(a.opts.PollInterval, firstPoll)
 	for {
 		ds, err := a.m.Deployments(ctx)
 		if err != nil {
@@ -239,10 +244,14 @@ func (a *applier) wait(ctx context.Context, ids []string, limit time.Duration) (
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-a.opts.Clock.After(a.opts.PollInterval):
+		case <-a.opts.Clock.After(interval):
 		}
+		interval = min(2*interval, a.opts.PollInterval)
 	}
 }
+
+// firstPoll is the first wait between two reads of /v2/deployments.
+const firstPoll = 100 * time.Millisecond
 
 // applyWaves orders the writes: creates, updates and scales by dependency
 // level (an app after the apps it depends on), then deletes in reverse

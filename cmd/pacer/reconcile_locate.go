@@ -34,11 +34,11 @@ func newSpecLocator(root string) *specLocator {
 // elsewhere falls back to its closest ancestor the app spells out.
 func (l *specLocator) locate(app specs.App) func(pointer string) string {
 	return func(pointer string) string {
-		body := l.appNode(app.Source)
-		if body == nil {
-			return ""
-		}
 		segs := pointerSegments(pointer)
+		body := l.appNode(app.Source)
+		if body == nil || len(segs) == 0 {
+			return "" // the app itself: its Source
+		}
 		if env := child(child(body, "environments"), app.Environment); env != nil {
 			if n, depth := walk(env, segs); n != nil && depth == len(segs) && depth > 0 {
 				return position(app.Source.File, n)

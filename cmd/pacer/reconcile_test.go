@@ -117,7 +117,7 @@ func TestReconcileErrors(t *testing.T) {
 		{"no cluster", []string{"diff", "--specs", "../../examples/specs", "--cluster", ""}, "--cluster is required"},
 		{"unknown cluster", []string{"diff", "--specs", "../../examples/specs", "--cluster", "nowhere"}, `cluster "nowhere" is not defined`},
 		{"bad format", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "-o", "yaml"}, "yaml"},
-		{"marathon down", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "--marathon", "http://127.0.0.1:1"}, "read live apps"},
+		{"marathon down", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "--marathon", "http://127.0.0.1:1", "--retries", "0"}, "read live apps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.args...)
