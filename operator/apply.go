@@ -1,0 +1,104 @@
+package operator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"pacer.dev/pacer/reconciler"
+)
+
+// apply writes the picked apps under the leader's context: losing
+// leadership cancels the writes at once. Once ctx is cancelled (shutdown),
+// the apply in flight goes on for ShutdownGrace at most. It updates the
+// apps' status in place and returns when a locked app should be retried.
+func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps []AppStatus) (retryAt time.Time) {
+	log := logr.FromContextOrDiscard(ctx)
+	clock := o.opts.Clock
+	index := make(map[string]int, len(apps))
+	for i, a := range apps {
+		index[a.ID] = i
+	}
+	leaderCtx, ok := o.opts.Leader.Context()
+	if !ok {
+		for _, w := range writes {
+			apps[index[w.ID]].Message = "not the leader: not applied"
+		}
+		return time.Time{}
+	}
+	if leaderCtx == nil {
+		leaderCtx = context.WithoutCancel(ctx)
+	}
+	actx, cancel := context.WithCancel(logr.NewContext(leaderCtx, log))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case <-clock.After(o.opts.ShutdownGrace):
+			cancel()
+		case <-actx.Done():
+		}
+	})
+	defer stop()
+
+	res, err := reconciler.Apply(actx, o.opts.Marathon, &reconciler.Plan{Schema: reconciler.PlanSchema, Apps: writes},
+		reconciler.ApplyOptions{LockWait: o.opts.LockWait, Clock: clock})
+	now := clock.Now()
+	interrupted := ""
+	switch {
+	case leaderCtx.Err() != nil:
+		interrupted = "leadership lost during the write"
+	case ctx.Err() != nil && actx.Err() != nil:
+		interrupted = "shutdown: write interrupted after the grace period"
+	}
+	results := map[string]reconciler.AppResult{}
+	if res != nil {
+		for _, r := range res.Apps {
+			results[r.ID] = r
+		}
+	}
+	written := 0
+	for _, w := range writes {
+		a := &apps[index[w.ID]]
+		r, ok := results[w.ID]
+		if !ok {
+			r = reconciler.AppResult{ID: w.ID, Err: err}
+			if err == nil {
+				r.Err = errors.New("not written")
+			}
+		}
+		switch {
+		case r.Locked:
+			a.Message = "locked by deployment(s) " + strings.Join(r.LockedBy, ", ") + ": retried soon"
+			retryAt = earliest(retryAt, now.Add(o.opts.RequeueAfter))
+		case r.Err != nil && interrupted != "":
+			a.Message = interrupted
+			log.Info("App not written", "app", w.ID, "reason", interrupted)
+		case r.Err != nil:
+			until := o.apps.fail(w.ID, now)
+			o.lastErr[w.ID] = appError{msg: r.Err.Error(), at: now}
+			a.LastError, a.LastErrorAt, a.RetryAt = r.Err.Error(), now, until
+			a.Message = fmt.Sprintf("write failed %d time(s); backing off", o.apps.failures(w.ID))
+			o.opts.Metrics.applyError()
+			log.Error(r.Err, "Write app", "app", w.ID, "action", string(w.Action), "retryAt", until)
+		default:
+			written++
+			o.apps.succeed(w.ID)
+			delete(o.lastErr, w.ID)
+			o.lastWrite[w.ID] = now
+			a.Sync, a.LastSyncTime, a.LastError, a.LastErrorAt, a.Message = Synced, now, "", time.Time{}, ""
+			a.LiveRevision = o.good.rev.ID
+			if r.DeploymentID != "" {
+				a.Health = Progressing
+				a.Deployments = []string{r.DeploymentID}
+			}
+		}
+	}
+	if written > 0 {
+		log.Info("Applied changes", "written", written, "of", len(writes), "revision", o.good.rev.ID)
+	}
+	return retryAt
+}

@@ -1,0 +1,207 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/reconciler"
+	"pacer.dev/pacer/specs"
+)
+
+// maxChanges bounds the changes listed per app in the status.
+const maxChanges = 20
+
+// passResult says when the loop must wake up before the interval.
+type passResult struct {
+	retryAt time.Time // a pass (failed apps, locked apps, Marathon down)
+	fetchAt time.Time // a source sync (the source failed)
+}
+
+// pass syncs the source when fetch is set, then plans the revision in force
+// against Marathon and applies what the sync policies allow. It publishes
+// the status on every exit path.
+func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
+	clock := o.opts.Clock
+	start := clock.Now()
+	if fetch {
+		res.fetchAt = o.syncSource(ctx)
+	}
+	st := o.baseStatus()
+	failed := false
+	defer func() {
+		st.LastPass = start
+		st.PassDuration = clock.Now().Sub(start)
+		st.Summary = summarize(st.Apps)
+		o.opts.Metrics.observePass(st.PassDuration, failed)
+		o.publish(st)
+	}()
+	if o.good == nil || ctx.Err() != nil {
+		failed = o.good == nil
+		return res
+	}
+	live, err := o.opts.Marathon.ListApps(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res
+		}
+		failed = true
+		st.MarathonError = err.Error()
+		st.Apps = o.unknownApps()
+		res.retryAt = o.passes.fail("marathon", clock.Now())
+		logr.FromContextOrDiscard(ctx).Error(err, "Read live apps", "retryAt", res.retryAt)
+		return res
+	}
+	o.passes.succeed("marathon")
+	o.trackManaged(live)
+	plan, err := reconciler.NewPlan(o.good.desired, live, reconciler.PlanOptions{
+		Prune: len(o.good.prune) > 0, PruneGroups: o.good.prune, MaxDeleteRatio: o.opts.MaxDeleteRatio,
+	})
+	if err != nil {
+		failed = true
+		st.PassError = fmt.Sprintf("plan: %v", err)
+		st.Apps = o.unknownApps()
+		return res
+	}
+	apps, writes := o.classify(plan, live, clock.Now())
+	if err := plan.Err(); err != nil {
+		failed = true
+		st.PassError = err.Error()
+		logr.FromContextOrDiscard(ctx).Error(err, "Pass refused")
+		writes = nil
+	}
+	if len(writes) > 0 && ctx.Err() == nil {
+		res.retryAt = o.apply(ctx, writes, apps)
+	}
+	for _, a := range apps {
+		res.retryAt = earliest(res.retryAt, a.RetryAt)
+	}
+	st.Apps, st.Ready = apps, true
+	return res
+}
+
+func (o *Operator) baseStatus() Status {
+	st := Status{Cluster: o.opts.Cluster, Environment: o.opts.Environment, DryRun: o.opts.DryRun, InvalidRevision: o.invalid}
+	if o.sourceErr != nil {
+		st.SourceError = o.sourceErr.Error()
+	}
+	o.mu.RLock()
+	st.Ready = o.status.Ready
+	o.mu.RUnlock()
+	if o.good != nil {
+		st.Revision = RevisionStatus{ID: o.good.rev.ID, Subject: o.good.rev.Subject, LoadedAt: o.good.at}
+	}
+	return st
+}
+
+// trackManaged hands the event goroutine the apps it must react to.
+func (o *Operator) trackManaged(live []marathon.App) {
+	m := &managedSet{ids: map[string]bool{}, groups: o.good.prune}
+	for _, a := range o.good.apps {
+		m.ids[a.ID] = true
+	}
+	for _, a := range live {
+		if a.Labels[reconciler.LabelManagedBy] == reconciler.ManagedByValue {
+			m.ids[a.ID] = true
+		}
+	}
+	o.managed.Store(m)
+}
+
+// unknownApps lists the desired apps when Marathon cannot be read.
+func (o *Operator) unknownApps() []AppStatus {
+	out := make([]AppStatus, 0, len(o.good.apps))
+	for i := range o.good.apps {
+		a := o.appStatus(o.good.apps[i].ID, &o.good.apps[i], nil)
+		a.Sync, a.Health = Unknown, HealthUnknown
+		out = append(out, a)
+	}
+	return out
+}
+
+// classify turns the plan into per-app status and picks the writes this
+// pass may make: automated policy, not a dry run, leader, not backing off.
+func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, now time.Time) ([]AppStatus, []reconciler.AppPlan) {
+	liveByID := make(map[string]*marathon.App, len(live))
+	for i := range live {
+		liveByID[live[i].ID] = &live[i]
+	}
+	leader := o.opts.Leader.IsLeader()
+	var apps []AppStatus
+	var writes []reconciler.AppPlan
+	seen := map[string]bool{}
+	for _, ap := range plan.Apps {
+		spec := o.good.byID[ap.ID]
+		if spec == nil && ap.Action == reconciler.ActionSkip && ap.Reason == "unmanaged" {
+			continue // not ours
+		}
+		seen[ap.ID] = true
+		a := o.appStatus(ap.ID, spec, liveByID[ap.ID])
+		if a.SyncPolicy == "" {
+			a.SyncPolicy = o.good.policyOf(ap.ID)
+		}
+		a.Source = ap.Source
+		for i, c := range ap.Changes {
+			if i == maxChanges {
+				a.Changes = append(a.Changes, fmt.Sprintf("… %d more", len(ap.Changes)-i))
+				break
+			}
+			a.Changes = append(a.Changes, c.String())
+		}
+		switch ap.Action {
+		case reconciler.ActionUnchanged:
+			a.Sync = Synced
+		case reconciler.ActionSkip:
+			a.Sync, a.Action, a.Message = OutOfSync, ap.Action, ap.Reason
+		default:
+			a.Sync, a.Action = OutOfSync, ap.Action
+			switch until, blocked := o.apps.blocked(ap.ID, now); {
+			case a.SyncPolicy == specs.SyncManual:
+				a.Message = "manual sync policy: drift reported, not applied"
+			case o.opts.DryRun:
+				a.Message = "dry run: not applied"
+			case !leader:
+				a.Message = "not the leader: not applied"
+			case blocked:
+				a.RetryAt = until
+				a.Message = fmt.Sprintf("backing off after %d failure(s)", o.apps.failures(ap.ID))
+			default:
+				writes = append(writes, ap)
+			}
+		}
+		apps = append(apps, a)
+	}
+	o.apps.forget(func(id string) bool { return seen[id] })
+	return apps, writes
+}
+
+func (o *Operator) appStatus(id string, spec *specs.App, live *marathon.App) AppStatus {
+	a := AppStatus{ID: id, Health: health(live), SpecRevision: o.good.rev.ID, LastSyncTime: o.lastWrite[id]}
+	if spec != nil {
+		a.Group, a.ServiceGroup, a.Environment = spec.Group, spec.ServiceGroup, spec.Environment
+		a.SyncPolicy, a.Alerting = spec.Sync.Policy, spec.Alerting
+	}
+	if e, ok := o.lastErr[id]; ok {
+		a.LastError, a.LastErrorAt = e.msg, e.at
+	}
+	if live != nil {
+		a.LiveRevision = live.Labels[reconciler.LabelRevision]
+		a.Instances, a.Running, a.Healthy, a.Unhealthy = live.Instances, live.TasksRunning, live.TasksHealthy, live.TasksUnhealthy
+		a.Deployments = live.DeploymentIDs
+		if f := live.LastTaskFailure; f != nil {
+			a.LastTaskFailure = strings.TrimSpace(f.State + " " + f.Message)
+		}
+	}
+	return a
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
