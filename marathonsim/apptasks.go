@@ -70,7 +70,7 @@ func (s *Server) killTasks(w http.ResponseWriter, r *http.Request, byApp map[str
 		}
 		for _, ts := range byApp {
 			for _, t := range ts {
-				s.stopTask(t, stateKilled, "killed via API")
+				s.killTask(t, "killed via API")
 			}
 		}
 		d, err := s.commit(changeReq{next: next, gid: "/", force: boolParam(r, "force", false)})
@@ -83,7 +83,7 @@ func (s *Server) killTasks(w http.ResponseWriter, r *http.Request, byApp map[str
 	}
 	for _, ts := range byApp {
 		for _, t := range ts {
-			s.stopTask(t, stateKilled, "killed via API")
+			s.killTask(t, "killed via API")
 		}
 	}
 	s.settle()

@@ -79,10 +79,13 @@ func (s *Server) startStep(d *deployment) {
 		switch act.Action {
 		case actStop:
 			for _, t := range sortedTasks(r) {
-				s.stopTask(t, "TASK_KILLED", "app removed")
+				s.killTask(t, "app removed")
+			}
+			if r.queue.timer != nil {
+				r.queue.timer.Stop()
 			}
 			r.queue = launchQueue{}
-			delete(s.rt, act.App)
+			s.forgetIfGone(act.App) // else once the last killing task is gone
 			s.publish("app_terminated_event", map[string]any{"appId": act.App})
 		case actRestart:
 			a := s.root.apps[act.App]

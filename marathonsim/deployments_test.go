@@ -176,6 +176,10 @@ func TestUnhealthyTaskIsReplacedWithBackoff(t *testing.T) {
 			t.Fatalf("round %d: tasksUnhealthy = %v", round, a["tasksUnhealthy"])
 		}
 		x.advance(5 * time.Second) // second consecutive failure: killed
+		if ts := x.tasks("/h"); len(ts) != 1 || ts[0]["state"] != stateKilling {
+			t.Fatalf("round %d: unhealthy task not killing: %s", round, jsonString(ts))
+		}
+		x.advance(200 * time.Millisecond) // Options.TaskKill
 		if len(x.tasks("/h")) != 0 {
 			t.Fatalf("round %d: unhealthy task not killed", round)
 		}

@@ -59,6 +59,11 @@ func (s *Server) startExecutor(t *task, nports int) error {
 		if s.closed || s.tasks[t.id] != t {
 			return
 		}
+		if t.state == stateKilling {
+			s.stopTask(t, stateKilled, t.killMsg)
+			s.settle()
+			return
+		}
 		msg := "Command exited with status 0"
 		if err := p.ExitErr(); err != nil {
 			msg = "Command exited: " + err.Error()
@@ -69,14 +74,15 @@ func (s *Server) startExecutor(t *task, nports int) error {
 	return nil
 }
 
-// stopExecutor stops the task's process in the background (SIGTERM, then
-// SIGKILL after the kill grace period).
+// stopExecutor stops the task's process in the background (SIGTERM to its
+// group now, SIGKILL after the kill grace period), so the server lock is
+// never held while a process takes its time to exit. Stop is idempotent.
 func (s *Server) stopExecutor(t *task) {
 	if t.proc == nil {
 		return
 	}
 	p := t.proc
-	grace := seconds(t.def.TaskKillGracePeriodSeconds, 3)
+	grace := killGrace(t)
 	s.procWG.Add(1)
 	go func() {
 		defer s.procWG.Done()

@@ -37,7 +37,7 @@ func (s *Server) scheduleHealthChecks(t *task) {
 }
 
 func (s *Server) runCheck(t *task, i int) {
-	if s.tasks[t.id] != t {
+	if s.tasks[t.id] != t || t.state != stateRunning {
 		return
 	}
 	hc := t.def.HealthChecks[i]
@@ -64,7 +64,7 @@ func (s *Server) runCheck(t *task, i int) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.closed || s.tasks[t.id] != t {
+		if s.closed || s.tasks[t.id] != t || t.state != stateRunning {
 			return
 		}
 		cause := ""
@@ -124,7 +124,7 @@ func (s *Server) recordHealth(t *task, i int, ok bool, cause string) {
 			reason = cause
 		}
 		s.publish("unhealthy_instance_kill_event", map[string]any{"appId": t.appID, "taskId": t.id, "instanceId": t.id, "version": t.def.Version, "reason": reason, "host": simHost, "slaveId": simAgentID})
-		s.stopTask(t, stateKilled, "unhealthy: "+reason)
+		s.killTask(t, "unhealthy: "+reason)
 		s.addDelay(s.runtime(t.appID), t.def)
 	}
 }

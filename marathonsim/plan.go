@@ -129,6 +129,59 @@ func dependencyLevels(t *tree) map[string]int {
 	return level
 }
 
+// hasDependencyCycle reports whether the dependency graph of t's apps has
+// a cycle (CycleDetector over RootGroup.dependencyGraph in Marathon).
+func hasDependencyCycle(t *tree) bool {
+	if !anyDependencies(t) {
+		return false
+	}
+	deps := resolvedDependencies(t)
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	mark := make(map[string]int, len(deps))
+	var visit func(id string) bool
+	visit = func(id string) bool {
+		switch mark[id] {
+		case onPath:
+			return true
+		case done:
+			return false
+		}
+		mark[id] = onPath
+		for _, d := range deps[id] {
+			if visit(d) {
+				return true
+			}
+		}
+		mark[id] = done
+		return false
+	}
+	for _, id := range t.sortedAppIDs() {
+		if visit(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyDependencies reports whether any app or group of t declares one.
+func anyDependencies(t *tree) bool {
+	for _, a := range t.apps {
+		if len(a.Dependencies) > 0 {
+			return true
+		}
+	}
+	for _, g := range t.groups {
+		if len(g.Dependencies) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // resolvedDependencies maps each app to the apps it depends on: its own
 // dependencies and those of its enclosing groups, groups expanded to apps.
 func resolvedDependencies(t *tree) map[string][]string {

@@ -113,3 +113,46 @@ func get(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return strings.TrimSpace(string(b))
 }
+
+func TestProcessKillSendsTermThenKillAfterGrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	s, err := New(Options{Executor: "process", TaskStart: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	x := &sim{t: t, s: s}
+	x.must(201, "POST", "/v2/apps", `{"id":"/stubborn","cmd":"trap '' TERM; sleep 60","cpus":0.1,"mem":16,"taskKillGracePeriodSeconds":1}`)
+	x.must(201, "POST", "/v2/apps", `{"id":"/polite","cmd":"sleep 60","cpus":0.1,"mem":16}`)
+	running := func(id string) func() bool {
+		return func() bool { ts := x.tasks(id); return len(ts) == 1 && ts[0]["state"] == stateRunning }
+	}
+	poll(t, 10*time.Second, "stubborn running", running("/stubborn"))
+	poll(t, 10*time.Second, "polite running", running("/polite"))
+
+	stubborn, polite := x.tasks("/stubborn")[0]["id"].(string), x.tasks("/polite")[0]["id"].(string)
+	start := time.Now()
+	x.must(200, "DELETE", "/v2/apps/stubborn/tasks/"+stubborn, nil)
+	x.must(200, "DELETE", "/v2/apps/polite/tasks/"+polite, nil)
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("kill requests took %s: the grace period blocked the handler", d)
+	}
+	state := func(id string) string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if tk := s.tasks[id]; tk != nil {
+			return tk.state
+		}
+		return "gone"
+	}
+	poll(t, 5*time.Second, "polite task gone after SIGTERM", func() bool { return state(polite) == "gone" })
+	if st := state(stubborn); st != stateKilling {
+		t.Errorf("task ignoring SIGTERM is %s before its grace period ended, want TASK_KILLING", st)
+	}
+	poll(t, 10*time.Second, "stubborn task gone after SIGKILL", func() bool { return state(stubborn) == "gone" })
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("task ignoring SIGTERM gone after %s, before its 1 s grace period", d)
+	}
+}

@@ -36,12 +36,13 @@ func (s *Server) reconcileApp(id string) {
 		// waiting for its step, or StartApplication (scale to 0)
 	default:
 		n := a.instances()
-		if extra := len(r.tasks) - n; extra > 0 {
-			for _, t := range killOrder(sortedTasks(r), a.KillSelection)[:extra] {
-				s.stopTask(t, stateKilled, "scaled down")
+		live := liveTasks(r)
+		if extra := len(live) - n; extra > 0 {
+			for _, t := range killOrder(live, a.KillSelection)[:extra] {
+				s.killTask(t, "scaled down")
 			}
 		}
-		want = n - len(r.tasks)
+		want = n - len(live)
 	}
 	s.setQueued(r, max(want, 0))
 	s.launchQueued(a, r)
@@ -51,22 +52,29 @@ func (s *Server) reconcileApp(id string) {
 // keep at least minHealthy ready tasks, never run more than maxCap, kill one
 // old task per new ready task. It returns how many new tasks to launch.
 func (s *Server) rollingRestart(a *App, r *appRuntime, rs *restartState) int {
+	// Old tasks being killed still take capacity until they are gone, as
+	// in TaskReplaceActor (an old instance leaves oldInstanceIds only when
+	// it is terminal); fresh tasks being killed are replaced.
 	var old, fresh []*task
+	oldTotal := 0
 	for _, t := range sortedTasks(r) {
-		if rs.old[t.id] {
-			old = append(old, t)
-		} else {
+		switch {
+		case rs.old[t.id]:
+			oldTotal++
+			if t.state != stateKilling {
+				old = append(old, t)
+			}
+		case t.state != stateKilling:
 			fresh = append(fresh, t)
 		}
 	}
 	keep := max(rs.minHealthy-countReady(r, rs.old), 0)
 	if len(old) > keep {
 		for _, t := range killOrder(old, a.KillSelection)[:len(old)-keep] {
-			s.stopTask(t, stateKilled, "replaced by new version")
+			s.killTask(t, "replaced by new version")
 		}
-		old = old[:keep]
 	}
-	return min(a.instances()-len(fresh), rs.maxCap-len(old)-len(fresh))
+	return min(a.instances()-len(fresh), rs.maxCap-oldTotal-len(fresh))
 }
 
 func (s *Server) setQueued(r *appRuntime, n int) {

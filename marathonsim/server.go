@@ -18,8 +18,14 @@ type Options struct {
 	CPUs      float64       // capacity; 0 = unlimited
 	MemMB     float64       // capacity; 0 = unlimited
 	TaskStart time.Duration // staging → running delay (default 200ms)
-	Clock     Clock         // nil = real time
-	Logger    *slog.Logger  // nil = discard
+	// TaskKill is how long a virtual task stays TASK_KILLING before it is
+	// TASK_KILLED when its app sets no taskKillGracePeriodSeconds (an app
+	// that sets it keeps its tasks TASK_KILLING for that long). Default:
+	// TaskStart. The process executor ignores it: a task is killed when
+	// its process exits (SIGTERM, SIGKILL after the grace period).
+	TaskKill time.Duration
+	Clock    Clock        // nil = real time
+	Logger   *slog.Logger // nil = discard
 }
 
 // Server is a simulated Marathon 1.4.13 leader.
@@ -60,6 +66,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.TaskStart <= 0 {
 		opts.TaskStart = 200 * time.Millisecond
+	}
+	if opts.TaskKill <= 0 {
+		opts.TaskKill = opts.TaskStart
 	}
 	if opts.Clock == nil {
 		opts.Clock = realClock{}

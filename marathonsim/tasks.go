@@ -9,6 +9,7 @@ import (
 const (
 	stateStaging = "TASK_STAGING"
 	stateRunning = "TASK_RUNNING"
+	stateKilling = "TASK_KILLING"
 	stateKilled  = "TASK_KILLED"
 	stateFailed  = "TASK_FAILED"
 	simAgentID   = "sim-agent-S0"
@@ -32,6 +33,8 @@ type task struct {
 	forced       *bool
 	startTimer   Timer
 	hcTimers     []Timer
+	killTimer    Timer  // TASK_KILLING → TASK_KILLED (virtual executor)
+	killMsg      string // why the task is being killed
 	proc         procHandle
 }
 
@@ -66,6 +69,9 @@ func (t *task) unhealthy() bool {
 func (t *task) stopTimers() {
 	if t.startTimer != nil {
 		t.startTimer.Stop()
+	}
+	if t.killTimer != nil {
+		t.killTimer.Stop()
 	}
 	for _, tm := range t.hcTimers {
 		if tm != nil {
@@ -146,6 +152,7 @@ func (s *Server) stopTask(t *task, state, msg string) {
 	for id := range s.waitingCap {
 		s.markDirty(id)
 	}
+	s.forgetIfGone(t.appID)
 }
 
 // failTask ends t as TASK_FAILED: recorded as the app's last failure, and
@@ -155,6 +162,9 @@ func (s *Server) failTask(t *task, msg string) {
 		return
 	}
 	s.stopTask(t, stateFailed, msg)
+	if s.root.apps[t.appID] == nil {
+		return // a task of a removed app: nothing to relaunch
+	}
 	r := s.runtime(t.appID)
 	r.lastFailure = &taskFailure{AppID: t.appID, Host: simHost, Message: msg, State: stateFailed, TaskID: t.id, Timestamp: formatTime(s.now()), Version: t.def.Version, SlaveID: simAgentID}
 	s.addDelay(r, t.def)
@@ -176,7 +186,7 @@ func killOrder(tasks []*task, selection string) []*task {
 	return out
 }
 
-var conditions = map[string]string{stateStaging: "Staging", stateRunning: "Running", stateKilled: "Killed", stateFailed: "Failed"}
+var conditions = map[string]string{stateStaging: "Staging", stateRunning: "Running", stateKilling: "Killing", stateKilled: "Killed", stateFailed: "Failed"}
 
 type statusUpdate struct {
 	SlaveID     string      `json:"slaveId"`

@@ -127,9 +127,19 @@ func validatePorts(a *App, p func(string) string, v *violations) {
 	}
 }
 
+// cyclicDependencies is Marathon's text for a root group whose dependency
+// graph has a cycle: RootGroup.noCyclicDependencies, an isTrue validator on
+// the root (mesosphere/marathon src/main/scala/mesosphere/marathon/state/
+// RootGroup.scala; Group.scala in 1.4), so the 422 detail path is "/".
+const cyclicDependencies = "Dependency graph has cyclic dependencies."
+
 // validateTree checks constraints over the whole root: an app and a group
-// may not share an id.
+// may not share an id, and app dependencies (group dependencies expanded to
+// their apps) have no cycle.
 func validateTree(t *tree, v *violations) {
+	if hasDependencyCycle(t) {
+		v.add("/", cyclicDependencies)
+	}
 	ids := make([]string, 0)
 	for id := range t.apps {
 		if _, ok := t.groups[id]; ok {

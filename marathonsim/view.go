@@ -122,16 +122,7 @@ func (s *Server) appView(a *App, o viewOpts) *appView {
 		var staged, running, healthy, unhealthy int
 		if r != nil {
 			for _, t := range r.tasks {
-				if t.state == stateRunning {
-					running++
-				} else {
-					staged++
-				}
-				if t.healthy() {
-					healthy++
-				} else if t.unhealthy() {
-					unhealthy++
-				}
+				countTask(t, &staged, &running, &healthy, &unhealthy)
 			}
 		}
 		v.TasksStaged, v.TasksRunning, v.TasksHealthy, v.TasksUnhealthy = &staged, &running, &healthy, &unhealthy
@@ -190,6 +181,25 @@ func taskJSON(t *task) taskView {
 		Host: simHost, ServicePorts: t.servicePorts, HealthCheckResults: healthViews(t)}
 }
 
+// countTask adds t to the app counts (TaskCounts, BEHAVIOUR.md §5):
+// tasksRunning counts TASK_RUNNING only, tasksStaged TASK_STAGING; a task
+// being killed counts in none of them.
+func countTask(t *task, staged, running, healthy, unhealthy *int) {
+	switch t.state {
+	case stateRunning:
+		*running++
+	case stateStaging:
+		*staged++
+	default:
+		return
+	}
+	if t.healthy() {
+		*healthy++
+	} else if t.unhealthy() {
+		*unhealthy++
+	}
+}
+
 // taskStats is the apps.taskStats embed: counts and lifetimes per category.
 func (s *Server) taskStats(a *App, r *appRuntime) map[string]any {
 	cats := map[string]func(t *task) bool{
@@ -210,16 +220,9 @@ func (s *Server) taskStats(a *App, r *appRuntime) map[string]any {
 				continue
 			}
 			if t.state == stateRunning {
-				running++
 				lifes = append(lifes, now.Sub(t.startedAt).Seconds())
-			} else {
-				staged++
 			}
-			if t.healthy() {
-				healthy++
-			} else if t.unhealthy() {
-				unhealthy++
-			}
+			countTask(t, &staged, &running, &healthy, &unhealthy)
 		}
 		if staged+running == 0 {
 			continue
