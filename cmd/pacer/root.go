@@ -108,10 +108,10 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newSchemaCmd(a),
 		newReconcileCmd(a),
 		newDiffCmd(a),
-		newNotYetCmd("run", "Run the operator: git source, reconcile loop, LB, alerting", "#5"),
+		newRunCmd(a),
 		newLBCmd(a),
 		newNotYetCmd("status", "Show sync and health per app", "#4"),
-		newNotYetCmd("dev", "Run the whole loop on an embedded simulated Marathon", "#5"),
+		newDevCmd(a),
 	)
 	return root
 }

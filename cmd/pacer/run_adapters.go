@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"pacer.dev/pacer/gitsource"
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/operator"
+	"pacer.dev/pacer/specs"
+)
+
+// gitSyncTimeout bounds one fetch: gitsource's Sync needs a deadline.
+const gitSyncTimeout = 2 * time.Minute
+
+// gitSource adapts gitsource.Source to operator.Source.
+type gitSource struct{ s *gitsource.Source }
+
+func (g gitSource) Sync(ctx context.Context) (operator.Revision, error) {
+	ctx, cancel := context.WithTimeout(ctx, gitSyncTimeout)
+	defer cancel()
+	rev, err := g.s.Sync(ctx)
+	return operator.Revision{ID: rev.Commit, Subject: rev.Subject, FS: rev.FS}, err
+}
+
+// opEvents adapts the Marathon client's event stream to operator.EventStream.
+type opEvents struct {
+	client *marathon.Client
+	log    logr.Logger
+}
+
+func (e opEvents) Stream(ctx context.Context, fn func(operator.Event)) error {
+	opts := marathon.StreamOptions{Types: operator.EventTypes, OnError: func(err error, retryIn time.Duration) {
+		e.log.Error(err, "Marathon event stream broken, reconnecting; a full pass follows", "retryIn", retryIn)
+	}}
+	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
+		fn(operator.Event{Type: ev.Type, Data: ev.Data, Gap: ev.Gap})
+	})
+}
+
+// clusterURLs reads the Marathon URLs of cluster from the newest revision,
+// for when --marathon is not given.
+func clusterURLs(ctx context.Context, src operator.Source, cluster string) (string, error) {
+	rev, err := src.Sync(ctx)
+	if rev.FS == nil {
+		return "", fmt.Errorf("run: no --marathon, and no spec revision to read cluster %s from: %w", cluster, err)
+	}
+	set, err := specs.Load(rev.FS)
+	if set == nil {
+		return "", fmt.Errorf("run: read specs for the Marathon URLs: %w", err)
+	}
+	for _, c := range set.Clusters {
+		if c.Name == cluster && len(c.MarathonURLs) > 0 {
+			return strings.Join(c.MarathonURLs, ","), nil
+		}
+	}
+	return "", fmt.Errorf("run: no --marathon, and cluster %q has no Marathon URLs in revision %s", cluster, rev.ID)
+}
+
+// taskGroup runs named goroutines and collects their errors.
+type taskGroup struct {
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+	failed chan error
+	once   sync.Once
+}
+
+func (g *taskGroup) goErr(name string, fn func() error) {
+	g.once.Do(func() { g.failed = make(chan error, 1) })
+	g.wg.Go(func() {
+		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%s: %w", name, err)
+			g.mu.Lock()
+			g.errs = append(g.errs, err)
+			g.mu.Unlock()
+			select {
+			case g.failed <- err:
+			default:
+			}
+		}
+	})
+}
+
+func (g *taskGroup) wait() <-chan struct{} {
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	return done
+}
+
+func (g *taskGroup) err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return errors.Join(g.errs...)
+}

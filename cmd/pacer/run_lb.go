@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
+)
+
+// runLBOptions are run's flags for the LB pipeline it runs beside the loop.
+type runLBOptions struct {
+	format, out, realm, reloadCmd, validateCmd string
+	groups                                     []string
+}
+
+func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.out, "lb-out", "", "keep this nginx/HAProxy config converged on Marathon (as pacer lb); off when empty")
+	f.StringVar(&o.format, "lb-format", "nginx", "LB config format: nginx (nixy labels) or haproxy (marathon-lb labels)")
+	f.StringVar(&o.realm, "lb-realm", "", "nginx: serve only apps whose NIXY_REALM equals this")
+	f.StringSliceVar(&o.groups, "lb-group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all)")
+	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `command run after the config changed, e.g. "nginx -s reload"`)
+	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
+}
+
+// pipeline builds the LB pipeline the way pacer lb does.
+func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger) (*lb.Pipeline, error) {
+	lo := &lbOptions{
+		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
+		listenHTTP: lb.DefaultListenHTTP, streamModule: "auto",
+	}
+	sel, err := lo.selectOptions()
+	if err != nil {
+		return nil, fmt.Errorf("run: --lb-*: %w", err)
+	}
+	renderer, err := lo.renderer()
+	if err != nil {
+		return nil, fmt.Errorf("run: --lb-*: %w", err)
+	}
+	sink, err := lo.sink()
+	if err != nil {
+		return nil, fmt.Errorf("run: --lb-out: %w", err)
+	}
+	return &lb.Pipeline{
+		Source:   &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: &lb.LiveState{}},
+		Select:   sel,
+		Health:   lb.NewHealthMemory(5*time.Minute, time.Now),
+		Renderer: renderer,
+		Sink:     sink,
+		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
+		FastPath: true,
+	}, nil
+}
