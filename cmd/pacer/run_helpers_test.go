@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pacer.dev/pacer/marathonsim"
+	"pacer.dev/pacer/operator"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the command and the test at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// eventually polls cond until it holds or timeout passes; these tests run
+// real servers (simulator, git, HTTP), so they poll like e2e tests do.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s; last: %s", what, timeout, last)
+}
+
+// newOperatorSim serves a simulator with fast task starts.
+func newOperatorSim(t *testing.T) string {
+	t.Helper()
+	sim, err := marathonsim.New(marathonsim.Options{TaskStart: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		_ = sim.Close()
+	})
+	return srv.URL
+}
+
+var listenRE = regexp.MustCompile(`"Serving HTTP".*?"addr":"([^"]+)"|Serving HTTP\s+\{"addr": "([^"]+)"\}|status:\s+(http://[^/\s]+)/api/v1/status`)
+
+// waitListen finds the HTTP address pacer logged or printed.
+func waitListen(t *testing.T, out ...*lockedBuffer) string {
+	t.Helper()
+	var base string
+	eventually(t, 10*time.Second, "pacer listening", func() (bool, string) {
+		for _, b := range out {
+			if m := listenRE.FindStringSubmatch(b.String()); m != nil {
+				base = m[1] + m[2]
+				if m[3] != "" {
+					base = m[3]
+				} else {
+					base = "http://" + base
+				}
+				return true, ""
+			}
+		}
+		return false, out[len(out)-1].String()
+	})
+	return base
+}
+
+func getStatus(t *testing.T, base string) (operator.Status, error) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/status")
+	if err != nil {
+		return operator.Status{}, err
+	}
+	defer resp.Body.Close()
+	var st operator.Status
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+func appStatus(st operator.Status, id string) (operator.AppStatus, bool) {
+	for _, a := range st.Apps {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return operator.AppStatus{}, false
+}
+
+// simInstances returns an app's instances and running tasks in the simulator.
+func simInstances(t *testing.T, simURL, id string) (instances, running int, err error) {
+	t.Helper()
+	resp, err := http.Get(simURL + "/v2/apps" + id)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("GET %s: %s", id, resp.Status)
+	}
+	var body struct {
+		App struct {
+			Instances    int `json:"instances"`
+			TasksRunning int `json:"tasksRunning"`
+		} `json:"app"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	return body.App.Instances, body.App.TasksRunning, err
+}
+
+// scaleOutOfBand changes an app behind pacer's back, as an operator would.
+func scaleOutOfBand(t *testing.T, simURL, id string, n int) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, simURL+"/v2/apps"+id+"?force=true",
+		strings.NewReader(fmt.Sprintf(`{"instances":%d}`, n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("out-of-band scale: %s", resp.Status)
+	}
+}
+
+// specsRepo is a bare git repository and a clone that pushes to it.
+type specsRepo struct {
+	t          *testing.T
+	bare, work string
+}
+
+func newSpecsRepo(t *testing.T) *specsRepo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is needed: apt-get install -y git")
+	}
+	dir := t.TempDir()
+	r := &specsRepo{t: t, bare: filepath.Join(dir, "specs.git"), work: filepath.Join(dir, "work")}
+	r.git(dir, "init", "-q", "--bare", "--initial-branch=main", r.bare)
+	r.git(dir, "init", "-q", "--initial-branch=main", r.work)
+	return r
+}
+
+func (r *specsRepo) push(msg string, files map[string]string) {
+	r.t.Helper()
+	for name, content := range files {
+		p := filepath.Join(r.work, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	r.git(r.work, "add", "-A")
+	r.git(r.work, "commit", "-q", "-m", msg)
+	r.git(r.work, "push", "-q", r.bare, "HEAD:refs/heads/main")
+}
+
+func (r *specsRepo) git(dir string, args ...string) {
+	r.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@pacer.dev", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@pacer.dev")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
