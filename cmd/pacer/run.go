@@ -18,6 +18,7 @@ import (
 	"pacer.dev/pacer/election"
 	"pacer.dev/pacer/gitsource"
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
 )
 
@@ -174,6 +175,8 @@ type operatorDeps struct {
 // o.shutdownTimeout.
 func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) error {
 	log := logr.FromContextOrDiscard(ctx)
+	ctx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("run: --listen: %w", err)
@@ -202,6 +205,12 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
+	}
+	var lbPipeline *lb.Pipeline
+	if o.lb.out != "" {
+		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb")); err != nil {
+			return err
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
@@ -236,12 +245,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		})
 	})
 	tasks.goErr("alerts", func() error { return alerts.run(bg) })
-	if o.lb.out != "" {
-		p, err := o.lb.pipeline(d.client, log.WithName("lb"))
-		if err != nil {
-			return err
-		}
-		tasks.goErr("lb", func() error { return p.Run(logr.NewContext(ctx, log.WithName("lb"))) })
+	if lbPipeline != nil {
+		tasks.goErr("lb", func() error { return lbPipeline.Run(logr.NewContext(ctx, log.WithName("lb"))) })
 	}
 	opErr := make(chan error, 1)
 	go func() { opErr <- op.Run(logr.NewContext(ctx, log.WithName("operator"))) }()
@@ -252,6 +257,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	case runErr = <-tasks.failed:
 	case <-ctx.Done():
 	}
+	stopWork() // stop taking work, whatever ended the run
 	return shutdown(log, o.shutdownTimeout, srv, stopBG, opErr, &tasks, runErr)
 }
 

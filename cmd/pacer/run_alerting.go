@@ -54,7 +54,12 @@ func (al *alerter) run(ctx context.Context) error {
 	return al.delivery.Run(ctx)
 }
 
+// observe tracks and sends what holds after a pass. Only the leader pages:
+// followers compute the same status and would page twice.
 func (al *alerter) observe(ctx context.Context, st operator.Status) {
+	if !st.Leader {
+		return
+	}
 	log := logr.FromContextOrDiscard(ctx).WithName("alerting")
 	ctx = logr.NewContext(context.WithoutCancel(ctx), log)
 	for _, inc := range al.tracker.Observe(time.Now(), statusSignals(al.cluster, st)) {
