@@ -157,7 +157,11 @@ func (o *Operator) drain(ctx context.Context) (done bool) {
 			return true
 		case <-o.kick:
 		case <-clock.After(min(o.opts.Debounce, left)):
-			return false
+			select {
+			case <-o.kick: // came with the timer: the burst goes on
+			default:
+				return false
+			}
 		}
 	}
 }

@@ -142,7 +142,7 @@ func TestInvalidRevisionKeepsLastGood(t *testing.T) {
 
 func TestEventBurstRunsOnePass(t *testing.T) {
 	ev := &fakeEvents{fn: make(chan func(Event), 1)}
-	h := newHarness(t, reconcilertest.NewFakeMarathon(), func(o *Options) { o.Events = ev })
+	h := newHarness(t, reconcilertest.NewFakeMarathon(), func(o *Options) { o.Events, o.DebounceMax = ev, time.Hour })
 	h.start()
 	h.pass()
 	fn := <-ev.fn
