@@ -37,6 +37,7 @@ const (
 func TestMain(m *testing.M) {
 	switch os.Getenv(roleEnv) {
 	case roleSupervisor:
+		// A helper process, not a test: there is no t.Context here.
 		code, sup, err := Supervise(context.Background(), Options{Subreaper: true})
 		if !sup {
 			os.Exit(workload())
