@@ -34,6 +34,12 @@ type debouncer struct {
 	cfg         Debounce
 	first, last time.Time
 	pending     bool
+	// interval is the minimum time between two writes (reloads): a burst
+	// that is due earlier waits until written+interval. It bounds reloads
+	// during long rolling deploys, where events arrive more often than
+	// Min apart, to one per interval.
+	interval time.Duration
+	written  time.Time // when the config last changed; zero if never
 }
 
 // add records a change at now.
@@ -55,6 +61,11 @@ func (d *debouncer) due(now time.Time) (fire bool, wait time.Duration) {
 	if deadline := d.first.Add(d.cfg.Max); deadline.Before(at) {
 		at = deadline
 	}
+	if !d.written.IsZero() {
+		if next := d.written.Add(d.interval); next.After(at) {
+			at = next
+		}
+	}
 	if !now.Before(at) {
 		return true, 0
 	}
@@ -68,3 +79,7 @@ func (d *debouncer) reset() time.Time {
 	d.first, d.last = time.Time{}, time.Time{}
 	return first
 }
+
+// wrote records that the config changed (and the LB reloaded) at now; the
+// next burst renders no earlier than now+interval.
+func (d *debouncer) wrote(now time.Time) { d.written = now }

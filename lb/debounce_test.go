@@ -42,6 +42,10 @@ func TestDebouncer(t *testing.T) {
 		name   string
 		cfg    Debounce
 		checks []check
+		// interval and written (since t0, negative: before t0) set the
+		// minimum time between writes and the last write.
+		interval time.Duration
+		written  *time.Duration
 	}{
 		{
 			name:   "nothing pending",
@@ -79,6 +83,35 @@ func TestDebouncer(t *testing.T) {
 			},
 		},
 		{
+			name:     "a write long ago does not delay a single change",
+			cfg:      Debounce{Min: 20 * ms, Max: time.Second},
+			interval: time.Second, written: durPtr(-5 * time.Second),
+			checks: []check{
+				{at: 0, add: true, wait: 20 * ms},
+				{at: 20 * ms, fire: true},
+			},
+		},
+		{
+			name:     "a recent write holds the burst until the interval passed",
+			cfg:      Debounce{Min: 20 * ms, Max: time.Second},
+			interval: time.Second, written: durPtr(-300 * ms),
+			checks: []check{
+				{at: 0, add: true, wait: 700 * ms},
+				{at: 500 * ms, add: true, wait: 200 * ms},
+				{at: 699 * ms, wait: ms},
+				{at: 700 * ms, fire: true},
+			},
+		},
+		{
+			name:     "the interval outlasts the deadline",
+			cfg:      Debounce{Min: 20 * ms, Max: 100 * ms},
+			interval: 2 * time.Second, written: durPtr(0),
+			checks: []check{
+				{at: 0, add: true, wait: 2 * time.Second},
+				{at: 2 * time.Second, fire: true},
+			},
+		},
+		{
 			name:   "zero debounce fires at once",
 			cfg:    Debounce{},
 			checks: []check{{at: 0, add: true, fire: true}},
@@ -86,7 +119,10 @@ func TestDebouncer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := debouncer{cfg: tc.cfg}
+			d := debouncer{cfg: tc.cfg, interval: tc.interval}
+			if tc.written != nil {
+				d.wrote(t0.Add(*tc.written))
+			}
 			var got, want []check
 			for _, c := range tc.checks {
 				now := t0.Add(c.at)
@@ -111,3 +147,5 @@ func TestDebouncer(t *testing.T) {
 		})
 	}
 }
+
+func durPtr(d time.Duration) *time.Duration { return &d }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -36,6 +37,16 @@ type Status struct {
 	// pass (event → config written and reloaded); zero for passes not
 	// started by a change.
 	Lag time.Duration
+	// Reloaded is true when the config changed and the reload command ran
+	// successfully.
+	Reloaded bool
+	// ConfigInvalid is the LBConfigInvalid signal: the newest render was
+	// refused (the renderer or template failed, or the validate command
+	// rejected the draft), the last good config keeps serving, and Err says
+	// why (the validator's output, naming the offending line). It stays
+	// true in Pipeline.LastStatus until a later pass's render is accepted
+	// (written, or equal to the config in place).
+	ConfigInvalid bool
 	// Err is nil when the config in place is the rendered one and the LB
 	// was reloaded. See Invalid and ReloadFailed.
 	Err error
@@ -68,6 +79,11 @@ type reloadRetrier interface {
 	RetryReload(ctx context.Context) error
 }
 
+// reloadingSink is a Sink that says whether it runs a reload command.
+type reloadingSink interface {
+	Reloads() bool
+}
+
 // Pipeline renders the live state into the load balancer: LiveState →
 // Backends → Renderer → Sink, once per debounced burst of changes.
 type Pipeline struct {
@@ -77,6 +93,12 @@ type Pipeline struct {
 	Renderer Renderer
 	Sink     Sink
 	Debounce Debounce
+	// MinReloadInterval is the least time between two config writes (and
+	// so reloads). A change arriving when the last write is older than
+	// that is written after the debounce alone; otherwise it waits, and
+	// joins everything else arriving meanwhile. It bounds the reloads of a
+	// long rolling deploy to one per interval. Zero means no minimum.
+	MinReloadInterval time.Duration
 	// FastPath lets a change of server lists inside the last validated
 	// structure skip the validate command (see serverOnlyChange). Only for
 	// the built-in renderers: a user template can depend on anything.
@@ -87,8 +109,29 @@ type Pipeline struct {
 	Clock       Clock
 	// OnStatus, when set, is called after every pass that rendered.
 	OnStatus func(Status)
+	// Metrics, when set, records every pass (see NewMetrics).
+	Metrics *Metrics
 
 	validated *structure // structure of the config in place, when validated
+
+	mu   sync.Mutex
+	last Status
+}
+
+// LastStatus is the outcome of the latest pass that rendered (zero before
+// the first). Safe to call from any goroutine, e.g. the operator's
+// alerting after each of its passes: LastStatus().ConfigInvalid is
+// LBConfigInvalid.
+func (p *Pipeline) LastStatus() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last
+}
+
+func (p *Pipeline) setLast(st Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = st
 }
 
 // Run renders the live state until ctx is done. It returns nil when ctx is
@@ -117,7 +160,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}()
 	defer func() { <-srcDone }()
 
-	deb := debouncer{cfg: p.Debounce}
+	deb := debouncer{cfg: p.Debounce, interval: p.MinReloadInterval}
 	var wake, retry <-chan time.Time
 	reloadPending := false
 	retryDelay := cmpOrDur(p.ReloadRetry, time.Second)
@@ -152,6 +195,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		if !rendered {
 			continue
 		}
+		if st.Changed {
+			deb.wrote(p.Clock.Now())
+		}
 		if st.ReloadFailed() {
 			reloadPending = true
 			retryDelay = cmpOrDur(p.ReloadRetry, time.Second)
@@ -172,9 +218,11 @@ func (p *Pipeline) retryReload(ctx context.Context) bool {
 		return false
 	}
 	if err := r.RetryReload(ctx); err != nil {
+		p.Metrics.observeRetry(false)
 		logr.FromContextOrDiscard(ctx).V(1).Info("Reload still failing", "error", err.Error())
 		return true
 	}
+	p.Metrics.observeRetry(true)
 	logr.FromContextOrDiscard(ctx).Info("Reloaded load balancer after earlier failures")
 	return false
 }
@@ -197,12 +245,19 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 	for _, b := range sel.Backends {
 		st.Servers += len(b.Servers)
 	}
+	var applyStart time.Time
 	defer func() {
 		st.At = p.clock().Now()
 		if !since.IsZero() {
 			st.Lag = st.At.Sub(since)
 		}
+		st.ConfigInvalid = st.Invalid()
+		if rs, ok := p.Sink.(reloadingSink); ok && st.Changed && st.Err == nil {
+			st.Reloaded = rs.Reloads()
+		}
 		p.report(log, st)
+		p.Metrics.observePass(st, sel.Backends, st.At.Sub(applyStart))
+		p.setLast(st)
 	}()
 
 	cfg, err := p.Renderer.Render(sel.Backends)
@@ -210,6 +265,7 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 		st.Err = &RenderError{Err: err}
 		return st, true
 	}
+	applyStart = p.clock().Now()
 	next := structureOf(sel.Backends)
 	fast := false
 	if us, ok := p.Sink.(unvalidatedSink); ok && p.FastPath && serverOnlyChange(p.validated, next, sel.Backends) {

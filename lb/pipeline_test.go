@@ -233,3 +233,48 @@ func TestPipelineWaitsForFirstRead(t *testing.T) {
 		t.Errorf("apply after the first read (-want +got):\n%s", diff)
 	}
 }
+
+// TestPipelineMinReloadInterval: a change long after the last write is
+// written after the debounce alone; a change soon after a write waits for
+// the interval and takes everything arriving meanwhile with it.
+func TestPipelineMinReloadInterval(t *testing.T) {
+	rig := newPipelineRig(t, listRenderer{}, webApp(task(1, health(true)), task(2, health(true))))
+	rig.p.MinReloadInterval = time.Second
+	rig.start()
+	rig.waitAfter(testMin)
+	rig.clock.Advance(testMin)
+	rig.nextApplied()
+	rig.nextStatus()
+
+	// Right after the first write: held until the interval passed.
+	rig.stream.ch <- healthEv("/web", "t1", false)
+	rig.waitAfter(time.Second)
+	rig.clock.Advance(500 * time.Millisecond)
+	rig.stream.ch <- healthEv("/web", "t2", false)
+	rig.waitAfter(500 * time.Millisecond)
+	rig.clock.Advance(499 * time.Millisecond)
+	select {
+	case got := <-rig.sink.applied:
+		t.Fatalf("applied %q before the interval passed", got)
+	default:
+	}
+	rig.clock.Advance(time.Millisecond)
+	if got, want := rig.nextApplied(), "validated:web_0;"; got != want {
+		t.Errorf("apply = %q, want both changes in one write %q", got, want)
+	}
+	if st := rig.nextStatus(); st.Lag != time.Second {
+		t.Errorf("lag = %v, want 1s (held by the interval)", st.Lag)
+	}
+
+	// Long after the last write: only the debounce.
+	rig.clock.Advance(10 * time.Second)
+	rig.stream.ch <- healthEv("/web", "t1", true)
+	rig.waitAfter(testMin)
+	rig.clock.Advance(testMin)
+	if got, want := rig.nextApplied(), "validated:web_0 10.0.0.1:31001;"; got != want {
+		t.Errorf("apply = %q, want %q", got, want)
+	}
+	if st := rig.nextStatus(); st.Lag != testMin {
+		t.Errorf("lag = %v, want the debounce %v alone", st.Lag, testMin)
+	}
+}

@@ -69,6 +69,9 @@ func (s *FileSink) ApplyUnvalidated(ctx context.Context, cfg []byte) (changed bo
 	return s.apply(ctx, cfg, false)
 }
 
+// Reloads reports whether the sink runs a reload command after a change.
+func (s *FileSink) Reloads() bool { return len(s.Reload) > 0 }
+
 // RetryReload runs the reload command alone, to retry a reload that failed
 // (for example while the load balancer was not running yet).
 func (s *FileSink) RetryReload(ctx context.Context) error {

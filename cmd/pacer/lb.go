@@ -35,6 +35,8 @@ type lbOptions struct {
 	printData    bool
 	debounceMin  time.Duration
 	debounceMax  time.Duration
+	minReload    time.Duration
+	metricsAddr  string
 	resync       time.Duration
 	healthGrace  time.Duration
 }
@@ -49,7 +51,11 @@ func newLBCmd(a *app) *cobra.Command {
 converged: Marathon events update an in-memory model, bursts are debounced
 (--debounce-min quiet time, --debounce-max deadline), and every change is
 written beside --out, validated with the real binary, renamed into place and
-followed by --reload-cmd. An invalid config never replaces the running one.
+followed by --reload-cmd (run by /bin/sh -c). Writes are at least
+--min-reload-interval apart, so a long rolling deploy reloads at most once per
+interval, while a single change after a quiet time is written within the
+debounce. An invalid config never replaces the running one: it is logged, counted
+(pacer_lb_config_invalid on --metrics-listen) and retried on the next change.
 The whole state is re-read at start, after every event-stream reconnect and
 every --resync.
 
@@ -64,6 +70,10 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
     --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload"
   pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
     --out /etc/haproxy/haproxy.cfg --reload-cmd "systemctl reload haproxy"
+  # HAProxy in master-worker mode (haproxy -W -f haproxy.cfg -p haproxy.pid), seamless reloads:
+  pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
+    --out haproxy.cfg --stats-socket haproxy.sock --reload-cmd 'kill -USR2 $(cat haproxy.pid)' \
+    --metrics-listen 127.0.0.1:9102
   pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -76,7 +86,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.StringSliceVar(&o.groups, "group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all); repeatable")
 	f.BoolVar(&o.strictMode, "strict-mode", false, "haproxy: serve a port only when HAPROXY_{n}_ENABLED=true")
 	f.StringVar(&o.out, "out", "", "config file to keep converged (required unless --print-data)")
-	f.StringVar(&o.reloadCmd, "reload-cmd", "", `command run after the config changed, e.g. "nginx -s reload"`)
+	f.StringVar(&o.reloadCmd, "reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
 	f.StringVar(&o.nginxPrefix, "nginx-prefix", "", "nginx prefix (-p) for validation and relative paths; default the directory of --out")
 	f.StringVar(&o.template, "template", "", "Go text/template rendering the config instead of the built-in format (see --print-data)")
@@ -88,6 +98,8 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.BoolVar(&o.printData, "print-data", false, "print the template data model as JSON and exit")
 	f.DurationVar(&o.debounceMin, "debounce-min", 20*time.Millisecond, "quiet time that ends a burst of changes")
 	f.DurationVar(&o.debounceMax, "debounce-max", time.Second, "longest wait from the first change of a burst")
+	f.DurationVar(&o.minReload, "min-reload-interval", time.Second, "least time between two config writes and reloads (bounds reload storms during rolling deploys)")
+	f.StringVar(&o.metricsAddr, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics (off when empty)")
 	f.DurationVar(&o.resync, "resync", lb.DefaultResync, "period of full re-reads of Marathon")
 	f.DurationVar(&o.healthGrace, "health-grace", 5*time.Minute, "keep a task's last known health this long when Marathon reports none (leader failover)")
 	return cmd
@@ -106,6 +118,9 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err := deb.Validate(); err != nil {
 		return fmt.Errorf("lb: --debounce-min/--debounce-max: %w", err)
 	}
+	if o.minReload < 0 {
+		return fmt.Errorf("lb: --min-reload-interval %v must not be negative", o.minReload)
+	}
 	sel, err := o.selectOptions()
 	if err != nil {
 		return err
@@ -122,7 +137,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	p := &lb.Pipeline{
 		Source: &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: state, Resync: o.resync},
 		Select: sel, Health: lb.NewHealthMemory(o.healthGrace, time.Now),
-		Renderer: renderer, Debounce: deb, FastPath: o.template == "",
+		Renderer: renderer, Debounce: deb, MinReloadInterval: o.minReload, FastPath: o.template == "",
 	}
 	if o.printData {
 		return o.runPrintData(ctx, a, p)
@@ -139,6 +154,13 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 		}
 		fmt.Fprintf(a.stdout, "%s: %d backends, %d servers, changed %t\n", o.out, st.Backends, st.Servers, st.Changed)
 		return nil
+	}
+	if o.metricsAddr != "" {
+		stop, err := serveLBMetrics(ctx, o.metricsAddr, p)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	log.Info("Following Marathon", "marathon", client.URL(), "out", o.out, "format", o.format)
 	return p.Run(ctx)
@@ -219,7 +241,10 @@ func (o *lbOptions) sink() (*lb.FileSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lb: --out: %w", err)
 	}
-	s := &lb.FileSink{Path: out, Reload: strings.Fields(o.reloadCmd)}
+	s := &lb.FileSink{Path: out}
+	if strings.TrimSpace(o.reloadCmd) != "" {
+		s.Reload = []string{"/bin/sh", "-c", o.reloadCmd}
+	}
 	switch {
 	case o.validateCmd == "none":
 	case o.validateCmd != "":

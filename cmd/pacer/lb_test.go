@@ -332,12 +332,12 @@ func configLists(conf string, in, out []simTask) error {
 		return err
 	}
 	for _, tk := range in {
-		if !bytes.Contains(b, []byte(fmt.Sprintf("server 127.0.0.1:%d;", tk.Ports[0]))) {
+		if !listsPort(b, tk.Ports[0]) {
 			return fmt.Errorf("config lacks task %s (port %d)", tk.ID, tk.Ports[0])
 		}
 	}
 	for _, tk := range out {
-		if bytes.Contains(b, []byte(fmt.Sprintf("server 127.0.0.1:%d;", tk.Ports[0]))) {
+		if listsPort(b, tk.Ports[0]) {
 			return fmt.Errorf("config still lists task %s (port %d)", tk.ID, tk.Ports[0])
 		}
 	}

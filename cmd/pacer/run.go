@@ -208,7 +208,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	}
 	var lbPipeline *lb.Pipeline
 	if o.lb.out != "" {
-		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb")); err != nil {
+		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"pacer.dev/pacer/internal/marathon"
@@ -23,12 +24,13 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringVar(&o.format, "lb-format", "nginx", "LB config format: nginx (nixy labels) or haproxy (marathon-lb labels)")
 	f.StringVar(&o.realm, "lb-realm", "", "nginx: serve only apps whose NIXY_REALM equals this")
 	f.StringSliceVar(&o.groups, "lb-group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all)")
-	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `command run after the config changed, e.g. "nginx -s reload"`)
+	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
 }
 
-// pipeline builds the LB pipeline the way pacer lb does.
-func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger) (*lb.Pipeline, error) {
+// pipeline builds the LB pipeline the way pacer lb does, with its metrics
+// registered on reg (pacer run's registry, served at /metrics).
+func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg prometheus.Registerer) (*lb.Pipeline, error) {
 	lo := &lbOptions{
 		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
 		listenHTTP: lb.DefaultListenHTTP, streamModule: "auto",
@@ -45,13 +47,20 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger) (*lb.Pi
 	if err != nil {
 		return nil, fmt.Errorf("run: --lb-out: %w", err)
 	}
+	metrics, err := lb.NewMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
 	return &lb.Pipeline{
+		Metrics:  metrics,
 		Source:   &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: &lb.LiveState{}},
 		Select:   sel,
 		Health:   lb.NewHealthMemory(5*time.Minute, time.Now),
 		Renderer: renderer,
 		Sink:     sink,
 		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
-		FastPath: true,
+		// As pacer lb's --min-reload-interval default.
+		MinReloadInterval: time.Second,
+		FastPath:          true,
 	}, nil
 }
