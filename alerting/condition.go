@@ -34,19 +34,9 @@ func Conditions() []Condition {
 		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid}
 }
 
-// specAliases maps the condition names the specs package accepts in
-// `alerting.for` to ours.
-var specAliases = map[string]Condition{
-	"Drift":   OutOfSync,
-	"Missing": Underprovisioned,
-}
-
-// ParseCondition returns the condition named s. It also accepts the spec
-// names Drift (OutOfSync) and Missing (Underprovisioned).
+// ParseCondition returns the condition named s, as written in the spec's
+// `alerting.for` and in --alert-for.
 func ParseCondition(s string) (Condition, error) {
-	if c, ok := specAliases[s]; ok {
-		return c, nil
-	}
 	for _, c := range Conditions() {
 		if string(c) == s {
 			return c, nil
@@ -70,17 +60,17 @@ func (c Condition) ClusterLevel() bool {
 }
 
 // DefaultFor is how long the condition must hold before it pages, unless the
-// environment or the operator sets another duration.
+// environment or the operator sets another duration. For DeploymentStuck it
+// is the deployment's age limit: the signal holds while a deployment runs
+// and carries its age (Details.Age).
 func (c Condition) DefaultFor() time.Duration {
 	switch c {
-	case OutOfSync, GitSourceFailing:
+	case OutOfSync, GitSourceFailing, DeploymentStuck:
 		return 15 * time.Minute
 	case SyncFailed, Unhealthy, Underprovisioned, CrashLooping, InvalidSpecRevision:
 		return 5 * time.Minute
 	case MarathonUnreachable, LBConfigInvalid:
 		return 2 * time.Minute
-	case DeploymentStuck:
-		return 0 // the signal itself means "older than its limit"
 	}
 	return 5 * time.Minute
 }

@@ -76,7 +76,9 @@ type LinkOptions struct {
 	StatusURL string
 }
 
-func (o LinkOptions) links(cluster, app string) []Link {
+// Links are the links of an incident or change of app on cluster (app
+// empty for cluster-level ones).
+func (o LinkOptions) Links(cluster, app string) []Link {
 	var out []Link
 	if base := strings.TrimSuffix(o.MarathonURL[cluster], "/"); base != "" {
 		if app != "" {

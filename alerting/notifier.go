@@ -23,11 +23,15 @@ type ChangeNotifier interface {
 // Change is a successful deployment of an app: what changed and which
 // revision of the specs it came from.
 type Change struct {
-	Route            KeyRef
-	Cluster          string
-	App              string
-	Group            string
-	Environment      string
+	Route       KeyRef
+	Cluster     string
+	App         string
+	Group       string
+	Environment string
+	// Action is what pacer did: create, update, scale or delete (empty
+	// reads as a deployment).
+	Action           string
+	DeploymentID     string
 	Revision         string
 	PreviousRevision string
 	// What lists the changed fields in a line each, e.g.
@@ -44,7 +48,16 @@ const maxWhat = 3
 // Summary is the change event's one line:
 // "/services/autofill/production/app deployed revision 3fb4278 on ams: container.docker.image, instances".
 func (c Change) Summary() string {
-	s := c.App + " deployed"
+	verb := "deployed"
+	switch c.Action {
+	case "create":
+		verb = "created"
+	case "delete":
+		verb = "deleted"
+	case "scale":
+		verb = "scaled"
+	}
+	s := c.App + " " + verb
 	if c.Revision != "" {
 		s += " revision " + shortRev(c.Revision)
 	}

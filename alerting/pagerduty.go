@@ -156,7 +156,8 @@ func customDetails(inc Incident) map[string]any {
 func changeEvent(key RoutingKey, c Change) pagerduty.ChangeEvent {
 	details := map[string]any{"cluster": c.Cluster, "app": c.App}
 	for k, v := range map[string]string{"group": c.Group, "environment": c.Environment, "revision": c.Revision,
-		"previous_revision": c.PreviousRevision, "diff": truncate(c.Diff, maxDiff)} {
+		"previous_revision": c.PreviousRevision, "diff": truncate(c.Diff, maxDiff), "action": c.Action,
+		"deployment_id": c.DeploymentID} {
 		if v != "" {
 			details[k] = v
 		}

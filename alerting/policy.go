@@ -57,8 +57,7 @@ type Policy struct {
 }
 
 // NewPolicy builds the policy of an environment from its spec fields:
-// urgency "high" or "low", the `alerting.for` map (spec names such as Drift
-// are accepted) and the routing key reference. Environments named like test
+// urgency "high" or "low", the `alerting.for` map (condition names) and the routing key reference. Environments named like test
 // environments (test, testing, qa, dev, sandbox, test-*, *-test) are capped
 // at warning.
 func NewPolicy(environment, urgency string, forOverrides map[string]time.Duration, key KeyRef) (Policy, error) {

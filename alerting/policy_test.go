@@ -49,13 +49,14 @@ func TestNewPolicy(t *testing.T) {
 	}{
 		{
 			name: "production with spec names", env: "production", urgency: "high",
-			forMap: map[string]time.Duration{"Unhealthy": 2 * time.Minute, "Drift": time.Hour, "Missing": 10 * time.Minute},
+			forMap: map[string]time.Duration{"Unhealthy": 2 * time.Minute, "OutOfSync": time.Hour, "Underprovisioned": 10 * time.Minute},
 			want: Policy{Urgency: UrgencyHigh, RoutingKey: KeyRef{FromEnv: "PD"},
 				For: map[Condition]time.Duration{Unhealthy: 2 * time.Minute, OutOfSync: time.Hour, Underprovisioned: 10 * time.Minute}},
 		},
 		{name: "test environment", env: "test", urgency: "low", want: Policy{Urgency: UrgencyLow, Test: true, RoutingKey: KeyRef{FromEnv: "PD"}}},
 		{name: "bad urgency", env: "production", urgency: "urgent", wantErr: `urgency "urgent"`},
 		{name: "unknown condition", env: "production", urgency: "high", forMap: map[string]time.Duration{"Flapping": time.Minute}, wantErr: `unknown alert condition "Flapping"`},
+		{name: "old alias", env: "production", urgency: "high", forMap: map[string]time.Duration{"Drift": time.Minute}, wantErr: `unknown alert condition "Drift"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,11 +29,14 @@ type Details struct {
 	Unhealthy int `json:"unhealthy,omitempty"`
 	// Message is Marathon's or the source's own words: the last task
 	// failure, the rejection message, the launch-queue reason, the error.
-	Message      string        `json:"message,omitempty"`
-	Revision     string        `json:"revision,omitempty"` // spec revision (git commit)
-	Diff         string        `json:"diff,omitempty"`     // excerpt of the live/desired diff
-	DeploymentID string        `json:"deploymentId,omitempty"`
-	Age          time.Duration `json:"-"` // of the stuck deployment
+	Message      string `json:"message,omitempty"`
+	Revision     string `json:"revision,omitempty"` // spec revision (git commit)
+	Diff         string `json:"diff,omitempty"`     // excerpt of the live/desired diff
+	DeploymentID string `json:"deploymentId,omitempty"`
+	// Age is how long the condition has held by Marathon's account (the
+	// running deployment's age): a condition with an Age has held at least
+	// that long, even if pacer saw it only now (after a restart).
+	Age time.Duration `json:"-"`
 	// Extra holds anything else worth showing, sorted by key in the payload.
 	Extra map[string]string `json:"extra,omitempty"`
 }

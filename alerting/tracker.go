@@ -138,7 +138,8 @@ func (t *Tracker) holds(now time.Time, s subject, sig Signal, inhibit bool) *Inc
 	st.sig = sig
 	st.policy = t.policyOf(sig)
 	st.clearSince = time.Time{}
-	if st.phase == pending && now.Sub(st.firstSeen) >= st.policy.forDuration(s.Condition, t.opts.For) && !inhibit {
+	held := max(now.Sub(st.firstSeen), sig.Details.Age)
+	if st.phase == pending && held >= st.policy.forDuration(s.Condition, t.opts.For) && !inhibit {
 		st.phase = firing
 	}
 	if st.phase != firing || st.paged || inhibit || !st.policy.pages() || t.silenced(now, s) {
@@ -204,6 +205,6 @@ func (t *Tracker) incident(now time.Time, s subject, st *tracked, state State) I
 		Since:       st.firstSeen,
 		At:          now,
 		Details:     st.sig.Details,
-		Links:       t.opts.Links.links(s.Cluster, s.App),
+		Links:       t.opts.Links.Links(s.Cluster, s.App),
 	}
 }

@@ -23,6 +23,10 @@ func unhealthy(app string, p *Policy) Signal {
 		Policy: p, Details: Details{Instances: 12, Running: 12, Healthy: 9, Unhealthy: 3}}
 }
 
+func stuck(app string, age time.Duration, p *Policy) Signal {
+	return Signal{Condition: DeploymentStuck, Cluster: "ams", App: app, Policy: p, Details: Details{DeploymentID: "d", Age: age}}
+}
+
 func cond(c Condition, cluster, app string, p *Policy) Signal {
 	return Signal{Condition: c, Cluster: cluster, App: app, Policy: p}
 }
@@ -98,8 +102,18 @@ func TestTracker(t *testing.T) {
 		},
 		{
 			name: "for zero pages on first sight",
-			steps: one(0, []string{"trigger pacer/ams/services/autofill/production/app/DeploymentStuck error"},
-				cond(DeploymentStuck, "ams", app, high)),
+			steps: one(0, []string{"trigger pacer/ams/services/autofill/production/app/SyncFailed error"},
+				cond(SyncFailed, "ams", app, &Policy{Urgency: UrgencyHigh, For: map[Condition]time.Duration{SyncFailed: 0}})),
+		},
+		{
+			name: "a deployment pages once its age passes the limit, even one first seen old",
+			steps: steps(
+				one(0, nil, stuck(app, 10*time.Minute, high)),
+				one(4*time.Minute, nil, stuck(app, 14*time.Minute, high)),
+				one(5*time.Minute, []string{"trigger pacer/ams/services/autofill/production/app/DeploymentStuck error"}, stuck(app, 15*time.Minute, high)),
+				one(6*time.Minute, []string{"trigger pacer/ams/services/other/DeploymentStuck error"},
+					stuck(app, 16*time.Minute, high), stuck("/services/other", time.Hour, high)),
+			),
 		},
 		{
 			name: "an environment that does not page is tracked but sends nothing",

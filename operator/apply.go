@@ -15,8 +15,9 @@ import (
 // apply writes the picked apps under the leader's context: losing
 // leadership cancels the writes at once. Once ctx is cancelled (shutdown),
 // the apply in flight goes on for ShutdownGrace at most. It updates the
-// apps' status in place and returns when a locked app should be retried.
-func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps []AppStatus) (retryAt time.Time) {
+// apps' status in place and returns when a locked app should be retried,
+// and the writes Marathon accepted.
+func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps []AppStatus) (retryAt time.Time, applied []AppliedChange) {
 	log := logr.FromContextOrDiscard(ctx)
 	clock := o.opts.Clock
 	index := make(map[string]int, len(apps))
@@ -28,7 +29,7 @@ func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps 
 		for _, w := range writes {
 			apps[index[w.ID]].Message = "not the leader: not applied"
 		}
-		return time.Time{}
+		return time.Time{}, nil
 	}
 	if leaderCtx == nil {
 		leaderCtx = context.WithoutCancel(ctx)
@@ -90,15 +91,30 @@ func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps 
 			delete(o.lastErr, w.ID)
 			o.lastWrite[w.ID] = now
 			a.Sync, a.LastSyncTime, a.LastError, a.LastErrorAt, a.Message = Synced, now, "", time.Time{}, ""
+			applied = append(applied, appliedChange(w, r.DeploymentID, a.LiveRevision, o.good.rev.ID, now))
 			a.LiveRevision = o.good.rev.ID
 			if r.DeploymentID != "" {
 				a.Health = Progressing
 				a.Deployments = []string{r.DeploymentID}
+				a.RunningDeployments = append(a.RunningDeployments, DeploymentStatus{ID: r.DeploymentID, Started: now})
 			}
 		}
 	}
 	if written > 0 {
 		log.Info("Applied changes", "written", written, "of", len(writes), "revision", o.good.rev.ID)
 	}
-	return retryAt
+	return retryAt, applied
+}
+
+func appliedChange(w reconciler.AppPlan, deploymentID, previous, revision string, at time.Time) AppliedChange {
+	c := AppliedChange{App: w.ID, Action: string(w.Action), DeploymentID: deploymentID, Revision: revision,
+		PreviousRevision: previous, At: at}
+	for i, ch := range w.Changes {
+		if i == maxChanges {
+			c.Changes = append(c.Changes, fmt.Sprintf("… %d more", len(w.Changes)-i))
+			break
+		}
+		c.Changes = append(c.Changes, ch.String())
+	}
+	return c
 }

@@ -58,6 +58,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	}
 	o.passes.succeed("marathon")
 	o.trackManaged(live)
+	rt := o.readRuntime(ctx)
 	plan, err := reconciler.NewPlan(o.good.desired, live, reconciler.PlanOptions{
 		Prune: len(o.good.prune) > 0, PruneGroups: o.good.prune, MaxDeleteRatio: o.opts.MaxDeleteRatio,
 	})
@@ -68,6 +69,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		return res
 	}
 	apps, writes := o.classify(plan, live, clock.Now())
+	rt.addTo(apps, live)
 	if err := plan.Err(); err != nil {
 		failed = true
 		st.PassError = err.Error()
@@ -75,7 +77,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		writes = nil
 	}
 	if len(writes) > 0 && ctx.Err() == nil {
-		res.retryAt = o.apply(ctx, writes, apps)
+		res.retryAt, st.Applied = o.apply(ctx, writes, apps)
 	}
 	for _, a := range apps {
 		res.retryAt = earliest(res.retryAt, a.RetryAt)

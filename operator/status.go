@@ -56,6 +56,9 @@ type Status struct {
 	PassDuration time.Duration `json:"passDurationNanos"`
 	Summary      Summary       `json:"summary"`
 	Apps         []AppStatus   `json:"apps"`
+	// Applied are the writes Marathon accepted in this pass, for change
+	// events.
+	Applied []AppliedChange `json:"applied,omitempty"`
 }
 
 // RevisionStatus names a revision of the specs.
@@ -102,8 +105,16 @@ type AppStatus struct {
 	Healthy      int      `json:"healthy"`
 	Unhealthy    int      `json:"unhealthy"`
 	Deployments  []string `json:"deployments,omitempty"`
-	// LastTaskFailure is Marathon's last task failure message, if any.
-	LastTaskFailure string `json:"lastTaskFailure,omitempty"`
+	// RunningDeployments are the deployments touching the app, with when
+	// they started (from /v2/deployments).
+	RunningDeployments []DeploymentStatus `json:"runningDeployments,omitempty"`
+	// LaunchQueue is the app's launch queue entry, when tasks wait to launch.
+	LaunchQueue *LaunchQueueStatus `json:"launchQueue,omitempty"`
+	// LastTaskFailure is Marathon's last task failure message, if any;
+	// LastTaskFailureAt and LastTaskFailureTask say when and which task.
+	LastTaskFailure     string    `json:"lastTaskFailure,omitempty"`
+	LastTaskFailureAt   time.Time `json:"lastTaskFailureAt,omitzero"`
+	LastTaskFailureTask string    `json:"lastTaskFailureTask,omitempty"`
 	// LastError is the last write's error; cleared by a successful write.
 	LastError   string    `json:"lastError,omitempty"`
 	LastErrorAt time.Time `json:"lastErrorAt,omitzero"`

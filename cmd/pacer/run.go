@@ -35,6 +35,7 @@ type runOptions struct {
 	retries                                               int
 	lb                                                    runLBOptions
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
+	alerting                                              runAlertingOptions
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -92,6 +93,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
 	f.StringVar(&o.pagerDutyKeyFile, "pagerduty-routing-key-file", os.Getenv("PACER_PAGERDUTY_ROUTING_KEY_FILE"), "file holding the default PagerDuty routing key; without any key alerts are only logged")
+	addRunAlertingFlags(cmd, &o.alerting)
 	return cmd
 }
 
@@ -188,7 +190,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	}
 	metrics := operator.NewMetrics()
 	leader := operator.NewLeadership()
-	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly)
+	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly, log.WithName("alerting"))
 	if err != nil {
 		return err
 	}
@@ -238,7 +240,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		return nil
 	})
 	tasks.goErr("election", func() error {
-		return elector.Run(bg, func(lctx context.Context) {
+		return elector.Run(logr.NewContext(bg, log.WithName("election")), func(lctx context.Context) {
 			log.Info("Elected leader", "id", elector.Status().ID)
 			leader.Lead(lctx)
 			log.Info("Leadership ended")

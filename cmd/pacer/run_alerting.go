@@ -1,52 +1,131 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
 
 	"pacer.dev/pacer/alerting"
+	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
-	"pacer.dev/pacer/specs"
 )
 
+// runAlertingOptions are run's alerting flags besides the PagerDuty ones.
+type runAlertingOptions struct {
+	stateDir      string
+	clearFor      time.Duration
+	forOverrides  []string
+	crashWindow   time.Duration
+	crashFailures int
+}
+
+func addRunAlertingFlags(cmd *cobra.Command, o *runAlertingOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.stateDir, "state-dir", envOr("PACER_STATE_DIR", ""), "keep open incidents here across restarts (without --zk; with it they live in ZooKeeper) (env PACER_STATE_DIR)")
+	f.DurationVar(&o.clearFor, "alert-clear-for", alerting.DefaultClearFor, "a firing condition resolves once clear this long (hysteresis)")
+	f.StringSliceVar(&o.forOverrides, "alert-for", nil, "Condition=duration: how long a condition holds before it pages, for environments whose spec sets none and for cluster conditions, e.g. MarathonUnreachable=5m")
+	f.DurationVar(&o.crashWindow, "alert-crash-window", 10*time.Minute, "CrashLooping: count task failures within this window")
+	f.IntVar(&o.crashFailures, "alert-crash-failures", 3, "CrashLooping: this many task failures within --alert-crash-window (or a launch backoff)")
+}
+
+func (o runAlertingOptions) forMap() (map[alerting.Condition]time.Duration, error) {
+	out := map[alerting.Condition]time.Duration{}
+	for _, kv := range o.forOverrides {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("run: --alert-for %q: want Condition=duration", kv)
+		}
+		c, err := alerting.ParseCondition(strings.TrimSpace(name))
+		if err != nil {
+			return nil, fmt.Errorf("run: --alert-for: %w", err)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(val))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("run: --alert-for %s: invalid duration %q", name, val)
+		}
+		out[c] = d
+	}
+	return out, nil
+}
+
 // alerter turns the operator's status after each pass into alerting
-// signals, tracks them and sends the incidents.
+// signals, tracks them, sends the incidents and change events, and keeps
+// the open incidents in the store.
 type alerter struct {
 	cluster  string
-	tracker  *alerting.Tracker
-	notifier alerting.Notifier
+	now      func() time.Time
+	opts     alerting.TrackerOptions
+	notifier interface {
+		alerting.Notifier
+		alerting.ChangeNotifier
+	}
 	delivery *alerting.Delivery // nil when alerts are only logged
+	store    alerting.Store     // nil: open incidents are not kept
+	where    string
+	closeFn  func()
+
+	// Owned by the operator's goroutine (OnPass).
+	tracker *alerting.Tracker // nil until this instance leads
+	saved   []byte            // what the store holds
+	crashes *crashHistory
+
+	mu        sync.Mutex
+	lbInvalid string
 }
 
 // newAlerter pages through PagerDuty (incidents whose routing key does not
 // resolve are logged), or only logs when logOnly.
-func newAlerter(o *runOptions, cluster, marathonURL string, logOnly bool) (*alerter, error) {
-	keys := alerting.KeyResolver{DefaultFile: o.pagerDutyKeyFile}
+func newAlerter(o *runOptions, cluster, marathonURL string, logOnly bool, log logr.Logger) (*alerter, error) {
+	forMap, err := o.alerting.forMap()
+	if err != nil {
+		return nil, err
+	}
+	store, where, closeFn, err := incidentStore(o, cluster, log)
+	if err != nil {
+		return nil, err
+	}
 	al := &alerter{
 		cluster: cluster,
-		tracker: alerting.NewTracker(alerting.TrackerOptions{
+		now:     time.Now,
+		opts: alerting.TrackerOptions{
+			For:           forMap,
+			ClearFor:      o.alerting.clearFor,
 			ClusterPolicy: alerting.Policy{Urgency: alerting.UrgencyHigh},
 			Links:         alerting.LinkOptions{MarathonURL: map[string]string{cluster: marathonURL}},
-		}),
+		},
 		notifier: alerting.LogNotifier{},
+		store:    store,
+		where:    where,
+		closeFn:  closeFn,
+		crashes:  newCrashHistory(o.alerting.crashWindow, max(o.alerting.crashFailures, 1)),
+	}
+	if store == nil {
+		log.Info("Open incidents are not persisted: after a restart pacer may page again or miss a resolve; set --state-dir or --zk")
 	}
 	if logOnly {
 		return al, nil
 	}
+	keys := alerting.KeyResolver{DefaultFile: o.pagerDutyKeyFile}
 	d, err := alerting.NewDelivery(alerting.NewPagerDuty(alerting.PagerDutyOptions{Endpoint: o.pagerDutyEndpoint}),
 		alerting.DeliveryOptions{Keys: keys, Now: time.Now, After: time.After})
 	if err != nil {
+		closeFn()
 		return nil, err
 	}
 	al.notifier, al.delivery = d, d
 	return al, nil
 }
 
-// run delivers queued incidents until ctx is done, then flushes.
+// run delivers queued incidents until ctx is done, then flushes and
+// releases the store.
 func (al *alerter) run(ctx context.Context) error {
+	defer al.closeFn()
 	if al.delivery == nil {
 		<-ctx.Done()
 		return nil
@@ -54,79 +133,113 @@ func (al *alerter) run(ctx context.Context) error {
 	return al.delivery.Run(ctx)
 }
 
-// observe tracks and sends what holds after a pass. Only the leader pages:
-// followers compute the same status and would page twice.
-func (al *alerter) observe(ctx context.Context, st operator.Status) {
-	if !st.Leader {
-		return
+// watchLB raises LBConfigInvalid while the LB pipeline refuses its
+// rendered config (lb.Status.Invalid); the next operator pass reports it.
+func (al *alerter) watchLB(p *lb.Pipeline) {
+	prev := p.OnStatus
+	p.OnStatus = func(st lb.Status) {
+		if prev != nil {
+			prev(st)
+		}
+		msg := ""
+		if st.Invalid() {
+			msg = st.Err.Error()
+		}
+		al.mu.Lock()
+		al.lbInvalid = msg
+		al.mu.Unlock()
 	}
+}
+
+// observe tracks and sends what holds after a pass. Only the leader pages:
+// followers compute the same status and would page twice. A new leader
+// (or a restarted pacer) first restores the open incidents from the store.
+func (al *alerter) observe(ctx context.Context, st operator.Status) {
 	log := logr.FromContextOrDiscard(ctx).WithName("alerting")
 	ctx = logr.NewContext(context.WithoutCancel(ctx), log)
-	for _, inc := range al.tracker.Observe(time.Now(), statusSignals(al.cluster, st)) {
+	if !st.Leader {
+		al.tracker = nil // the leader owns the incidents now; reload when leading again
+		return
+	}
+	if al.tracker == nil && !al.restore(ctx) {
+		return
+	}
+	now := al.now()
+	al.mu.Lock()
+	in := signalInput{cluster: al.cluster, now: now, lbInvalid: al.lbInvalid, crashes: al.crashes}
+	al.mu.Unlock()
+	sigs := statusSignals(in, st)
+	al.crashes.forget(st)
+	for _, inc := range al.tracker.Observe(now, sigs) {
 		if err := al.notifier.Notify(ctx, inc); err != nil {
 			log.Error(err, "Send incident", "incident", inc.DedupKey)
 		}
 	}
+	al.sendChanges(ctx, st)
+	al.persist(ctx)
 }
 
-// statusSignals maps the operator's status to the conditions that hold.
-func statusSignals(cluster string, st operator.Status) []alerting.Signal {
-	var out []alerting.Signal
-	cl := func(c alerting.Condition, d alerting.Details) {
-		out = append(out, alerting.Signal{Condition: c, Cluster: cluster, Details: d})
+// restore starts a tracker with the stored open incidents. Without them
+// pacer could page twice, so a store that cannot be read skips paging
+// this pass (the condition stays visible in status) and is tried again.
+func (al *alerter) restore(ctx context.Context) bool {
+	log := logr.FromContextOrDiscard(ctx)
+	tr := alerting.NewTracker(al.opts)
+	if al.store != nil {
+		open, err := al.store.Load(ctx)
+		if err != nil {
+			log.Error(err, "Cannot read open incidents; not paging until they are read", "path", al.where)
+			return false
+		}
+		tr.Restore(open)
+		al.saved, _ = alerting.MarshalState(open)
+		log.Info("Restored open incidents", "count", len(open), "path", al.where)
 	}
-	if st.MarathonError != "" {
-		cl(alerting.MarathonUnreachable, alerting.Details{Message: st.MarathonError})
+	al.tracker = tr
+	return true
+}
+
+// persist saves the open incidents when they changed.
+func (al *alerter) persist(ctx context.Context) {
+	if al.store == nil {
+		return
 	}
-	if st.SourceError != "" {
-		cl(alerting.GitSourceFailing, alerting.Details{Message: st.SourceError, Revision: st.Revision.ID})
+	open := al.tracker.OpenIncidents()
+	b, err := alerting.MarshalState(open)
+	if err != nil || bytes.Equal(b, al.saved) {
+		return
 	}
-	if inv := st.InvalidRevision; inv != nil {
-		cl(alerting.InvalidSpecRevision, alerting.Details{Message: inv.Error, Revision: inv.ID})
+	if err := al.store.Save(ctx, open); err != nil {
+		logr.FromContextOrDiscard(ctx).Error(err, "Cannot save open incidents; retried after the next pass", "path", al.where)
+		return
+	}
+	al.saved = b
+}
+
+// sendChanges sends a PagerDuty change event for every write Marathon
+// accepted in the pass, to the app environment's routing key.
+func (al *alerter) sendChanges(ctx context.Context, st operator.Status) {
+	if len(st.Applied) == 0 {
+		return
+	}
+	apps := make(map[string]operator.AppStatus, len(st.Apps))
+	for _, a := range st.Apps {
+		apps[a.ID] = a
 	}
 	policies := map[string]*alerting.Policy{}
-	for _, a := range st.Apps {
-		sig := alerting.Signal{Cluster: cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,
-			Policy: policyOf(policies, a.Group, a.Environment, a.Alerting)}
-		add := func(c alerting.Condition, d alerting.Details) {
-			d.Revision = a.SpecRevision
-			s := sig
-			s.Condition, s.Details = c, d
-			out = append(out, s)
+	for _, ap := range st.Applied {
+		a := apps[ap.App]
+		p := policyOf(policies, a.Group, a.Environment, a.Alerting)
+		if p == nil || p.Urgency == alerting.UrgencyNone {
+			continue // the environment does not page
 		}
-		counts := alerting.Details{Instances: a.Instances, Running: a.Running, Healthy: a.Healthy, Unhealthy: a.Unhealthy}
-		if a.Sync == operator.OutOfSync {
-			add(alerting.OutOfSync, alerting.Details{Message: a.Message, Diff: strings.Join(a.Changes, "\n")})
+		c := alerting.Change{
+			Route: p.RoutingKey, Cluster: al.cluster, App: ap.App, Group: a.ServiceGroup, Environment: a.Environment,
+			Action: ap.Action, DeploymentID: ap.DeploymentID, Revision: ap.Revision, PreviousRevision: ap.PreviousRevision,
+			What: ap.Changes, Diff: strings.Join(ap.Changes, "\n"), At: ap.At, Links: al.opts.Links.Links(al.cluster, ap.App),
 		}
-		if a.LastError != "" {
-			add(alerting.SyncFailed, alerting.Details{Message: a.LastError})
-		}
-		if a.Unhealthy > 0 {
-			add(alerting.Unhealthy, counts)
-		}
-		if a.Health == operator.Degraded && a.Running < a.Instances {
-			c := counts
-			c.Message = a.LastTaskFailure
-			add(alerting.Underprovisioned, c)
+		if err := al.notifier.NotifyChange(ctx, c); err != nil {
+			logr.FromContextOrDiscard(ctx).Error(err, "Send change event", "app", ap.App)
 		}
 	}
-	return out
-}
-
-// policyOf builds an environment's paging policy once per pass; nil when
-// the environment does not page.
-func policyOf(cache map[string]*alerting.Policy, group, env string, a *specs.Alerting) *alerting.Policy {
-	if a == nil {
-		return nil
-	}
-	if p, ok := cache[group]; ok {
-		return p
-	}
-	p, err := alerting.NewPolicy(env, a.Urgency, a.For, alerting.KeyRef{FromEnv: a.RoutingKey.FromEnv, FromFile: a.RoutingKey.FromFile})
-	var pp *alerting.Policy
-	if err == nil {
-		pp = &p
-	}
-	cache[group] = pp
-	return pp
 }
