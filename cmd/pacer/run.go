@@ -213,6 +213,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
+		alerts.watchLB(lbPipeline)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -75,8 +74,8 @@ type alerter struct {
 	saved   []byte            // what the store holds
 	crashes *crashHistory
 
-	mu        sync.Mutex
-	lbInvalid string
+	// lbStatus is the LB pipeline's last status; nil without --lb-out.
+	lbStatus func() lb.Status
 }
 
 // newAlerter pages through PagerDuty (incidents whose routing key does not
@@ -133,22 +132,24 @@ func (al *alerter) run(ctx context.Context) error {
 	return al.delivery.Run(ctx)
 }
 
-// watchLB raises LBConfigInvalid while the LB pipeline refuses its
-// rendered config (lb.Status.Invalid); the next operator pass reports it.
-func (al *alerter) watchLB(p *lb.Pipeline) {
-	prev := p.OnStatus
-	p.OnStatus = func(st lb.Status) {
-		if prev != nil {
-			prev(st)
-		}
-		msg := ""
-		if st.Invalid() {
-			msg = st.Err.Error()
-		}
-		al.mu.Lock()
-		al.lbInvalid = msg
-		al.mu.Unlock()
+// watchLB raises LBConfigInvalid while the LB pipeline's last status says
+// its newest config was refused (lb.Status.ConfigInvalid); each operator
+// pass reads it. Call it before Run.
+func (al *alerter) watchLB(p *lb.Pipeline) { al.lbStatus = p.LastStatus }
+
+// lbInvalid is why the LB config is refused, empty while it is good.
+func (al *alerter) lbInvalid() string {
+	if al.lbStatus == nil {
+		return ""
 	}
+	st := al.lbStatus()
+	switch {
+	case !st.ConfigInvalid:
+		return ""
+	case st.Err != nil:
+		return st.Err.Error()
+	}
+	return "the rendered config was refused"
 }
 
 // observe tracks and sends what holds after a pass. Only the leader pages:
@@ -165,9 +166,7 @@ func (al *alerter) observe(ctx context.Context, st operator.Status) {
 		return
 	}
 	now := al.now()
-	al.mu.Lock()
-	in := signalInput{cluster: al.cluster, now: now, lbInvalid: al.lbInvalid, crashes: al.crashes}
-	al.mu.Unlock()
+	in := signalInput{cluster: al.cluster, now: now, lbInvalid: al.lbInvalid(), crashes: al.crashes}
 	sigs := statusSignals(in, st)
 	al.crashes.forget(st)
 	for _, inc := range al.tracker.Observe(now, sigs) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,23 +120,35 @@ func decodeEvents(t *testing.T, evs []pdtest.Event) []pdEvent {
 	return out
 }
 
-// incidentLog is "action dedup-key" for every trigger and resolve, in order.
-func incidentLog(t *testing.T, recv *pdtest.Receiver) []string {
-	var out []string
+// incidentLog is each dedup key's triggers and resolves, in the order
+// PagerDuty accepted them. Keys are compared apart: each routing key has
+// its own queue, so only the order within a key is defined.
+func incidentLog(t *testing.T, recv *pdtest.Receiver) map[string][]string {
+	out := map[string][]string{}
 	for _, e := range decodeEvents(t, recv.Events()) {
 		if e.Action != "change" {
-			out = append(out, e.Action+" "+e.DedupKey)
+			out[e.DedupKey] = append(out[e.DedupKey], e.Action)
 		}
 	}
 	return out
 }
 
-func waitIncidents(t *testing.T, recv *pdtest.Receiver, p *pacerRun, what string, want []string) {
+func waitIncidents(t *testing.T, recv *pdtest.Receiver, p *pacerRun, what string, want map[string][]string) {
 	t.Helper()
 	eventually(t, 15*time.Second, what, func() (bool, string) {
 		got := incidentLog(t, recv)
 		return cmp.Equal(want, got), fmt.Sprintf("%q\n%s", got, p.stderr.String())
 	})
+}
+
+// with returns log plus actions for key, leaving log as it is.
+func with(log map[string][]string, key string, actions ...string) map[string][]string {
+	out := make(map[string][]string, len(log)+1)
+	for k, v := range log {
+		out[k] = slices.Clone(v)
+	}
+	out[key] = append(out[key], actions...)
+	return out
 }
 
 func simTasks(t *testing.T, simURL, app string) []string {
@@ -233,7 +246,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 	setTaskHealth(t, simURL, testTask, false)
 	prodKeyUnhealthy := "pacer/ams/services/web/production/api/Unhealthy"
 	testKeyUnhealthy := "pacer/ams/services/web/test/api/Unhealthy"
-	waitIncidents(t, recv, p, "unhealthy tasks paged", []string{"trigger " + prodKeyUnhealthy, "trigger " + testKeyUnhealthy})
+	waitIncidents(t, recv, p, "unhealthy tasks paged", map[string][]string{prodKeyUnhealthy: {"trigger"}, testKeyUnhealthy: {"trigger"}})
 	for _, e := range decodeEvents(t, recv.Events()) {
 		if e.Action != "trigger" {
 			continue
@@ -250,7 +263,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 	}
 	setTaskHealth(t, simURL, prodTask, true)
 	setTaskHealth(t, simURL, testTask, true)
-	healed := []string{"trigger " + prodKeyUnhealthy, "trigger " + testKeyUnhealthy, "resolve " + prodKeyUnhealthy, "resolve " + testKeyUnhealthy}
+	healed := map[string][]string{prodKeyUnhealthy: {"trigger", "resolve"}, testKeyUnhealthy: {"trigger", "resolve"}}
 	waitIncidents(t, recv, p, "healed tasks resolved", healed)
 
 	// Deployments are change events: the creates, then a push.
@@ -284,20 +297,20 @@ func TestRunPagesAndResolves(t *testing.T) {
 		return recv.Requests() >= before+2, p.stderr.String()
 	})
 	repo.push("fixed", pagingSpecs("3"))
-	waitIncidents(t, recv, p, "invalid revision paged and resolved after 500s", append(healed, "trigger "+invalidKey, "resolve "+invalidKey))
+	healed = with(healed, invalidKey, "trigger", "resolve")
+	waitIncidents(t, recv, p, "invalid revision paged and resolved after 500s", healed)
 	for _, e := range decodeEvents(t, recv.Events()) {
 		if e.DedupKey == invalidKey && (e.RoutingKey != defaultKey || (e.Action == "trigger" && !strings.Contains(e.Payload.Summary, "invalid"))) {
 			t.Errorf("invalid revision event: %+v", e)
 		}
 	}
-	healed = append(healed, "trigger "+invalidKey, "resolve "+invalidKey)
 
 	// Marathon unreachable: one cluster incident, nothing per app.
 	simControl(t, simURL, http.MethodPost, "/faults", `{"errorRate": 1}`)
 	unreachable := "pacer/ams/-/MarathonUnreachable"
-	waitIncidents(t, recv, p, "Marathon unreachable paged", append(healed, "trigger "+unreachable))
+	waitIncidents(t, recv, p, "Marathon unreachable paged", with(healed, unreachable, "trigger"))
 	simControl(t, simURL, http.MethodDelete, "/faults", "")
-	healed = append(healed, "trigger "+unreachable, "resolve "+unreachable)
+	healed = with(healed, unreachable, "trigger", "resolve")
 	waitIncidents(t, recv, p, "Marathon back resolved", healed)
 
 	// Restarts: an incident open across a restart does not page again; one
@@ -305,7 +318,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 	waitHealthy(t, p, prodAPI)
 	prodTask = simTasks(t, simURL, prodAPI)[0]
 	setTaskHealth(t, simURL, prodTask, false)
-	open := append(healed, "trigger "+prodKeyUnhealthy)
+	open := with(healed, prodKeyUnhealthy, "trigger")
 	waitIncidents(t, recv, p, "unhealthy again", open)
 	p.stop(t)
 
@@ -321,7 +334,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 	p.stop(t)
 	setTaskHealth(t, simURL, prodTask, true)
 	p = startPacer(t, args...)
-	waitIncidents(t, recv, p, "healed while down, resolved after the restart", append(open, "resolve "+prodKeyUnhealthy))
+	waitIncidents(t, recv, p, "healed while down, resolved after the restart", with(open, prodKeyUnhealthy, "resolve"))
 	if rej := recv.Rejected(); len(rej) > 0 {
 		t.Errorf("PagerDuty rejected events: %q", rej)
 	}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pacer.dev/pacer/alerting/pdtest"
+)
+
+// TestRunPagesLBConfigInvalid: while the LB pipeline's validate command
+// refuses the rendered config, pacer run pages LBConfigInvalid once for
+// the cluster (default routing key); once a later render is accepted, it
+// resolves.
+func TestRunPagesLBConfigInvalid(t *testing.T) {
+	t.Parallel()
+	simURL := newOperatorSim(t)
+	repo := newSpecsRepo(t)
+	repo.push("two instances", webSpecs("2"))
+	recv := pdtest.New(t, pdtest.Options{})
+	dir := t.TempDir()
+	keyFile, refuse := filepath.Join(dir, "default-key"), filepath.Join(dir, "refuse")
+	for _, f := range []string{keyFile, refuse} {
+		if err := os.WriteFile(f, []byte(defaultKey), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startPacer(t, "--git-url", repo.bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--sync-interval", "300ms",
+		"--shutdown-timeout", "5s", "--log-format", "console",
+		"--lb-out", filepath.Join(dir, "nginx.conf"), "--lb-validate-cmd", "test ! -e "+refuse,
+		"--pagerduty-endpoint", recv.URL, "--pagerduty-routing-key-file", keyFile,
+		"--alert-clear-for", "500ms", "--alert-for", "LBConfigInvalid=0s")
+	key := "pacer/ams/-/LBConfigInvalid"
+	waitIncidents(t, recv, p, "LB config refused", map[string][]string{key: {"trigger"}})
+	if ev := decodeEvents(t, recv.Events())[0]; ev.RoutingKey != defaultKey || !strings.Contains(ev.Payload.Summary, "load balancer config invalid") {
+		t.Errorf("LBConfigInvalid trigger: %+v", ev)
+	}
+
+	// Accepted again: the next render (a task change) passes validation.
+	if err := os.Remove(refuse); err != nil {
+		t.Fatal(err)
+	}
+	scaleOutOfBand(t, simURL, webAPI, 3)
+	waitIncidents(t, recv, p, "LB config accepted", map[string][]string{key: {"trigger", "resolve"}})
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/google/go-cmp/cmp"
+
+	"pacer.dev/pacer/alerting"
+	"pacer.dev/pacer/election/zktest"
+)
+
+// TestZKStoreSurvivesLeaderChange: what one leader saves in ZooKeeper
+// (next to the election znode, as --zk makes pacer run do) the next
+// leader, on its own session, loads, so it neither pages again nor
+// forgets to resolve.
+func TestZKStoreSurvivesLeaderChange(t *testing.T) {
+	t.Parallel()
+	zk := zktest.Start(t)
+	o := &runOptions{zk: zk.Addr(), zkSessionTimeout: 2 * time.Second}
+	first, where, closeFirst, err := incidentStore(o, "ams", logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where != "zookeeper /pacer/ams/alerting" {
+		t.Errorf("store at %q", where)
+	}
+	if open, err := first.Load(t.Context()); err != nil || open != nil {
+		t.Fatalf("empty store: %v %v", open, err)
+	}
+	since := time.Date(2025, 3, 4, 3, 0, 0, 0, time.UTC)
+	open := []alerting.Open{{Condition: alerting.Unhealthy, Cluster: "ams", App: prodAPI, Route: alerting.KeyRef{FromEnv: "PD_WEB_PROD"},
+		Severity: alerting.SeverityCritical, Summary: prodAPI + ": 1 of 2 tasks unhealthy for 5m on ams", Since: since}}
+	for _, save := range [][]alerting.Open{nil, open} { // creates, then updates the znode
+		if err := first.Save(t.Context(), save); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeFirst() // the old leader is gone
+
+	next, _, closeNext, err := incidentStore(o, "ams", logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeNext()
+	got, err := next.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(open, got); diff != "" {
+		t.Errorf("the next leader loaded (-want +got):\n%s", diff)
+	}
+}
