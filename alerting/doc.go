@@ -6,7 +6,8 @@
 // from a pass is clear. The Tracker applies each condition's `for` duration,
 // a clear-for hysteresis, MarathonUnreachable inhibition and Silences, and
 // returns the Incidents to trigger or resolve; OpenIncidents/Restore carry
-// open incidents over a restart. A Notifier sends them: Delivery queues per
+// open incidents over a restart or a leader change, kept in a Store
+// (FileStore here; cmd keeps them in ZooKeeper when leader election is on). A Notifier sends them: Delivery queues per
 // PagerDuty routing key (rate limited, retried with backoff, never dropped)
 // in front of the PagerDuty sender, and LogNotifier stands in when no routing
 // key is configured. The package imports nothing of pacer's; cmd translates
