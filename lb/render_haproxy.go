@@ -83,7 +83,11 @@ frontend marathon_http_in
 		line(&w, "    balance ", or(b.Balance, "roundrobin"))
 		line(&w, "    mode ", mode)
 		if b.Protocol == ProtocolHTTP {
-			w.WriteString("    option forwardfor\n")
+			// A task that closes a connection without answering (it is
+			// exiting while an old worker still sends to it) costs a retry
+			// on another server, not a 502, as nginx's proxy_next_upstream
+			// does; only for GET and HEAD, which are safe to send twice.
+			w.WriteString("    option forwardfor\n    retry-on all-retryable-errors\n    http-request disable-l7-retry if !METH_GET\n")
 		}
 		clear(names)
 		for _, s := range b.Servers {

@@ -72,7 +72,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
     --out /etc/haproxy/haproxy.cfg --reload-cmd "systemctl reload haproxy"
   # HAProxy in master-worker mode (haproxy -W -f haproxy.cfg -p haproxy.pid), seamless reloads:
   pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
-    --out haproxy.cfg --stats-socket haproxy.sock --reload-cmd 'kill -USR2 $(cat haproxy.pid)' \
+    --out haproxy.cfg --stats-socket haproxy.sock --reload-cmd 'kill -USR2 "$(cat haproxy.pid)"' \
     --metrics-listen 127.0.0.1:9102
   pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
 		Args: cobra.NoArgs,

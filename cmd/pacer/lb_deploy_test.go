@@ -291,20 +291,59 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 	old := r.waitHealthy("/shop/web", 3)
 	dbTasks := r.waitRunning("/shop/db", 2)
 
-	// HAProxy's master pid is known once it runs; the reload command reads
-	// it from a file the test writes.
+	// The reload command signals the master pid from a file the test
+	// writes once HAProxy serves: SIGUSR2 before the master has set up its
+	// handlers would kill it. Until then the reload fails (kill gets an
+	// empty pid) and the pipeline retries it.
 	pidFile := filepath.Join(r.dir, "haproxy.pid")
 	r.startLB("--format", "haproxy", "--group", "external", "--stats-socket", filepath.Join(r.dir, "haproxy.sock"),
-		"--reload-cmd", "kill -USR2 $(cat "+pidFile+")")
+		"--reload-cmd", `kill -USR2 "$(cat `+pidFile+`)"`)
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
 	pid := startHAProxy(t, haproxy, r.conf)
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(old)) })
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(old)) })
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)) })
 
 	r.rollAndCount(old)
+	// Every reload replaced the worker: old workers exit once their
+	// connections are done, they do not pile up (mlb#5, #267).
+	pollUntil(t, 10*time.Second, func() error {
+		if n := groupProcs(t, pid); n != 2 {
+			return fmt.Errorf("%d HAProxy processes, want the master and one worker", n)
+		}
+		return nil
+	})
+	if err := reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)); err != nil {
+		t.Errorf("TCP service after the deploy: %v", err)
+	}
+}
+
+// groupProcs counts the processes in process group pgid (from /proc).
+func groupProcs(t *testing.T, pgid int) int {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces and parens.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		fields := bytes.Fields(b[i+1:])
+		if len(fields) > 2 && string(fields[2]) == strconv.Itoa(pgid) {
+			n++
+		}
+	}
+	return n
 }
 
 // rollAndCount restarts /shop/web (a new env var) under a request loop,
