@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 )
@@ -58,15 +57,76 @@ func render(v any) string {
 // normalized. Map keys are visited in sorted order, so the result is
 // deterministic; it is empty when they are equal.
 func Diff(live, desired map[string]any) []Change {
+	if equalValue(live, desired) {
+		return nil
+	}
 	var out []Change
 	diffValue("", live, desired, &out)
 	return out
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isIdent reports whether key matches ^[A-Za-z_][A-Za-z0-9_]*$ (printed
+// as .key, others as ["key"]).
+func isIdent(key string) bool {
+	if key == "" {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// equalValue is a fast deep equality of decoded JSON values, so that the
+// common unchanged app never builds field paths.
+func equalValue(a, b any) bool {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for k, x := range av {
+			y, ok := bv[k]
+			if !ok || !equalValue(x, y) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if !equalValue(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case float64:
+		bv, ok := b.(float64)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case nil:
+		return b == nil
+	}
+	return reflect.DeepEqual(a, b)
+}
 
 func keyPath(path, key string) string {
-	if identRE.MatchString(key) {
+	if isIdent(key) {
 		if path == "" {
 			return key
 		}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"pacer.dev/pacer/internal/marathon"
 )
@@ -137,19 +140,28 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	p := &Plan{Schema: PlanSchema}
 	seen := make(map[string]bool, len(desired))
 	var errs []error
-	for _, d := range desired {
+	todo := make([]int, 0, len(desired))
+	for i, d := range desired {
 		id := canonicalID(d.ID)
 		if seen[id] {
 			errs = append(errs, fmt.Errorf("app %s: defined twice", id))
 			continue
 		}
 		seen[id] = true
-		ap, err := planApp(d, liveByID[id], opts)
-		if err != nil {
-			errs = append(errs, err)
+		todo = append(todo, i)
+	}
+	plans := make([]AppPlan, len(todo))
+	perr := make([]error, len(todo))
+	parallel(len(todo), func(k int) {
+		d := desired[todo[k]]
+		plans[k], perr[k] = planApp(d, liveByID[canonicalID(d.ID)], opts)
+	})
+	for k := range todo {
+		if perr[k] != nil {
+			errs = append(errs, perr[k])
 			continue
 		}
-		p.Apps = append(p.Apps, ap)
+		p.Apps = append(p.Apps, plans[k])
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -162,6 +174,32 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 		p.Summary.add(a.Action)
 	}
 	return p, nil
+}
+
+// parallel runs f(0..n-1) on GOMAXPROCS goroutines: planning an app is
+// independent of the others and CPU-bound (decode, normalize, diff).
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (s *Summary) add(a Action) {

@@ -1,0 +1,184 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/marathonsim"
+	"pacer.dev/pacer/reconciler/reconcilertest"
+)
+
+const benchApps = 10000
+
+// benchInstances is the instance count of every benchmark app.
+var benchInstances = envOr("PACER_BENCH_INSTANCES", "2")
+
+// benchDesired renders n realistic apps; every 100th app fetches another
+// artifact when changed is true (1% of the apps differ from the base).
+func benchDesired(n int, changed bool) []DesiredApp {
+	out := make([]DesiredApp, n)
+	for i := range out {
+		tag := "1"
+		if changed && i%100 == 0 {
+			tag = "2"
+		}
+		out[i] = DesiredApp{
+			ID:     fmt.Sprintf("/team%02d/env/app%05d", i%100, i),
+			Source: fmt.Sprintf("services/team%02d.yaml:%d:5", i%100, 10+i/100),
+			// A cmd app with a port definition: docker port mappings make
+			// the simulator's bulk create quadratic (see the final note in
+			// the PR), not pacer.
+			Definition: json.RawMessage(`{"instances":` + benchInstances + `,"cpus":0.1,"mem":64,
+				"cmd":"/usr/local/bin/app --port $PORT0","fetch":[{"uri":"https://artifacts.example/app-` + tag + `.tgz"}],
+				"portDefinitions":[{"port":0,"protocol":"tcp","name":"http"}],
+				"env":{"LOG_LEVEL":"info","TEAM":"team"},"labels":{"HAPROXY_GROUP":"internal","NIXY_REALM":"internal"},
+				"constraints":[["hostname","UNIQUE"]],
+				"healthChecks":[{"protocol":"HTTP","path":"/health","portIndex":0}],
+				"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0.5}}`),
+			Revision: "abc123",
+		}
+	}
+	return out
+}
+
+// benchSim starts a simulator holding the base apps (one bulk PUT, then a
+// wait for its deployment) and a client counting its requests.
+func benchSim(b *testing.B) (*reconcilertest.Sim, *marathon.Client) {
+	b.Helper()
+	sim := reconcilertest.NewSim(b, marathonsim.Options{TaskStart: time.Millisecond})
+	defs := make([]json.RawMessage, 0, benchApps)
+	for _, d := range benchDesired(benchApps, false) {
+		def, err := d.desiredDefinition()
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw, _ := json.Marshal(def)
+		defs = append(defs, raw)
+	}
+	body, _ := json.Marshal(defs)
+	code, resp := sim.Control(b, http.MethodPut, "/v2/apps", string(body))
+	if code != http.StatusOK {
+		b.Fatalf("bulk put: %d %.300s", code, resp)
+	}
+	var res struct{ DeploymentID string }
+	if err := json.Unmarshal([]byte(resp), &res); err != nil {
+		b.Fatal(err)
+	}
+	c, err := marathon.New(marathon.Options{URLs: []string{sim.URL}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := &applier{m: c, opts: ApplyOptions{PollInterval: 100 * time.Millisecond}.withDefaults()}
+	if _, err := a.wait(b.Context(), []string{res.DeploymentID}, 2*time.Minute); err != nil {
+		b.Fatalf("bulk deployment: %v", err)
+	}
+	return sim, c
+}
+
+// BenchmarkPlan10k is one pass without writes: the bulk read of 10,000
+// apps (20,000 tasks) from the simulator over HTTP, normalization, diff and
+// plan. Run:
+//
+//	go test ./reconciler -run '^$' -bench Plan10k -benchmem -benchtime 10x
+func BenchmarkPlan10k(b *testing.B) {
+	sim, c := benchSim(b)
+	for _, tc := range []struct {
+		name    string
+		changed bool
+		want    int
+	}{
+		{"unchanged", false, 0},
+		{"1pct-changed", true, benchApps / 100},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			desired := benchDesired(benchApps, tc.changed)
+			sim.Rec.Reset()
+			b.ReportAllocs()
+			passes := 0
+			for b.Loop() {
+				live, err := c.ListApps(b.Context())
+				if err != nil {
+					b.Fatal(err)
+				}
+				p, err := NewPlan(desired, live, PlanOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p.Summary.Update != tc.want || p.Summary.Unchanged != benchApps-tc.want {
+					b.Fatalf("summary = %+v, want %d updates", p.Summary, tc.want)
+				}
+				passes++
+			}
+			b.ReportMetric(float64(len(sim.Rec.Requests()))/float64(passes), "requests/pass")
+			reportMaxRSS(b)
+		})
+	}
+}
+
+// BenchmarkApply10k1pct is a full pass with 1% of the apps changed: read,
+// plan, write each change and wait until Marathon has rolled them out. The
+// passes alternate between two image tags so that each one has 100 updates.
+//
+//	go test ./reconciler -run '^$' -bench Apply10k -benchmem -benchtime 5x
+func BenchmarkApply10k1pct(b *testing.B) {
+	sim, c := benchSim(b)
+	versions := [][]DesiredApp{benchDesired(benchApps, true), benchDesired(benchApps, false)}
+	sim.Rec.Reset()
+	b.ReportAllocs()
+	passes := 0
+	for b.Loop() {
+		live, err := c.ListApps(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := NewPlan(versions[passes%2], live, PlanOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Summary.Update != benchApps/100 {
+			b.Fatalf("summary = %+v, want %d updates", p.Summary, benchApps/100)
+		}
+		if _, err := Apply(b.Context(), c, p, ApplyOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
+			b.Fatal(err)
+		}
+		passes++
+	}
+	var reads, writes, polls int
+	for _, r := range sim.Rec.Requests() {
+		switch {
+		case r.Method != http.MethodGet:
+			writes++
+		case r.Path == "/v2/apps":
+			reads++
+		default:
+			polls++
+		}
+	}
+	n := float64(passes)
+	b.ReportMetric(float64(reads)/n, "app-reads/pass")
+	b.ReportMetric(float64(writes)/n, "writes/pass")
+	b.ReportMetric(float64(polls)/n, "deployment-polls/pass")
+	reportMaxRSS(b)
+}
+
+// reportMaxRSS reports the process's peak resident memory so far: pacer and
+// the in-process simulator together, an upper bound for pacer alone.
+func reportMaxRSS(b *testing.B) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
