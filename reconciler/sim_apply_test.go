@@ -292,7 +292,11 @@ func TestSimLocked(t *testing.T) {
 
 func TestSimStuckDeploymentExplained(t *testing.T) {
 	_, c := simClient(t, marathonsim.Options{Executor: "process"})
-	p := planSim(t, c, []DesiredApp{desiredApp("/f/crash", `{"cmd":"echo boom; exit 3","instances":1,"backoffSeconds":30}`)}, PlanOptions{})
+	// The health check matters: without one Marathon (and the simulator)
+	// count a task as deployed as soon as it is running, even if it dies
+	// a moment later.
+	p := planSim(t, c, []DesiredApp{desiredApp("/f/crash", `{"cmd":"echo boom; exit 3","instances":1,"backoffSeconds":30,
+		"healthChecks":[{"protocol":"HTTP","path":"/health","portIndex":0}]}`)}, PlanOptions{})
 	_, err := Apply(t.Context(), c, p, ApplyOptions{Wait: true, PollInterval: 20 * time.Millisecond, WaitTimeout: 500 * time.Millisecond})
 	var stuck *StuckError
 	if !errors.As(err, &stuck) || !errors.Is(err, ErrDeploymentTimeout) {
@@ -302,7 +306,6 @@ func TestSimStuckDeploymentExplained(t *testing.T) {
 		t.Fatalf("stuck apps = %+v, want /f/crash with its last task failure", stuck.Apps)
 	}
 	msg := err.Error()
-	t.Log(msg)
 	for _, want := range []string{"app /f/crash", "0 of 1 tasks running", "last task failure TASK_FAILED", "launch delayed"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not say %q:\n%s", want, msg)
