@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, task
 			tasks = append(tasks, taskJSON(t))
 		}
 		if wantsText(r) {
+			textHeader(w)
 			writeTasksText(w, a, sortedTasks(rt))
 			return
 		}
@@ -105,6 +107,15 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string
 				statuses["TASK_"+strings.ToUpper(v)] = true
 			}
 		}
+		if wantsText(r) {
+			textHeader(w)
+			for _, id := range s.root.sortedAppIDs() {
+				if rt := s.rt[id]; rt != nil && len(rt.tasks) > 0 {
+					writeTasksText(w, s.root.apps[id], sortedTasks(rt))
+				}
+			}
+			return
+		}
 		tasks := []taskView{}
 		for _, t := range s.allTasks() {
 			if len(statuses) == 0 || statuses[t.state] {
@@ -151,15 +162,20 @@ func wantsText(r *http.Request) bool {
 	return strings.Contains(acc, "text/plain") && !strings.Contains(acc, "json")
 }
 
-// writeTasksText writes Marathon's text/plain task list:
-// "appId servicePort host:port host:port ..." per service port.
-func writeTasksText(w http.ResponseWriter, a *App, tasks []*task) {
+func textHeader(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(200)
+}
+
+// writeTasksText writes Marathon's text/plain task list (EndpointsHelper,
+// BEHAVIOUR.md §5): "appId servicePort host:port host:port ..." per service
+// port, tab-separated, with the app's running tasks only (a task being
+// killed is no endpoint any more).
+func writeTasksText(w io.Writer, a *App, tasks []*task) {
 	for i, sp := range servicePortsOf(a) {
 		line := fmt.Sprintf("%s\t%d\t", strings.ReplaceAll(strings.TrimPrefix(a.ID, "/"), "/", "_"), sp)
 		for _, t := range tasks {
-			if i < len(t.ports) {
+			if t.state == stateRunning && i < len(t.ports) {
 				line += fmt.Sprintf("%s:%d\t", simHost, t.ports[i])
 			}
 		}

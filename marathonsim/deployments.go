@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"net/http"
 )
@@ -15,6 +16,7 @@ type deployment struct {
 	affected     []string
 	restarts     map[string]*restartState
 	forced       map[string]bool // apps restarted by /restart
+	plan         json.RawMessage // rendered for events on first use
 }
 
 // restartState is the rolling-restart bookkeeping of one RestartApplication.
@@ -161,7 +163,9 @@ func (s *Server) finishDeployment(d *deployment, eventType string) {
 			break
 		}
 	}
-	s.publish(eventType, map[string]any{"id": d.id, "plan": s.planJSON(d)})
+	if s.wanted(eventType) {
+		s.publish(eventType, map[string]any{"id": d.id, "plan": s.planRaw(d)})
+	}
 	for _, id := range d.affected {
 		s.markDirty(id)
 	}
@@ -173,17 +177,8 @@ func (s *Server) cancelDeployment(d *deployment) {
 }
 
 func (s *Server) publishStep(eventType string, d *deployment) {
-	s.publish(eventType, map[string]any{"plan": s.planJSON(d), "currentStep": d.steps[d.cur]})
-}
-
-// planJSON is the plan as deployment events carry it.
-func (s *Server) planJSON(d *deployment) map[string]any {
-	return map[string]any{
-		"id":       d.id,
-		"original": s.groupJSON(d.orig, "/", groupEmbed{apps: true, groups: true, pods: true}),
-		"target":   s.groupJSON(d.target, "/", groupEmbed{apps: true, groups: true, pods: true}),
-		"steps":    nonNil(d.steps),
-		"version":  d.version,
+	if s.wanted(eventType) {
+		s.publish(eventType, map[string]any{"plan": s.planRaw(d), "currentStep": d.steps[d.cur]})
 	}
 }
 

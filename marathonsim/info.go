@@ -6,7 +6,7 @@ import "net/http"
 const simVersion = "1.4.13"
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
-	leader := r.Host
+	leader := s.leaderHost(r)
 	writeJSON(w, 200, map[string]any{
 		"name":        "marathon",
 		"version":     simVersion,
@@ -67,10 +67,9 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLeader(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Marathon-Leader", "http://"+r.Host)
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, 200, map[string]string{"leader": r.Host})
+		writeJSON(w, 200, map[string]string{"leader": s.leaderHost(r)})
 	case http.MethodDelete:
 		writeJSON(w, 200, map[string]string{"message": "Leadership abdicated"})
 	default:

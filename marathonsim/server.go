@@ -26,6 +26,17 @@ type Options struct {
 	TaskKill time.Duration
 	Clock    Clock        // nil = real time
 	Logger   *slog.Logger // nil = discard
+
+	// Leader and Standby let two Servers play a Marathon HA pair (zero
+	// values: a single leader). Leader is the leader's host:port as
+	// /v2/leader, /v2/info and the X-Marathon-Leader header report it;
+	// "" on a leader means the Host of each request. Standby makes this
+	// instance a non-leader that forwards every request but /sim/v1 to
+	// http://Leader, as Marathon's LeaderProxyFilter does, or answers 503
+	// "Could not determine the current leader" when Leader is "".
+	// SetLeader changes both at run time.
+	Leader  string
+	Standby bool
 }
 
 // Server is a simulated Marathon 1.4.13 leader.
@@ -34,6 +45,8 @@ type Server struct {
 	clock Clock
 	log   *slog.Logger
 	bus   *events.Bus
+
+	leader leadership
 
 	mu          sync.Mutex
 	closed      bool
@@ -51,6 +64,7 @@ type Server struct {
 	usedCPUs    float64
 	usedMem     float64
 	faults      faults
+	render      renderCache
 	onEvent     func(eventType string, payload any) // test hook
 	procWG      sync.WaitGroup
 }
@@ -88,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		nextPort:   31000,
 	}
 	s.bus = events.NewBus(events.Options{Now: opts.Clock.Now})
+	s.SetLeader(opts.Leader, opts.Standby)
 	v, _ := s.newVersion()
 	s.root = newTree(v)
 	s.trees = []*tree{s.root}
@@ -161,8 +176,12 @@ func (s *Server) publish(eventType string, payload any) {
 	s.bus.Publish(eventType, payload)
 }
 
-// ServeHTTP serves the Marathon v2 API, /ping, and the /sim/v1 control API.
+// ServeHTTP serves the Marathon v2 API, /ping, and the /sim/v1 control API
+// (a standby forwards all but /sim/v1 to the leader).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveLeadership(w, r) {
+		return
+	}
 	if err := s.applyFaults(w, r); err != nil {
 		return
 	}
