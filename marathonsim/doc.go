@@ -6,4 +6,8 @@
 // checks, the launch queue with backoff, the SSE event stream, and a control
 // API under /sim/v1 for fault injection. All timing runs from a Clock, so
 // tests step a FakeClock instead of sleeping.
+//
+// Kills go through TASK_KILLING (Options.TaskKill, taskKillGracePeriodSeconds,
+// SIGTERM then SIGKILL for processes), and two Servers can play a Marathon
+// HA pair (Options.Leader, Options.Standby, SetLeader).
 package marathonsim

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 // The hand-written plan rendering must give the bytes groupJSON gives.
@@ -21,5 +22,16 @@ func TestTreeRawMatchesGroupJSON(t *testing.T) {
 	got := x.s.treeRaw(x.s.root)
 	if !bytes.Equal(want, got) {
 		t.Errorf("treeRaw differs from groupJSON:\n got %s\nwant %s", got, want)
+	}
+}
+
+// Without a stream that wants them, deployment events are not rendered.
+func TestDeploymentEventsRenderedOnlyWhenWanted(t *testing.T) {
+	x := newSim(t, Options{})
+	x.s.onEvent = nil // no test hook, no stream
+	x.must(201, "POST", "/v2/apps", `{"id":"/a","cmd":"x"}`)
+	x.advance(time.Second)
+	if n := len(x.s.render.apps); n != 0 || x.s.render.lastTree != nil {
+		t.Errorf("plan rendered with nobody listening (%d apps cached)", n)
 	}
 }
