@@ -12,12 +12,13 @@ import (
 	"pacer.dev/pacer/reconciler"
 )
 
-// apply writes the picked apps under the leader's context: losing
-// leadership cancels the writes at once. Once ctx is cancelled (shutdown),
+// apply writes the picked apps under the leader's context of term, the term
+// the pass started in: losing leadership, even to a new term of this
+// instance, cancels the writes at once. Once ctx is cancelled (shutdown),
 // the apply in flight goes on for ShutdownGrace at most. It updates the
 // apps' status in place and returns when a locked app should be retried,
 // and the writes Marathon accepted.
-func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps []AppStatus) (retryAt time.Time, applied []AppliedChange) {
+func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan, apps []AppStatus) (retryAt time.Time, applied []AppliedChange) {
 	log := logr.FromContextOrDiscard(ctx)
 	clock := o.opts.Clock
 	index := make(map[string]int, len(apps))
@@ -25,7 +26,7 @@ func (o *Operator) apply(ctx context.Context, writes []reconciler.AppPlan, apps 
 		index[a.ID] = i
 	}
 	leaderCtx, ok := o.opts.Leader.Context()
-	if !ok {
+	if !ok || leaderCtx != term {
 		for _, w := range writes {
 			apps[index[w.ID]].Message = "not the leader: not applied"
 		}

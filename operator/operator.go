@@ -31,6 +31,9 @@ type Operator struct {
 	passes    *backoff // "source" and "marathon"
 	lastWrite map[string]time.Time
 	lastErr   map[string]appError
+	// syncedTerm is the leader term (its context) in which the source was
+	// last synced; a pass in a newer term syncs before it writes.
+	syncedTerm context.Context
 }
 
 type appError struct {

@@ -28,8 +28,19 @@ type passResult struct {
 func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	clock := o.opts.Clock
 	start := clock.Now()
+	// The pass writes only in the leader term it starts in. A new leader
+	// syncs the source first: as a follower it may have missed pushes (the
+	// webhook reached another instance, the interval has not come), and
+	// applying the revision it last fetched would roll them back.
+	term, leader := o.opts.Leader.Context()
+	if leader && term != o.syncedTerm {
+		fetch = true
+	}
 	if fetch {
 		res.fetchAt = o.syncSource(ctx)
+		if leader {
+			o.syncedTerm = term
+		}
 	}
 	st := o.baseStatus()
 	failed := false
@@ -68,7 +79,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		st.Apps = o.unknownApps()
 		return res
 	}
-	apps, writes := o.classify(plan, live, clock.Now())
+	apps, writes := o.classify(plan, live, leader, clock.Now())
 	rt.addTo(apps, live)
 	if err := plan.Err(); err != nil {
 		failed = true
@@ -77,7 +88,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		writes = nil
 	}
 	if len(writes) > 0 && ctx.Err() == nil {
-		res.retryAt, st.Applied = o.apply(ctx, writes, apps)
+		res.retryAt, st.Applied = o.apply(ctx, term, writes, apps)
 	}
 	for _, a := range apps {
 		res.retryAt = earliest(res.retryAt, a.RetryAt)
@@ -126,13 +137,13 @@ func (o *Operator) unknownApps() []AppStatus {
 }
 
 // classify turns the plan into per-app status and picks the writes this
-// pass may make: automated policy, not a dry run, leader, not backing off.
-func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, now time.Time) ([]AppStatus, []reconciler.AppPlan) {
+// pass may make: automated policy, not a dry run, leader (when the pass
+// started), not backing off.
+func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader bool, now time.Time) ([]AppStatus, []reconciler.AppPlan) {
 	liveByID := make(map[string]*marathon.App, len(live))
 	for i := range live {
 		liveByID[live[i].ID] = &live[i]
 	}
-	leader := o.opts.Leader.IsLeader()
 	var apps []AppStatus
 	var writes []reconciler.AppPlan
 	seen := map[string]bool{}
