@@ -83,7 +83,52 @@ func normalizeDesired(def map[string]any) map[string]any {
 // normalizeLive returns the canonical form of a live definition, reset
 // against desired (which may be nil) where Marathon chose values itself.
 func normalizeLive(live, desired map[string]any) map[string]any {
-	app := deepCopy(live).(map[string]any)
+	return normalizeLiveInPlace(deepCopy(live).(map[string]any), hintsOf(desired))
+}
+
+// liveHints are the facts about a desired definition that normalizing its
+// live counterpart needs: kept instead of the definition between passes.
+type liveHints struct {
+	// desired is false when there is no desired definition.
+	desired bool
+	// usesURIs: the desired app lists bare uris and no fetch.
+	usesURIs bool
+	// zeroPorts[i]: the desired port definition i asks for port 0 (any port).
+	zeroPorts []bool
+	// zeroServicePorts[i]: the desired port mapping i asks for service port 0.
+	zeroServicePorts []bool
+	// mappedPortsOnly: the ports come from the container's port mappings.
+	mappedPortsOnly bool
+}
+
+func hintsOf(desired map[string]any) liveHints {
+	if desired == nil {
+		return liveHints{}
+	}
+	h := liveHints{desired: true, usesURIs: usesURIs(desired), mappedPortsOnly: !hasPorts(desired) && hasPortMappings(desired)}
+	dDefs, _ := desired["portDefinitions"].([]any)
+	if dDefs == nil {
+		if ports, ok := desired["ports"].([]any); ok {
+			for _, p := range ports {
+				dDefs = append(dDefs, map[string]any{"port": p})
+			}
+		} else if isNull(desired["ipAddress"]) {
+			dDefs = []any{map[string]any{}} // the default single port 0
+		}
+	}
+	for _, d := range dDefs {
+		dp, _ := d.(map[string]any)
+		h.zeroPorts = append(h.zeroPorts, dp != nil && isZero(dp["port"]))
+	}
+	for _, d := range portMappings(desired) {
+		dp, _ := d.(map[string]any)
+		h.zeroServicePorts = append(h.zeroServicePorts, dp != nil && isZero(dp["servicePort"]))
+	}
+	return h
+}
+
+// normalizeLiveInPlace canonicalizes a live definition the caller owns.
+func normalizeLiveInPlace(app map[string]any, h liveHints) map[string]any {
 	// Both "ports" and "portDefinitions" are written by Marathon: compare
 	// portDefinitions only.
 	if _, ok := app["portDefinitions"]; ok {
@@ -93,7 +138,7 @@ func normalizeLive(live, desired map[string]any) map[string]any {
 	if f, ok := app["fetch"].([]any); ok && len(f) > 0 {
 		delete(app, "uris")
 	}
-	if desired != nil && usesURIs(desired) {
+	if h.usesURIs {
 		// The desired app gave bare uris: the fetch options Marathon
 		// derived for them (extract, executable, cache) are its choice.
 		forEachObject(app["fetch"], func(f map[string]any) {
@@ -104,9 +149,9 @@ func normalizeLive(live, desired map[string]any) map[string]any {
 			}
 		})
 	}
-	if desired != nil {
-		resetAssignedPorts(app, desired)
-		if !hasPorts(desired) && hasPortMappings(desired) {
+	if h.desired {
+		resetAssignedPorts(app, h)
+		if h.mappedPortsOnly {
 			// Ports come from the container's port mappings: Marathon's own
 			// port definitions are not the user's concern.
 			delete(app, "portDefinitions")
@@ -278,31 +323,16 @@ func normalizeConstraints(app map[string]any) {
 
 // resetAssignedPorts sets the service ports Marathon assigned back to 0
 // wherever the desired definition asked for 0 (or left the port out).
-func resetAssignedPorts(live, desired map[string]any) {
-	dDefs, _ := desired["portDefinitions"].([]any)
-	if dDefs == nil {
-		if ports, ok := desired["ports"].([]any); ok {
-			for _, p := range ports {
-				dDefs = append(dDefs, map[string]any{"port": p})
-			}
-		} else if isNull(desired["ipAddress"]) {
-			dDefs = []any{map[string]any{}} // the default single port 0
-		}
-	}
+func resetAssignedPorts(live map[string]any, h liveHints) {
 	lDefs, _ := live["portDefinitions"].([]any)
-	for i := range min(len(dDefs), len(lDefs)) {
-		dp, _ := dDefs[i].(map[string]any)
-		lp, _ := lDefs[i].(map[string]any)
-		if dp != nil && lp != nil && isZero(dp["port"]) {
+	for i := range min(len(h.zeroPorts), len(lDefs)) {
+		if lp, _ := lDefs[i].(map[string]any); lp != nil && h.zeroPorts[i] {
 			lp["port"] = 0.0
 		}
 	}
-	dPM := portMappings(desired)
 	lPM := portMappings(live)
-	for i := range min(len(dPM), len(lPM)) {
-		dp, _ := dPM[i].(map[string]any)
-		lp, _ := lPM[i].(map[string]any)
-		if dp != nil && lp != nil && isZero(dp["servicePort"]) {
+	for i := range min(len(h.zeroServicePorts), len(lPM)) {
+		if lp, _ := lPM[i].(map[string]any); lp != nil && h.zeroServicePorts[i] {
 			lp["servicePort"] = 0.0
 		}
 	}

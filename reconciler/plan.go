@@ -51,6 +51,9 @@ type PlanOptions struct {
 	// ownership label (the write adds it). Off by default: such apps are
 	// skipped and reported.
 	Adopt bool
+	// Cache, when set, keeps the normalized desired apps between passes:
+	// a caller planning again and again (the operator) holds one.
+	Cache *PlanCache
 }
 
 // AppPlan is the plan for one app.
@@ -152,10 +155,16 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	}
 	plans := make([]AppPlan, len(todo))
 	perr := make([]error, len(todo))
+	if opts.Cache != nil {
+		opts.Cache.begin()
+	}
 	parallel(len(todo), func(k int) {
 		d := desired[todo[k]]
 		plans[k], perr[k] = planApp(d, liveByID[canonicalID(d.ID)], opts)
 	})
+	if opts.Cache != nil {
+		opts.Cache.end()
+	}
 	for k := range todo {
 		if perr[k] != nil {
 			errs = append(errs, perr[k])
@@ -222,16 +231,33 @@ func (s *Summary) add(a Action) {
 // planApp plans one desired app against its live counterpart (nil if none).
 func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error) {
 	id := canonicalID(d.ID)
-	def, err := d.desiredDefinition()
-	if err != nil {
-		return AppPlan{}, err
-	}
 	for _, ptr := range d.IgnoreDifferences {
 		if _, err := parsePointer(ptr); err != nil {
 			return AppPlan{}, fmt.Errorf("app %s: ignoreDifferences: %w", id, err)
 		}
 	}
-	ap := AppPlan{ID: id, Source: d.Source, deps: dependencies(id, def), locate: d.Locate}
+	ap := AppPlan{ID: id, Source: d.Source, locate: d.Locate}
+	if live != nil && opts.Cache != nil && len(d.IgnoreDifferences) == 0 && (isManaged(live.Labels) || opts.Adopt) {
+		// The common case of a long-running caller: compare digests, and
+		// only build the diff when they differ.
+		e, err := opts.Cache.lookup(id, d)
+		if err != nil {
+			return AppPlan{}, err
+		}
+		liveDef, err := decodeObject(live.Raw)
+		if err != nil {
+			return AppPlan{}, fmt.Errorf("app %s: live definition: %w", id, err)
+		}
+		if digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum {
+			ap.Action, ap.deps, ap.deployments = ActionUnchanged, e.deps, live.DeploymentIDs
+			return ap, nil
+		}
+	}
+	def, err := d.desiredDefinition()
+	if err != nil {
+		return AppPlan{}, err
+	}
+	ap.deps = dependencies(id, def)
 	if live == nil {
 		ap.Action = ActionCreate
 		ap.definition, err = json.Marshal(def)
@@ -252,7 +278,10 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 		return AppPlan{}, fmt.Errorf("app %s: %w", id, err)
 	}
 	nd := normalizeDesired(def)
-	nl := normalizeLive(liveDef, def)
+	if len(d.IgnoreDifferences) > 0 {
+		liveDef = deepCopy(liveDef).(map[string]any) // def shares the ignored values
+	}
+	nl := normalizeLiveInPlace(liveDef, hintsOf(def))
 	ap.Changes = Diff(nl, nd)
 	switch {
 	case len(ap.Changes) == 0:

@@ -26,6 +26,15 @@ func asStrings(v any) []string {
 	return out
 }
 
+// listedStrings is m[key] as strings: nil when the key is absent, not nil
+// (maybe empty) when it is there.
+func listedStrings(m map[string]any, key string) []string {
+	if _, ok := m[key]; !ok {
+		return nil
+	}
+	return asStrings(m[key])
+}
+
 func sourceOf(file string, n *yaml.Node) Source {
 	return Source{File: file, Line: n.Line, Col: n.Column}
 }
@@ -40,8 +49,8 @@ func buildCluster(root *yaml.Node, v map[string]any, file string) *Cluster {
 	return &Cluster{
 		Name:          name,
 		MarathonURLs:  asStrings(asMap(spec["marathon"])["urls"]),
-		NixyRealms:    asStrings(lb["nixyRealms"]),
-		HAProxyGroups: asStrings(lb["haproxyGroups"]),
+		NixyRealms:    listedStrings(lb, "nixyRealms"),
+		HAProxyGroups: listedStrings(lb, "haproxyGroups"),
 		Source:        sourceOf(file, root),
 		node:          root,
 	}

@@ -49,9 +49,9 @@ func clusterShape() *shape {
 		"marathon": object("How to reach the cluster's Marathon.", map[string]*shape{
 			"urls": arrayOf(str("http(s) URL of a Marathon master.")).nonEmpty().described("Marathon masters, tried in turn."),
 		}, "urls"),
-		"loadBalancers": object("The load balancers pacer configures in this cluster.", map[string]*shape{
-			"nixyRealms":    arrayOf(nameShape("")).described("nixy realms (label NIXY_REALM) served here."),
-			"haproxyGroups": arrayOf(nameShape("")).described("marathon-lb groups (label HAPROXY_GROUP) served here."),
+		"loadBalancers": object("The load balancers pacer configures in this cluster. Apps deployed here must name a listed realm or group in NIXY_REALM and HAPROXY_GROUP / HAPROXY_{n}_GROUP; a list left out is not checked.", map[string]*shape{
+			"nixyRealms":    arrayOf(nameShape("")).described("nixy realms (label NIXY_REALM) served here; an app naming another realm is invalid."),
+			"haproxyGroups": arrayOf(nameShape("")).described("marathon-lb groups (label HAPROXY_GROUP, HAPROXY_{n}_GROUP) served here; an app naming another group is invalid (\"*\" in the label matches any)."),
 		}),
 	}, "marathon")
 	return documentShape(KindCluster, "A Marathon cluster pacer deploys to.", meta, spec)

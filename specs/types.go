@@ -59,8 +59,14 @@ type Set struct {
 
 // Cluster is a Marathon cluster pacer deploys to.
 type Cluster struct {
-	Name          string
-	MarathonURLs  []string
+	Name         string
+	MarathonURLs []string
+	// NixyRealms and HAProxyGroups are what the cluster's load balancers
+	// serve (spec.loadBalancers). Validate checks the NIXY_REALM and
+	// HAPROXY_GROUP / HAPROXY_{n}_GROUP labels of the apps deployed here
+	// against them. nil means the spec does not list them (labels of that
+	// kind are not checked); an empty list means no load balancer of that
+	// kind serves anything here.
 	NixyRealms    []string
 	HAProxyGroups []string
 	Source        Source

@@ -107,6 +107,7 @@ func (v *validator) app(g *ServiceGroup, a *AppSpec) {
 		d := &deployment{id: joinID(e.Path(), a.Name), group: g, env: e, app: a}
 		c := appCtx{g: g, e: e, a: a, def: def}
 		v.appBody(c, merged)
+		v.lbLabels(c, merged)
 		if validSegment(g.Name) && pathProblem(g.Parent) == "" && validSegment(e.Name) && validSegment(a.Name) {
 			// Relative ids only resolve in a valid group; its problem is reported already.
 			v.appDependencies(c, d, merged)

@@ -23,6 +23,16 @@ spec:
 const prodAMS = `
     production: {clusters: [ams]}`
 
+// clusterFRA is a Cluster whose load balancers serve the realms and groups
+// internal and external.
+const clusterFRA = `apiVersion: pacer.dev/v1
+kind: Cluster
+metadata: {name: fra}
+spec:
+  marathon: {urls: ["http://m1.fra:8080"]}
+  loadBalancers: {nixyRealms: [internal, external], haproxyGroups: [internal, external]}
+`
+
 func TestValidateProblems(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -247,6 +257,44 @@ spec: {marathon: {urls: ["marathon:8080"]}}
 				"g.yaml:10:10: spec.apps.app: an app needs cmd, args or container",
 				`g.yaml:10:52: spec.apps.app.labels.pacer.dev/source: label "pacer.dev/source" is reserved: pacer sets pacer.dev/* labels itself (only pacer.dev/protect may be set)`,
 				`g.yaml:10:74: spec.apps.app.labels.pacer.dev/protect: label pacer.dev/protect must be "true" or "false", got "yes"`,
+			},
+		},
+		{
+			name: "load balancer labels the cluster does not serve",
+			files: map[string]string{
+				"fra.yaml": clusterFRA,
+				"g.yaml": group(`
+    production: {clusters: [ams, fra]}`, `
+    app: {cmd: run, labels: {HAPROXY_GROUP: "internal,extrenal", NIXY_REALM: intenral, HAPROXY_1_GROUP: "*"}}
+    api: {cmd: run, labels: {HAPROXY_0_GROUP: public, NIXY_REALM: external, HAPROXY_0_ENABLED: "true"}}
+`)},
+			want: []string{
+				`g.yaml:10:45: spec.apps.app.labels.HAPROXY_GROUP: HAPROXY_GROUP "extrenal": no load balancer of cluster fra serves HAProxy group "extrenal" (haproxyGroups: internal, external); did you mean "external"?`,
+				`g.yaml:10:78: spec.apps.app.labels.NIXY_REALM: NIXY_REALM "intenral": no load balancer of cluster fra serves nixy realm "intenral" (nixyRealms: internal, external); did you mean "internal"?`,
+				`g.yaml:11:47: spec.apps.api.labels.HAPROXY_0_GROUP: HAPROXY_0_GROUP "public": no load balancer of cluster fra serves HAProxy group "public" (haproxyGroups: internal, external)`,
+			},
+		},
+		{
+			name: "load balancer labels in an overlay and a cluster serving no group",
+			files: map[string]string{
+				"fra.yaml": clusterFRA,
+				"zrh.yaml": `apiVersion: pacer.dev/v1
+kind: Cluster
+metadata: {name: zrh}
+spec: {marathon: {urls: ["http://m1.zrh:8080"]}, loadBalancers: {haproxyGroups: []}}
+`,
+				"g.yaml": group(`
+    production: {clusters: [zrh]}
+    test: {clusters: [fra]}`, `
+    app:
+      cmd: run
+      labels: {HAPROXY_GROUP: internal, NIXY_REALM: anything}
+      environments:
+        test: {labels: {NIXY_REALM: Internal}}
+`)},
+			want: []string{
+				`g.yaml:13:31: spec.apps.app.labels.HAPROXY_GROUP: HAPROXY_GROUP "internal": no load balancer of cluster zrh serves it (its haproxyGroups list is empty)`,
+				`g.yaml:15:37: spec.apps.app.environments.test.labels.NIXY_REALM: NIXY_REALM "Internal": no load balancer of cluster fra serves nixy realm "Internal" (nixyRealms: internal, external); did you mean "internal"?`,
 			},
 		},
 		{

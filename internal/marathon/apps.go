@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,24 +34,77 @@ type appEssentials struct {
 }
 
 // ListApps returns every app with its tasks, deployments and last task
-// failure, in one request.
+// failure, in one request. The list is decoded as it streams in, one app at
+// a time: only each app's own JSON (App.Raw) is kept, never the whole body.
 func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 	q := url.Values{"embed": {"apps.tasks", "apps.deployments", "apps.lastTaskFailure"}}
-	var body struct {
-		Apps []json.RawMessage `json:"apps"`
-	}
-	if _, err := c.do(ctx, "GET", "/v2/apps", q, nil, &body); err != nil {
+	var list appList
+	if _, err := c.do(ctx, "GET", "/v2/apps", q, nil, &list); err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
-	apps := make([]App, 0, len(body.Apps))
-	for _, raw := range body.Apps {
+	return list.apps, nil
+}
+
+// appList decodes the body of GET /v2/apps ({"apps": [...]}) app by app.
+type appList struct{ apps []App }
+
+func (l *appList) decodeBody(r io.Reader) error {
+	l.apps = nil
+	dec := json.NewDecoder(r)
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key != "apps" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := l.decodeApps(dec); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, '}')
+}
+
+// decodeApps decodes the apps array (or null).
+func (l *appList) decodeApps(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil || tok == nil {
+		return err
+	}
+	if tok != json.Delim('[') {
+		return fmt.Errorf("apps: want an array, got %v", tok)
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
 		a, err := decodeApp(raw)
 		if err != nil {
-			return nil, fmt.Errorf("list apps: %w", err)
+			return err
 		}
-		apps = append(apps, a)
+		l.apps = append(l.apps, a)
 	}
-	return apps, nil
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("want %v, got %v", want, tok)
+	}
+	return nil
 }
 
 func decodeApp(raw json.RawMessage) (App, error) {

@@ -143,6 +143,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 }
 
+// bodyDecoder is an out value of do that decodes a 2xx body as it streams
+// in, instead of from a buffer holding all of it (the app list of a large
+// cluster is tens of megabytes).
+type bodyDecoder interface {
+	decodeBody(r io.Reader) error
+}
+
 // round tries every URL once, starting with the one that answered last. final
 // is false when no URL answered (the round may be retried).
 func (c *Client) round(ctx context.Context, method, path string, query url.Values, body []byte, out any) (hdr http.Header, final bool, err error) {
@@ -153,7 +160,7 @@ func (c *Client) round(ctx context.Context, method, path string, query url.Value
 			return nil, true, err
 		}
 		idx := (start + i) % len(c.urls)
-		status, hdr, data, err := c.attempt(ctx, c.urls[idx], method, path, query, body)
+		res, err := c.attempt(ctx, c.urls[idx], method, path, query, body, out)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, true, ctx.Err()
@@ -161,26 +168,38 @@ func (c *Client) round(ctx context.Context, method, path string, query url.Value
 			last = err
 			continue
 		}
-		if status >= 500 {
-			last = fmt.Errorf("%s: %w", c.urls[idx].Redacted(), mapError(status, data))
+		if res.status >= 500 {
+			last = fmt.Errorf("%s: %w", c.urls[idx].Redacted(), mapError(res.status, res.data))
 			continue
 		}
 		c.current.Store(int32(idx))
-		c.followLeader(hdr)
-		if status < 200 || status > 299 {
-			return hdr, true, mapError(status, data)
+		c.followLeader(res.hdr)
+		if res.status < 200 || res.status > 299 {
+			return res.hdr, true, mapError(res.status, res.data)
 		}
-		if out != nil && len(data) > 0 {
-			if err := json.Unmarshal(data, out); err != nil {
-				return hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, err)
+		if res.decodeErr != nil {
+			return res.hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, res.decodeErr)
+		}
+		if out != nil && !res.streamed && len(res.data) > 0 {
+			if err := json.Unmarshal(res.data, out); err != nil {
+				return res.hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, err)
 			}
 		}
-		return hdr, true, nil
+		return res.hdr, true, nil
 	}
 	return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, last)
 }
 
-func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte) (int, http.Header, []byte, error) {
+// attemptResult is the answer of one URL.
+type attemptResult struct {
+	status    int
+	hdr       http.Header
+	data      []byte // the body, unless streamed
+	streamed  bool   // a 2xx body went to out's bodyDecoder
+	decodeErr error  // the bodyDecoder's error on a well-formed transfer
+}
+
+func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any) (attemptResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	u := *base
@@ -192,7 +211,7 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return 0, nil, nil, err
+		return attemptResult{}, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.agent)
@@ -201,14 +220,42 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return attemptResult{}, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("read response: %w", err)
+	res := attemptResult{status: resp.StatusCode, hdr: resp.Header}
+	if sd, ok := out.(bodyDecoder); ok && res.status >= 200 && res.status <= 299 {
+		body := &errReader{r: resp.Body}
+		res.streamed = true
+		if err := sd.decodeBody(body); err != nil {
+			if body.err != nil {
+				// The transfer broke (another URL may answer), the JSON did not.
+				return attemptResult{}, fmt.Errorf("read response: %w", body.err)
+			}
+			res.decodeErr = err
+		}
+		return res, nil
 	}
-	return resp.StatusCode, resp.Header, data, nil
+	res.data, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return attemptResult{}, fmt.Errorf("read response: %w", err)
+	}
+	return res, nil
+}
+
+// errReader remembers the first read error other than io.EOF, telling a
+// broken transfer from malformed JSON.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // followLeader prefers the elected leader for the next calls when Marathon

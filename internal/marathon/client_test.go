@@ -346,3 +346,39 @@ func TestNewRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestListAppsBodies(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		wantIDs []string
+		wantErr bool
+	}{
+		{name: "other keys skipped", body: `{"other":{"x":[1]},"apps":[{"id":"/a"},{"id":"/b"}],"more":null}`, wantIDs: []string{"/a", "/b"}},
+		{name: "null apps", body: `{"apps":null}`},
+		{name: "empty", body: `{"apps":[]}`},
+		{name: "truncated", body: `{"apps":[{"id":"/a"},{"id":`, wantErr: true},
+		{name: "not an object", body: `[]`, wantErr: true},
+		{name: "app of the wrong type", body: `{"apps":[{"id":5}]}`, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{status: 200, body: tc.body}
+			c, err := New(Options{URLs: []string{newServer(t, rec)}, Retry: Retry{Attempts: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			apps, err := c.ListApps(t.Context())
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			var ids []string
+			for _, a := range apps {
+				ids = append(ids, a.ID)
+			}
+			if d := cmp.Diff(tc.wantIDs, ids); d != "" {
+				t.Errorf("ids (-want +got):\n%s", d)
+			}
+		})
+	}
+}
