@@ -46,8 +46,11 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 	})
 	defer stop()
 
+	// The wait between dependency levels is bounded as the wait for a
+	// locking deployment: unbounded, one stalled deployment would hold the
+	// loop (status, alerting, new revisions) until it finished.
 	res, err := reconciler.Apply(actx, o.opts.Marathon, &reconciler.Plan{Schema: reconciler.PlanSchema, Apps: writes},
-		reconciler.ApplyOptions{LockWait: o.opts.LockWait, Clock: clock})
+		reconciler.ApplyOptions{LockWait: o.opts.LockWait, WaitTimeout: o.opts.LockWait, Clock: clock})
 	now := clock.Now()
 	interrupted := ""
 	switch {
@@ -72,7 +75,12 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 				r.Err = errors.New("not written")
 			}
 		}
+		waiting := !ok && errors.Is(err, reconciler.ErrDeploymentTimeout)
 		switch {
+		case waiting:
+			// Not written: the level it depends on is still deploying.
+			a.Message = "waiting for the deployments of the apps it depends on: retried soon"
+			retryAt = earliest(retryAt, now.Add(o.opts.RequeueAfter))
 		case r.Locked:
 			a.Message = "locked by deployment(s) " + strings.Join(r.LockedBy, ", ") + ": retried soon"
 			retryAt = earliest(retryAt, now.Add(o.opts.RequeueAfter))

@@ -2,7 +2,9 @@ package operator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -182,6 +184,11 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 			case blocked:
 				a.RetryAt = until
 				a.Message = fmt.Sprintf("backing off after %d failure(s)", o.apps.failures(ap.ID))
+			case ap.Action != reconciler.ActionDelete && len(o.deployingDependencies(spec, liveByID)) > 0:
+				// Dependencies first: an app is written once the apps it
+				// depends on have finished deploying.
+				a.RetryAt = now.Add(o.opts.RequeueAfter)
+				a.Message = "waiting for the deployments of " + strings.Join(o.deployingDependencies(spec, liveByID), ", ")
 			default:
 				writes = append(writes, ap)
 			}
@@ -217,4 +224,28 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// deployingDependencies are the apps spec depends on that have a
+// deployment running in Marathon.
+func (o *Operator) deployingDependencies(spec *specs.App, live map[string]*marathon.App) []string {
+	if spec == nil {
+		return nil
+	}
+	var def struct {
+		Dependencies []string `json:"dependencies"`
+	}
+	if json.Unmarshal(spec.Definition, &def) != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range def.Dependencies {
+		if !strings.HasPrefix(d, "/") {
+			d = path.Join(path.Dir(spec.ID), d)
+		}
+		if l := live[d]; l != nil && len(l.DeploymentIDs) > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
 }

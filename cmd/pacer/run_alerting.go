@@ -137,19 +137,25 @@ func (al *alerter) run(ctx context.Context) error {
 // pass reads it. Call it before Run.
 func (al *alerter) watchLB(p *lb.Pipeline) { al.lbStatus = p.LastStatus }
 
-// lbInvalid is why the LB config is refused, empty while it is good.
+// lbInvalid is why the newest LB config is not in place, empty while it
+// is: refused (render or validation), or not written at all (disk full,
+// permissions), when the last good config keeps serving stale backends
+// just the same. A failed reload is not it: the new config is in place and
+// the pipeline retries the reload.
 func (al *alerter) lbInvalid() string {
 	if al.lbStatus == nil {
 		return ""
 	}
 	st := al.lbStatus()
 	switch {
-	case !st.ConfigInvalid:
-		return ""
-	case st.Err != nil:
+	case st.ConfigInvalid && st.Err != nil:
 		return st.Err.Error()
+	case st.ConfigInvalid:
+		return "the rendered config was refused"
+	case st.Err != nil && !st.ReloadFailed():
+		return "the rendered config could not be put in place: " + st.Err.Error()
 	}
-	return "the rendered config was refused"
+	return ""
 }
 
 // observe tracks and sends what holds after a pass. Only the leader pages:

@@ -15,6 +15,7 @@ import (
 // runLBOptions are run's flags for the LB pipeline it runs beside the loop.
 type runLBOptions struct {
 	format, out, realm, reloadCmd, validateCmd string
+	template                                   string
 	groups                                     []string
 }
 
@@ -26,6 +27,7 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringSliceVar(&o.groups, "lb-group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all)")
 	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
+	f.StringVar(&o.template, "lb-template", "", "Go text/template rendering the config instead of the built-in format (as pacer lb --template)")
 }
 
 // pipeline builds the LB pipeline the way pacer lb does, with its metrics
@@ -33,7 +35,7 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg prometheus.Registerer) (*lb.Pipeline, error) {
 	lo := &lbOptions{
 		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
-		listenHTTP: lb.DefaultListenHTTP, streamModule: "auto",
+		template: o.template, listenHTTP: lb.DefaultListenHTTP, streamModule: "auto",
 	}
 	sel, err := lo.selectOptions()
 	if err != nil {
@@ -61,6 +63,7 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
 		// As pacer lb's --min-reload-interval default.
 		MinReloadInterval: time.Second,
-		FastPath:          true,
+		// A user template can depend on anything: validate every change.
+		FastPath: o.template == "",
 	}, nil
 }
