@@ -31,7 +31,8 @@ type desiredEntry struct {
 	sum   [sha256.Size]byte // of the canonical normalized definition
 	hints liveHints
 	deps  []string
-	used  uint64 // the last pass that planned the app
+	lb    map[string]string // load balancer labels
+	used  uint64            // the last pass that planned the app
 }
 
 // lookup returns the entry of d, building it when the definition changed.
@@ -54,7 +55,7 @@ func (c *PlanCache) lookup(id string, d DesiredApp) (*desiredEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e = &desiredEntry{key: key, hints: hintsOf(def), deps: dependencies(id, def), used: pass}
+	e = &desiredEntry{key: key, hints: hintsOf(def), deps: dependencies(id, def), lb: lbLabelsOf(def), used: pass}
 	e.sum = digest(normalizeDesired(def))
 	c.mu.Lock()
 	c.entries[id] = e

@@ -97,6 +97,9 @@ func (p *Plan) text(opts WriteOptions) string {
 		for _, c := range a.Changes {
 			b.WriteString("    " + paint(changeColor(c.Op), c.String()) + "\n")
 		}
+		for _, e := range a.StopsExposing {
+			b.WriteString("    " + paint(ansiRed, "! stops exposing "+a.ID+" via "+e) + "\n")
+		}
 	}
 	for _, w := range p.Warnings {
 		b.WriteString(paint(ansiRed, "warning: "+w) + "\n")
@@ -136,6 +139,11 @@ func (p *Plan) markdown(opts WriteOptions) string {
 	for _, w := range p.Warnings {
 		b.WriteString("> :warning: " + mdEscape(w) + "\n\n")
 	}
+	for _, a := range p.Apps {
+		for _, e := range a.StopsExposing {
+			fmt.Fprintf(&b, "> :no_entry: **stops exposing** `%s` via %s\n\n", a.ID, mdEscape(e))
+		}
+	}
 	var rows []AppPlan
 	for _, a := range p.Apps {
 		if a.Action != ActionUnchanged || opts.ShowUnchanged {
@@ -148,6 +156,9 @@ func (p *Plan) markdown(opts WriteOptions) string {
 			details := a.Reason
 			if len(a.Changes) > 0 {
 				details = fmt.Sprintf("%d field(s)", len(a.Changes))
+			}
+			if len(a.StopsExposing) > 0 {
+				details += "; **stops exposing** via " + strings.Join(a.StopsExposing, ", ")
 			}
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", actionStyle[a.Action].sign, a.ID, a.Action, mdEscape(details))
 		}

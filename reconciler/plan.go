@@ -51,6 +51,9 @@ type PlanOptions struct {
 	// ownership label (the write adds it). Off by default: such apps are
 	// skipped and reported.
 	Adopt bool
+	// LoadBalancers, when set, are what the cluster's load balancers serve:
+	// a desired app naming another realm or group gets a warning.
+	LoadBalancers *LoadBalancers
 	// Cache, when set, keeps the normalized desired apps between passes:
 	// a caller planning again and again (the operator) holds one.
 	Cache *PlanCache
@@ -68,12 +71,17 @@ type AppPlan struct {
 	Reason string `json:"reason,omitempty"`
 	// Changes are the field differences of an update or scale, live → git.
 	Changes []Change `json:"changes,omitempty"`
+	// StopsExposing lists the load balancer groups and realms ("haproxy
+	// group external", "nixy realm internal") through which the running
+	// app is reachable now and would no longer be after the change.
+	StopsExposing []string `json:"stopsExposing,omitempty"`
 
 	definition  []byte   // body of PutApp for create and update
 	scaleTo     int      // target of a scale
 	deps        []string // absolute ids this app depends on
 	deployments []string // deployments running on the app when planned
 	locate      func(pointer string) string
+	lbLabels    map[string]string // the desired app's load balancer labels
 }
 
 // Summary counts the apps per action.
@@ -95,13 +103,18 @@ type Summary struct {
 //	  "apps": [ {"id": "/a", "action": "create|update|scale|delete|unchanged|skip",
 //	             "source": "file:line", "reason": "why skipped",
 //	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
-//	                           "old": <live value>, "new": <git value>} ] } ],
+//	                           "old": <live value>, "new": <git value>} ],
+//	             "stopsExposing": ["haproxy group external", "nixy realm internal"] } ],
 //	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0},
 //	  "warnings": ["..."],
 //	  "refused": true
 //	}
 //
 // refused is present (true) when the prune guard refuses the whole pass.
+// stopsExposing lists, for an update or scale of an app with running tasks,
+// the load balancer groups and realms that serve it now and would not
+// after the change. warnings include desired apps whose NIXY_REALM or
+// HAPROXY_GROUP names nothing the cluster's load balancers serve.
 //
 // Apps are sorted by id; values are normalized JSON values. Fields are only
 // ever added within v1.
@@ -181,6 +194,7 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	sort.Slice(p.Apps, func(i, j int) bool { return p.Apps[i].ID < p.Apps[j].ID })
 	for _, a := range p.Apps {
 		p.Summary.add(a.Action)
+		p.Warnings = append(p.Warnings, unservedWarnings(a, opts.LoadBalancers)...)
 	}
 	return p, nil
 }
@@ -249,7 +263,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 			return AppPlan{}, fmt.Errorf("app %s: live definition: %w", id, err)
 		}
 		if digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum {
-			ap.Action, ap.deps, ap.deployments = ActionUnchanged, e.deps, live.DeploymentIDs
+			ap.Action, ap.deps, ap.deployments, ap.lbLabels = ActionUnchanged, e.deps, live.DeploymentIDs, e.lb
 			return ap, nil
 		}
 	}
@@ -258,6 +272,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 		return AppPlan{}, err
 	}
 	ap.deps = dependencies(id, def)
+	ap.lbLabels = lbLabelsOf(def)
 	if live == nil {
 		ap.Action = ActionCreate
 		ap.definition, err = json.Marshal(def)
@@ -293,6 +308,9 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 	default:
 		ap.Action = ActionUpdate
 		ap.definition, err = json.Marshal(def)
+	}
+	if ap.Action != ActionUnchanged {
+		ap.StopsExposing = stopsExposing(nl, nd, live.TasksRunning > 0, opts.LoadBalancers)
 	}
 	return ap, err
 }

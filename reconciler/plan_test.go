@@ -30,8 +30,9 @@ type goldenDesired struct {
 
 // goldenOptions is testdata/<case>/options.json.
 type goldenOptions struct {
-	Prune          bool    `json:"prune"`
-	MaxDeleteRatio float64 `json:"maxDeleteRatio"`
+	Prune          bool           `json:"prune"`
+	MaxDeleteRatio float64        `json:"maxDeleteRatio"`
+	LoadBalancers  *LoadBalancers `json:"loadBalancers"`
 }
 
 // loadLive serves live.json as GET /v2/apps and reads it through the real
@@ -77,7 +78,7 @@ func loadCase(t *testing.T, dir string) ([]DesiredApp, []marathon.App, PlanOptio
 		if err := json.Unmarshal(raw, &o); err != nil {
 			t.Fatal(err)
 		}
-		opts = PlanOptions{Prune: o.Prune, MaxDeleteRatio: o.MaxDeleteRatio}
+		opts = PlanOptions{Prune: o.Prune, MaxDeleteRatio: o.MaxDeleteRatio, LoadBalancers: o.LoadBalancers}
 	}
 	return desired, loadLive(t, filepath.Join(dir, "live.json")), opts
 }
@@ -128,6 +129,19 @@ func TestPlanGolden(t *testing.T) {
 			}
 			if again.String() != plan.String() {
 				t.Error("planning twice gave different output")
+			}
+			// A cache held across passes changes nothing: neither when it
+			// is filled nor when it is used.
+			cached := opts
+			cached.Cache = NewPlanCache()
+			for pass := range 2 {
+				p, err := NewPlan(desired, live, cached)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(plan.String(), p.String()); d != "" {
+					t.Errorf("pass %d with a cache (-want +got):\n%s", pass, d)
+				}
 			}
 		})
 	}

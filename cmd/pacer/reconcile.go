@@ -136,6 +136,7 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		PruneGroups:    groups,
 		MaxDeleteRatio: o.maxDeleteRatio,
 		Adopt:          o.adopt,
+		LoadBalancers:  &reconciler.LoadBalancers{Cluster: cluster.Name, NixyRealms: cluster.NixyRealms, HAProxyGroups: cluster.HAProxyGroups},
 	})
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
