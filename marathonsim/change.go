@@ -35,6 +35,7 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 	version, _ := s.newVersion()
 	next.version = version
 	kinds := map[string]changeKind{}
+	ports := &portAllocator{next: servicePortMin}
 	for _, id := range next.sortedAppIDs() {
 		a := next.apps[id]
 		old, existed := orig.apps[id]
@@ -43,7 +44,7 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 		}
 		a = a.clone()
 		next.apps[id] = a
-		s.assignServicePorts(a, old, next)
+		s.assignServicePorts(a, old, next, ports)
 		kind := upgraded
 		if existed {
 			kind = classify(old, a)
@@ -138,30 +139,34 @@ func (s *Server) conflicting(ids []string) []*deployment {
 	return out
 }
 
+// portAllocator hands out free service ports during one change; the ports
+// in use are collected once per change, not once per app.
+type portAllocator struct {
+	used map[int]bool
+	next int
+}
+
 // assignServicePorts replaces service port 0 with a free port from 10000 up,
 // keeping the ports old already had at the same index.
-func (s *Server) assignServicePorts(a, old *App, t *tree) {
+func (s *Server) assignServicePorts(a, old *App, t *tree, pa *portAllocator) {
 	var oldPorts []int
 	if old != nil {
 		oldPorts = servicePortsOf(old)
 	}
-	used := map[int]bool{}
-	nextFree := servicePortMin
 	free := func() int {
-		if len(used) == 0 {
-			for id, other := range t.apps {
-				if id != a.ID {
-					for _, p := range servicePortsOf(other) {
-						used[p] = true
-					}
+		if pa.used == nil {
+			pa.used = map[int]bool{}
+			for _, other := range t.apps {
+				for _, p := range servicePortsOf(other) {
+					pa.used[p] = true
 				}
 			}
 		}
-		for used[nextFree] && nextFree < servicePortMax {
-			nextFree++
+		for pa.used[pa.next] && pa.next < servicePortMax {
+			pa.next++
 		}
-		used[nextFree] = true
-		return nextFree
+		pa.used[pa.next] = true
+		return pa.next
 	}
 	pick := func(i int) int {
 		if i < len(oldPorts) && oldPorts[i] != 0 {

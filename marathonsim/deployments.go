@@ -17,6 +17,9 @@ type deployment struct {
 	restarts     map[string]*restartState
 	forced       map[string]bool // apps restarted by /restart
 	plan         json.RawMessage // rendered for events on first use
+	affectedSet  map[string]bool   // index of affected, built on first use
+	curIndex     map[string]string // app → action of step curIndexFor
+	curIndexFor  int
 }
 
 // restartState is the rolling-restart bookkeeping of one RestartApplication.
@@ -28,23 +31,37 @@ type restartState struct {
 
 // actionFor returns the deployment that holds app id and, if that app's
 // action is in the running step, the action name ("" when it waits).
+// Lookups go through per-deployment indexes, so reconciling every app of a
+// 10,000-app deployment stays linear.
 func (s *Server) actionFor(id string) (*deployment, string) {
 	for _, d := range s.deployments {
-		for _, a := range d.affected {
-			if a != id {
-				continue
-			}
-			if d.cur >= 0 && d.cur < len(d.steps) {
-				for _, act := range d.steps[d.cur].Actions {
-					if act.App == id {
-						return d, act.Action
-					}
-				}
-			}
-			return d, ""
+		if !d.affects(id) {
+			continue
 		}
+		if d.cur >= 0 && d.cur < len(d.steps) {
+			if d.curIndex == nil || d.curIndexFor != d.cur {
+				d.curIndex = make(map[string]string, len(d.steps[d.cur].Actions))
+				for _, act := range d.steps[d.cur].Actions {
+					d.curIndex[act.App] = act.Action
+				}
+				d.curIndexFor = d.cur
+			}
+			return d, d.curIndex[id]
+		}
+		return d, ""
 	}
 	return nil, ""
+}
+
+// affects reports whether id is one of d's affected apps.
+func (d *deployment) affects(id string) bool {
+	if d.affectedSet == nil {
+		d.affectedSet = make(map[string]bool, len(d.affected))
+		for _, a := range d.affected {
+			d.affectedSet[a] = true
+		}
+	}
+	return d.affectedSet[id]
 }
 
 // progressDeployments finishes steps whose actions are done and starts the
