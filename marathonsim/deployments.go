@@ -15,8 +15,8 @@ type deployment struct {
 	cur          int // index of the running step; -1 before the first
 	affected     []string
 	restarts     map[string]*restartState
-	forced       map[string]bool // apps restarted by /restart
-	plan         json.RawMessage // rendered for events on first use
+	forced       map[string]bool   // apps restarted by /restart
+	plan         json.RawMessage   // rendered for events on first use
 	affectedSet  map[string]bool   // index of affected, built on first use
 	curIndex     map[string]string // app → action of step curIndexFor
 	curIndexFor  int
