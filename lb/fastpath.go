@@ -14,7 +14,7 @@ type structure struct {
 	hosts map[string]bool // server host names seen in the validated config
 }
 
-func structureOf(backends []Backend) structure {
+func structureOf(backends []Backend, slotted bool) structure {
 	h := fnv.New64a()
 	write := func(s string) {
 		_, _ = h.Write([]byte(s))
@@ -36,9 +36,13 @@ func structureOf(backends []Backend) structure {
 		write("|")
 		write(strconv.Itoa(b.ServicePort))
 		write(b.Balance)
-		// An empty server list renders as a 503 server or a closing
-		// listener, not as an upstream: that is structure.
-		write(strconv.FormatBool(len(b.Servers) > 0))
+		if slotted {
+			write(strconv.Itoa(slotCapacity(len(b.Servers))))
+		} else {
+			// An empty server list renders as a 503 server or a closing
+			// listener, not as an upstream: that is structure.
+			write(strconv.FormatBool(len(b.Servers) > 0))
+		}
 		for _, s := range b.Servers {
 			if net.ParseIP(s.Host) == nil {
 				st.hosts[s.Host] = true

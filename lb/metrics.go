@@ -23,8 +23,20 @@ type Metrics struct {
 	backendServers *prometheus.GaugeVec
 	lag            prometheus.Histogram
 	apply          prometheus.Histogram
+	reload         prometheus.Histogram
+	runtime        *prometheus.CounterVec
+	runtimeTook    prometheus.Histogram
+	appTasks       *prometheus.GaugeVec
+	invalidApp     *prometheus.GaugeVec
 	lastBackends   map[string]bool
+	lastApps       map[string]bool
+	lastInvalidApp string
 }
+
+// MaxAppSeries bounds pacer_lb_app_tasks: one series per app in the config
+// (the realm's or groups' apps, deleted when the app leaves), and beyond
+// this many apps the rest are summed under app="_other".
+const MaxAppSeries = 5000
 
 // NewMetrics creates the pipeline metrics and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
@@ -62,10 +74,32 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "pacer_lb_apply_duration_seconds", Help: "Time to write, validate and reload one config.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
+		reload: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pacer_lb_reload_duration_seconds", Help: "Time the reload command ran (retries included).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		runtime: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pacer_lb_runtime_updates_total",
+			Help: "Server-list changes applied through the load balancer's runtime API without a reload, by result (ok; error: fell back to validate and reload).",
+		}, []string{"result"}),
+		runtimeTook: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pacer_lb_runtime_update_duration_seconds", Help: "Time to apply one change through the runtime API.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		appTasks: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "pacer_lb_app_tasks",
+			Help: "Tasks served per app (distinct tasks over its ports). One series per app in the config, at most MaxAppSeries (then app=\"_other\").",
+		}, []string{"app"}),
+		invalidApp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "pacer_lb_config_invalid_app",
+			Help: "1 for the app whose rendered lines the validator refused, while the config is refused (at most one series).",
+		}, []string{"app"}),
 		lastBackends: map[string]bool{},
+		lastApps:     map[string]bool{},
 	}
 	for _, c := range []prometheus.Collector{m.renders, m.writes, m.reloads, m.invalid, m.configInvalid,
-		m.backends, m.servers, m.backendServers, m.lag, m.apply} {
+		m.backends, m.servers, m.backendServers, m.lag, m.apply, m.reload, m.runtime, m.runtimeTook,
+		m.appTasks, m.invalidApp} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register lb metrics: %w", err)
 		}
@@ -75,6 +109,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		m.renders.WithLabelValues(r)
 		m.reloads.WithLabelValues(r)
 	}
+	m.runtime.WithLabelValues("ok")
+	m.runtime.WithLabelValues("error")
 	m.writes.WithLabelValues("true")
 	m.writes.WithLabelValues("false")
 	m.invalid.WithLabelValues("render")
@@ -103,12 +139,14 @@ func (m *Metrics) observePass(st Status, backends []Backend, applyTook time.Dura
 		m.writes.WithLabelValues(fmt.Sprint(st.Validated)).Inc()
 		if st.Reloaded || st.ReloadFailed() {
 			m.reloads.WithLabelValues(okOrError(!st.ReloadFailed())).Inc()
+			m.reload.Observe(st.ReloadTook.Seconds())
 		}
 		if st.Lag > 0 {
 			m.lag.Observe(st.Lag.Seconds())
 		}
 	}
 	m.configInvalid.Set(boolGauge(st.ConfigInvalid))
+	m.observeInvalidApp(st)
 	if renderFailed {
 		return // backends describe a config that was not written
 	}
@@ -127,6 +165,74 @@ func (m *Metrics) observePass(st Status, backends []Backend, applyTook time.Dura
 		}
 	}
 	m.lastBackends = seen
+	m.observeAppTasks(backends)
+}
+
+// observeAppTasks sets pacer_lb_app_tasks and deletes the series of apps
+// gone from the config.
+func (m *Metrics) observeAppTasks(backends []Backend) {
+	tasks := make(map[string]map[string]bool)
+	for _, b := range backends {
+		app := b.AppID
+		if _, ok := tasks[app]; !ok && len(tasks) >= MaxAppSeries {
+			app = "_other"
+		}
+		if tasks[app] == nil {
+			tasks[app] = map[string]bool{}
+		}
+		for _, s := range b.Servers {
+			tasks[app][b.AppID+"\x00"+slotKey(s)] = true
+		}
+	}
+	seen := make(map[string]bool, len(tasks))
+	for app, ts := range tasks {
+		seen[app] = true
+		m.appTasks.WithLabelValues(app).Set(float64(len(ts)))
+	}
+	for app := range m.lastApps {
+		if !seen[app] {
+			m.appTasks.DeleteLabelValues(app)
+		}
+	}
+	m.lastApps = seen
+}
+
+// observeInvalidApp keeps pacer_lb_config_invalid_app on the app the
+// validator refused, while the config is refused.
+func (m *Metrics) observeInvalidApp(st Status) {
+	app := ""
+	if st.ConfigInvalid {
+		app = st.InvalidApp
+	}
+	if app == m.lastInvalidApp {
+		return
+	}
+	if m.lastInvalidApp != "" {
+		m.invalidApp.DeleteLabelValues(m.lastInvalidApp)
+	}
+	if app != "" {
+		m.invalidApp.WithLabelValues(app).Set(1)
+	}
+	m.lastInvalidApp = app
+}
+
+// observeRuntime records one runtime API update.
+func (m *Metrics) observeRuntime(ok bool, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.runtime.WithLabelValues(okOrError(ok)).Inc()
+	if ok {
+		m.runtimeTook.Observe(took.Seconds())
+	}
+}
+
+// observeReloadDuration records a reload retried on its own.
+func (m *Metrics) observeReloadDuration(took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.reload.Observe(took.Seconds())
 }
 
 // observeRetry records a reload retried on its own.

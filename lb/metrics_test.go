@@ -59,7 +59,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("first pass %+v", ok)
 	}
 
-	sink.err = &ValidationError{&CommandError{Args: []string{"nginx", "-t"}, Output: "unknown directive"}}
+	sink.err = &ValidationError{CommandError: &CommandError{Args: []string{"nginx", "-t"}, Output: "unknown directive"}}
 	bad := pass(webApp(task(1, health(true))))
 	if !bad.ConfigInvalid || !p.LastStatus().ConfigInvalid {
 		t.Errorf("refused draft: status %+v, want ConfigInvalid", bad)
@@ -76,6 +76,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	want := []string{
+		`pacer_lb_app_tasks{app="/api"} 1`,
 		`pacer_lb_backend_servers{app="/api",port="0"} 1`,
 		`pacer_lb_backends 1`,
 		`pacer_lb_config_invalid 0`,
@@ -84,10 +85,14 @@ func TestMetrics(t *testing.T) {
 		`pacer_lb_event_to_write_seconds_count 2`,
 		`pacer_lb_invalid_configs_total{stage="render"} 1`,
 		`pacer_lb_invalid_configs_total{stage="validate"} 1`,
+		`pacer_lb_reload_duration_seconds_count 0`,
 		`pacer_lb_reloads_total{result="error"} 0`,
 		`pacer_lb_reloads_total{result="ok"} 0`,
 		`pacer_lb_renders_total{result="error"} 1`,
 		`pacer_lb_renders_total{result="ok"} 3`,
+		`pacer_lb_runtime_update_duration_seconds_count 0`,
+		`pacer_lb_runtime_updates_total{result="error"} 0`,
+		`pacer_lb_runtime_updates_total{result="ok"} 0`,
 		`pacer_lb_servers 1`,
 	}
 	if diff := cmp.Diff(want, gather(t, reg)); diff != "" {

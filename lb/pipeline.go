@@ -40,6 +40,17 @@ type Status struct {
 	// Reloaded is true when the config changed and the reload command ran
 	// successfully.
 	Reloaded bool
+	// Runtime is true when the change reached the running load balancer
+	// through its runtime API (HAProxy's stats socket) without a reload;
+	// the config file was rewritten (Changed) but not validated or
+	// reloaded. RuntimeCommands counts the commands sent.
+	Runtime         bool
+	RuntimeCommands int
+	// ReloadTook is how long the reload command ran (zero when none ran).
+	ReloadTook time.Duration
+	// InvalidApp is the app whose rendered lines the validator refused
+	// (from the line its output names), when known.
+	InvalidApp string
 	// ConfigInvalid is the LBConfigInvalid signal: the newest render was
 	// refused (the renderer or template failed, or the validate command
 	// rejected the draft), the last good config keeps serving, and Err says
@@ -103,6 +114,13 @@ type Pipeline struct {
 	// structure skip the validate command (see serverOnlyChange). Only for
 	// the built-in renderers: a user template can depend on anything.
 	FastPath bool
+	// Runtime, when set, applies changes of server lists inside the
+	// structure the load balancer runs through its runtime API instead of
+	// a reload (HAProxyRuntime); the config file is still rewritten. Any
+	// failure falls back to validate and reload. Needs a Sink with
+	// WriteOnly (FileSink) and a renderer whose structure allows it
+	// (HAProxyRenderer's server slots).
+	Runtime RuntimeUpdater
 	// ReloadRetry is the first delay before retrying a failed reload
 	// (doubling up to 1m); zero means 1s.
 	ReloadRetry time.Duration
@@ -113,6 +131,11 @@ type Pipeline struct {
 	Metrics *Metrics
 
 	validated *structure // structure of the config in place, when validated
+	// running are the backends the load balancer serves (the config it
+	// last loaded plus runtime updates); nil when unknown (a reload or a
+	// runtime update failed), which forces the next change through a reload.
+	running []Backend
+	inFile  []Backend // backends of the config file in place
 
 	mu   sync.Mutex
 	last Status
@@ -195,7 +218,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		if !rendered {
 			continue
 		}
-		if st.Changed {
+		if st.Changed && !st.Runtime {
+			// Runtime updates are not reloads: they need no spacing.
 			deb.wrote(p.Clock.Now())
 		}
 		if st.ReloadFailed() {
@@ -217,12 +241,17 @@ func (p *Pipeline) retryReload(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	if err := r.RetryReload(ctx); err != nil {
+	err := r.RetryReload(ctx)
+	if rt, ok := p.Sink.(reloadTimer); ok {
+		p.Metrics.observeReloadDuration(rt.LastReloadDuration())
+	}
+	if err != nil {
 		p.Metrics.observeRetry(false)
 		logr.FromContextOrDiscard(ctx).V(1).Info("Reload still failing", "error", err.Error())
 		return true
 	}
 	p.Metrics.observeRetry(true)
+	p.running = p.inFile
 	logr.FromContextOrDiscard(ctx).Info("Reloaded load balancer after earlier failures")
 	return false
 }
@@ -252,7 +281,7 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 			st.Lag = st.At.Sub(since)
 		}
 		st.ConfigInvalid = st.Invalid()
-		if rs, ok := p.Sink.(reloadingSink); ok && st.Changed && st.Err == nil {
+		if rs, ok := p.Sink.(reloadingSink); ok && st.Changed && st.Err == nil && !st.Runtime {
 			st.Reloaded = rs.Reloads()
 		}
 		p.report(log, st)
@@ -260,21 +289,26 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 		p.setLast(st)
 	}()
 
-	cfg, err := p.Renderer.Render(sel.Backends)
+	cfg, lines, err := render(p.Renderer, sel.Backends)
 	if err != nil {
 		st.Err = &RenderError{Err: err}
 		return st, true
 	}
 	applyStart = p.clock().Now()
-	next := structureOf(sel.Backends)
+	next := structureOf(sel.Backends, slotted(p.Renderer))
+	sameStructure := serverOnlyChange(p.validated, next, sel.Backends)
+	if sameStructure && p.applyRuntime(ctx, cfg, sel.Backends, &st) {
+		return st, true
+	}
 	fast := false
-	if us, ok := p.Sink.(unvalidatedSink); ok && p.FastPath && serverOnlyChange(p.validated, next, sel.Backends) {
+	if us, ok := p.Sink.(unvalidatedSink); ok && p.FastPath && sameStructure {
 		fast = true
 		st.Changed, st.Err = us.ApplyUnvalidated(ctx, cfg)
 	} else {
 		st.Changed, st.Err = p.Sink.Apply(ctx, cfg)
 		st.Validated = st.Changed
 	}
+	p.track(sel.Backends, &st, lines)
 	switch {
 	case st.Err == nil && !st.Changed:
 		// The file in place has these bytes: it passed the validator when
@@ -298,6 +332,9 @@ func (p *Pipeline) clock() Clock {
 // V(0), no-ops at V(1).
 func (p *Pipeline) report(log logr.Logger, st Status) {
 	kv := []any{"backends", st.Backends, "servers", st.Servers, "lag", st.Lag}
+	if st.InvalidApp != "" {
+		kv = append(kv, "app", st.InvalidApp)
+	}
 	switch {
 	case st.Invalid():
 		log.Error(st.Err, "Load balancer config refused, the last good config keeps serving", kv...)
@@ -305,8 +342,10 @@ func (p *Pipeline) report(log logr.Logger, st Status) {
 		log.Error(st.Err, "Config written but the reload failed (is the load balancer running?); retrying", kv...)
 	case st.Err != nil:
 		log.Error(st.Err, "Cannot apply load balancer config", kv...)
+	case st.Runtime:
+		log.Info("Load balancer updated through its runtime API, no reload", append(kv, "commands", st.RuntimeCommands)...)
 	case st.Changed:
-		log.Info("Load balancer updated", append(kv, "validated", st.Validated)...)
+		log.Info("Load balancer updated", append(kv, "validated", st.Validated, "reloadTook", st.ReloadTook)...)
 	default:
 		log.V(1).Info("Load balancer config unchanged", kv...)
 	}

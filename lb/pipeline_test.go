@@ -174,7 +174,7 @@ func TestPipelineFailures(t *testing.T) {
 	})
 	t.Run("validation error", func(t *testing.T) {
 		rig := newPipelineRig(t, listRenderer{}, webApp(task(1, health(true))))
-		rig.sink.err = &ValidationError{&CommandError{Args: []string{"nginx", "-t"}, Output: "unknown directive"}}
+		rig.sink.err = &ValidationError{CommandError: &CommandError{Args: []string{"nginx", "-t"}, Output: "unknown directive"}}
 		rig.start()
 		rig.waitAfter(testMin)
 		rig.clock.Advance(testMin)

@@ -165,8 +165,9 @@ func TestRealHAProxy(t *testing.T) {
 }
 
 // startServer runs a load balancer in the foreground as a child of the test,
-// in its own process group, and stops the whole group in t.Cleanup.
-func startServer(t *testing.T, bin string, args ...string) {
+// in its own process group, and stops the whole group in t.Cleanup. It
+// returns the process id.
+func startServer(t *testing.T, bin string, args ...string) int {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(bin, args...)
@@ -194,6 +195,7 @@ func startServer(t *testing.T, bin string, args ...string) {
 		t.Fatalf("%s exited at once: %v\n%s", bin, err, out.String())
 	default:
 	}
+	return cmd.Process.Pid
 }
 
 // eventually polls cond until it returns nil or the deadline passes.

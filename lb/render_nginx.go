@@ -18,7 +18,7 @@ type NginxRenderer struct {
 	Options RenderOptions
 }
 
-var _ Renderer = NginxRenderer{}
+var _ MappedRenderer = NginxRenderer{}
 
 // nginxTempPaths are nginx-light's temp path directives, set so that nothing
 // is written outside the prefix.
@@ -32,9 +32,16 @@ var nginxTempPaths = [...][2]string{
 
 // Render implements Renderer.
 func (r NginxRenderer) Render(backends []Backend) ([]byte, error) {
+	b, _, err := r.RenderMapped(backends)
+	return b, err
+}
+
+// RenderMapped implements MappedRenderer.
+func (r NginxRenderer) RenderMapped(backends []Backend) ([]byte, LineMap, error) {
 	o := r.Options
 	var w bytes.Buffer
 	w.Grow(sizeHint(backends, 400, 40))
+	lc := lineCounter{w: &w}
 	var httpBs, streamBs []Backend
 	for _, b := range backends {
 		if b.Stream() {
@@ -56,15 +63,15 @@ func (r NginxRenderer) Render(backends []Backend) ([]byte, error) {
 	line(&w, "error_log ", or(o.ErrorLog, "stderr"), ";")
 	w.WriteString("events {\n    worker_connections 4096;\n}\n")
 
-	r.writeHTTP(&w, httpBs)
+	r.writeHTTP(&lc, httpBs)
 	if len(streamBs) > 0 {
-		r.writeStream(&w, streamBs)
+		r.writeStream(&lc, streamBs)
 	}
-	return w.Bytes(), nil
+	return w.Bytes(), lc.m, nil
 }
 
-func (r NginxRenderer) writeHTTP(w *bytes.Buffer, bs []Backend) {
-	o := r.Options
+func (r NginxRenderer) writeHTTP(lc *lineCounter, bs []Backend) {
+	w, o := lc.w, r.Options
 	listen := nginxListen(o.listenHTTP())
 	names, longest := 0, len("_")
 	for _, b := range bs {
@@ -111,6 +118,7 @@ func (r NginxRenderer) writeHTTP(w *bytes.Buffer, bs []Backend) {
     }
 `)
 	for _, b := range bs {
+		first := lc.next()
 		w.WriteString("\n    # ")
 		w.WriteString(b.AppID)
 		w.WriteString(" port ")
@@ -139,13 +147,16 @@ func (r NginxRenderer) writeHTTP(w *bytes.Buffer, bs []Backend) {
 			line(w, "            return 503 \"pacer: no serving task for ", b.AppID, "\\n\";")
 		}
 		w.WriteString("        }\n    }\n")
+		lc.since(first, b.AppID)
 	}
 	w.WriteString("}\n")
 }
 
-func (r NginxRenderer) writeStream(w *bytes.Buffer, bs []Backend) {
+func (r NginxRenderer) writeStream(lc *lineCounter, bs []Backend) {
+	w := lc.w
 	w.WriteString("stream {\n    proxy_connect_timeout 5s;\n")
 	for _, b := range bs {
+		first := lc.next()
 		w.WriteString("\n    # ")
 		w.WriteString(b.AppID)
 		w.WriteString(" port ")
@@ -166,6 +177,7 @@ func (r NginxRenderer) writeStream(w *bytes.Buffer, bs []Backend) {
 			w.WriteString("        # No serving task: close connections at once.\n        return \"\";\n")
 		}
 		w.WriteString("    }\n")
+		lc.since(first, b.AppID)
 	}
 	w.WriteString("}\n")
 }

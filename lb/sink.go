@@ -20,12 +20,25 @@ type Sink interface {
 
 // ValidationError: the validator rejected the draft. The draft was never put
 // in place and nothing was reloaded; the previous config still serves.
-type ValidationError struct{ *CommandError }
+type ValidationError struct {
+	*CommandError
+	// Line is the first line of the draft the validator complained about
+	// (0 when its output names none).
+	Line int
+	// AppID is the app that rendered Line ("" when unknown, or the line is
+	// not an app's), filled in by the pipeline from the renderer's LineMap.
+	AppID string
+}
 
 // Unwrap returns the command error.
 func (e *ValidationError) Unwrap() error { return e.CommandError }
 
-func (e *ValidationError) Error() string { return "invalid config: " + e.CommandError.Error() }
+func (e *ValidationError) Error() string {
+	if e.AppID != "" {
+		return fmt.Sprintf("invalid config: app %s (line %d): %s", e.AppID, e.Line, e.CommandError.Error())
+	}
+	return "invalid config: " + e.CommandError.Error()
+}
 
 // ReloadError: the new config is in place but the reload command failed.
 type ReloadError struct{ *CommandError }
@@ -50,6 +63,11 @@ type FileSink struct {
 	Reload []string
 	// Timeout bounds each command; zero means DefaultCommandTimeout.
 	Timeout time.Duration
+
+	// Clock times the reload command; nil means the wall clock.
+	Clock Clock
+
+	reloadTook time.Duration // how long the last reload command ran
 }
 
 var _ Sink = (*FileSink)(nil)
@@ -69,6 +87,17 @@ func (s *FileSink) ApplyUnvalidated(ctx context.Context, cfg []byte) (changed bo
 	return s.apply(ctx, cfg, false)
 }
 
+// WriteOnly puts cfg in place (equal bytes skipped, atomic write) without
+// validating it and without running the reload command: the caller already
+// applied the change to the running load balancer (HAProxy's runtime API)
+// and keeps the file in step for the next reload or restart.
+func (s *FileSink) WriteOnly(ctx context.Context, cfg []byte) (changed bool, err error) {
+	return s.write(ctx, cfg, false, false)
+}
+
+// LastReloadDuration is how long the latest reload command ran (pacer_lb_reload_duration_seconds).
+func (s *FileSink) LastReloadDuration() time.Duration { return s.reloadTook }
+
 // Reloads reports whether the sink runs a reload command after a change.
 func (s *FileSink) Reloads() bool { return len(s.Reload) > 0 }
 
@@ -78,7 +107,7 @@ func (s *FileSink) RetryReload(ctx context.Context) error {
 	if len(s.Reload) == 0 {
 		return nil
 	}
-	if err := runCommand(ctx, s.Timeout, s.Reload); err != nil {
+	if err := s.reload(ctx); err != nil {
 		var ce *CommandError
 		if errors.As(err, &ce) {
 			return &ReloadError{ce}
@@ -88,7 +117,23 @@ func (s *FileSink) RetryReload(ctx context.Context) error {
 	return nil
 }
 
+// reload runs the reload command and times it.
+func (s *FileSink) reload(ctx context.Context) error {
+	clock := s.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	start := clock.Now()
+	err := runCommand(ctx, s.Timeout, s.Reload)
+	s.reloadTook = clock.Now().Sub(start)
+	return err
+}
+
 func (s *FileSink) apply(ctx context.Context, cfg []byte, validate bool) (changed bool, err error) {
+	return s.write(ctx, cfg, validate, true)
+}
+
+func (s *FileSink) write(ctx context.Context, cfg []byte, validate, reload bool) (changed bool, err error) {
 	log := logr.FromContextOrDiscard(ctx).WithValues("path", s.Path)
 	old, err := os.ReadFile(s.Path)
 	switch {
@@ -116,7 +161,7 @@ func (s *FileSink) apply(ctx context.Context, cfg []byte, validate bool) (change
 		if err := runCommand(ctx, s.Timeout, substitute(s.Validate, draft)); err != nil {
 			var ce *CommandError
 			if errors.As(err, &ce) {
-				return false, &ValidationError{ce}
+				return false, &ValidationError{CommandError: ce, Line: offendingLine(ce.Output)}
 			}
 			return false, fmt.Errorf("validate %s: %w", draft, err)
 		}
@@ -128,8 +173,8 @@ func (s *FileSink) apply(ctx context.Context, cfg []byte, validate bool) (change
 	syncDir(filepath.Dir(s.Path))
 	log.Info("Wrote config", "bytes", len(cfg), "validated", validate && len(s.Validate) > 0)
 
-	if len(s.Reload) > 0 {
-		if err := runCommand(ctx, s.Timeout, s.Reload); err != nil {
+	if reload && len(s.Reload) > 0 {
+		if err := s.reload(ctx); err != nil {
 			var ce *CommandError
 			if errors.As(err, &ce) {
 				return true, &ReloadError{ce}

@@ -31,6 +31,7 @@ type lbOptions struct {
 	bind         string
 	streamModule string
 	statsSocket  string
+	runtimeAPI   bool
 	once         bool
 	printData    bool
 	debounceMin  time.Duration
@@ -54,7 +55,12 @@ written beside --out, validated with the real binary, renamed into place and
 followed by --reload-cmd (run by /bin/sh -c). Writes are at least
 --min-reload-interval apart, so a long rolling deploy reloads at most once per
 interval, while a single change after a quiet time is written within the
-debounce. An invalid config never replaces the running one: it is logged, counted
+debounce. With --format haproxy and --stats-socket, every backend has spare
+server slots (the next power of two >= max(8, 2 x tasks)) and a change of tasks
+that fits them goes to the running HAProxy through its runtime API (set server
+addr/state over the stats socket): no validation, no reload, the file is still
+rewritten for the next reload. New apps, vhosts, ports or a backend outgrowing
+its slots are validated and reloaded; so is any change the runtime API refuses. An invalid config never replaces the running one: it is logged, counted
 (pacer_lb_config_invalid on --metrics-listen) and retried on the next change.
 The whole state is re-read at start, after every event-stream reconnect and
 every --resync.
@@ -93,7 +99,8 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.StringVar(&o.listenHTTP, "listen-http", lb.DefaultListenHTTP, "address of the HTTP virtual hosts")
 	f.StringVar(&o.bind, "bind", "", "address TCP/UDP services listen on (all addresses when empty)")
 	f.StringVar(&o.streamModule, "stream-module", "auto", "nginx: path of ngx_stream_module.so to load, auto to detect, empty for built-in")
-	f.StringVar(&o.statsSocket, "stats-socket", "", "haproxy: admin socket path")
+	f.StringVar(&o.statsSocket, "stats-socket", "", "haproxy: admin socket path (absolute); enables runtime API updates")
+	f.BoolVar(&o.runtimeAPI, "runtime-api", true, "haproxy with --stats-socket: apply task changes through the runtime API, reloading only for structural changes")
 	f.BoolVar(&o.once, "once", false, "render and apply once, then exit")
 	f.BoolVar(&o.printData, "print-data", false, "print the template data model as JSON and exit")
 	f.DurationVar(&o.debounceMin, "debounce-min", 20*time.Millisecond, "quiet time that ends a burst of changes")
@@ -138,6 +145,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 		Source: &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: state, Resync: o.resync},
 		Select: sel, Health: lb.NewHealthMemory(o.healthGrace, time.Now),
 		Renderer: renderer, Debounce: deb, MinReloadInterval: o.minReload, FastPath: o.template == "",
+		Runtime: o.runtime(),
 	}
 	if o.printData {
 		return o.runPrintData(ctx, a, p)
@@ -215,6 +223,15 @@ func (o *lbOptions) renderOptions() lb.RenderOptions {
 		}
 	}
 	return ro
+}
+
+// runtime is the HAProxy runtime API client when task changes can skip the
+// reload: built-in haproxy format (server slots) with a stats socket.
+func (o *lbOptions) runtime() lb.RuntimeUpdater {
+	if o.format != "haproxy" || o.statsSocket == "" || o.template != "" || !o.runtimeAPI {
+		return nil
+	}
+	return &lb.HAProxyRuntime{Socket: o.statsSocket}
 }
 
 func (o *lbOptions) renderer() (lb.Renderer, error) {

@@ -180,6 +180,20 @@ func (r *lbRig) metric(name string) (string, error) {
 	return "", fmt.Errorf("metric %s not found", name)
 }
 
+// metricInt reads one integer sample from pacer lb's /metrics.
+func (r *lbRig) metricInt(name string) int {
+	r.t.Helper()
+	v, err := r.metric(name)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.t.Fatalf("%s = %q: %v", name, v, err)
+	}
+	return n
+}
+
 // listsPort reports whether an nginx or HAProxy config has a server line
 // for 127.0.0.1:port.
 func listsPort(conf []byte, port int) bool {
@@ -305,8 +319,25 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)) })
+	// The first reload (retried until the pid file exists) has happened.
+	pollUntil(t, 10*time.Second, func() error {
+		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
+			return fmt.Errorf("reloads %q, %v", v, err)
+		}
+		return nil
+	})
+	reloadsBefore := r.metricInt(`pacer_lb_reloads_total{result="ok"}`)
+	runtimeBefore := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`)
 
 	r.rollAndCount(old)
+	// Tasks came and went inside the backend's server slots: the runtime
+	// API applied them, with at most a handful of reloads (none expected).
+	reloads := r.metricInt(`pacer_lb_reloads_total{result="ok"}`) - reloadsBefore
+	runtime := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`) - runtimeBefore
+	t.Logf("rolling deploy: %d reloads, %d runtime API updates", reloads, runtime)
+	if reloads > 2 || runtime == 0 {
+		t.Errorf("rolling deploy: %d reloads and %d runtime updates; want at most 2 reloads, runtime updates", reloads, runtime)
+	}
 	// Every reload replaced the worker: old workers exit once their
 	// connections are done, they do not pile up (mlb#5, #267).
 	pollUntil(t, 10*time.Second, func() error {

@@ -15,6 +15,7 @@ import (
 // runLBOptions are run's flags for the LB pipeline it runs beside the loop.
 type runLBOptions struct {
 	format, out, realm, reloadCmd, validateCmd string
+	statsSocket                                string
 	template                                   string
 	groups                                     []string
 }
@@ -27,6 +28,7 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringSliceVar(&o.groups, "lb-group", nil, "haproxy: serve apps whose HAPROXY_GROUP lists one of these (* = all)")
 	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
+	f.StringVar(&o.statsSocket, "lb-stats-socket", "", "haproxy: admin socket path (absolute); task changes then go through the runtime API without reloads")
 	f.StringVar(&o.template, "lb-template", "", "Go text/template rendering the config instead of the built-in format (as pacer lb --template)")
 }
 
