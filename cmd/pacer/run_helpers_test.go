@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,9 +148,10 @@ func scaleOutOfBand(t *testing.T, simURL, id string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("out-of-band scale: %s", resp.Status)
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("out-of-band scale of %s: %s: %s", id, resp.Status, body)
 	}
 }
 
