@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -59,6 +60,41 @@ func decodeObject(data []byte) (map[string]any, error) {
 	}
 	if m == nil {
 		return nil, fmt.Errorf("not a JSON object")
+	}
+	return m, nil
+}
+
+// decodeLive decodes a live app definition like decodeObject, but skips the
+// values of the fields Marathon sets (tasks above all), which normalization
+// drops anyway, without building them.
+func decodeLive(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	m := make(map[string]any, 48)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		if slices.Contains(serverFields, key) {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
