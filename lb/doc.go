@@ -6,5 +6,8 @@
 // filtering, hosts, ports and protocols. A Renderer turns backends into config
 // bytes (nixy-compatible nginx, marathon-lb-compatible HAProxy, or a user's Go
 // template), and FileSink writes them atomically, validating with the real
-// binary before the file is put in place and reloading afterwards.
+// binary before the file is put in place and reloading afterwards. HAProxy
+// backends have spare server slots, so a change of tasks inside an unchanged
+// structure goes to the running HAProxy through its stats socket
+// (HAProxyRuntime) without a reload; the file is still rewritten.
 package lb

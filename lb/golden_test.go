@@ -149,7 +149,7 @@ func TestGoldenValid(t *testing.T) {
 // requireBinary returns the path of a load balancer binary. Tests that need
 // one fail (never skip) when it is missing, except under -short, which is
 // documented as "no Debian packages needed".
-func requireBinary(t *testing.T, name string) string {
+func requireBinary(t testing.TB, name string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skipf("needs the real %s; run without -short", name)

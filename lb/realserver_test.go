@@ -167,7 +167,7 @@ func TestRealHAProxy(t *testing.T) {
 // startServer runs a load balancer in the foreground as a child of the test,
 // in its own process group, and stops the whole group in t.Cleanup. It
 // returns the process id.
-func startServer(t *testing.T, bin string, args ...string) int {
+func startServer(t testing.TB, bin string, args ...string) int {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(bin, args...)
@@ -337,7 +337,7 @@ func bannerTCP(t *testing.T, name string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

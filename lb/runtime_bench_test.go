@@ -1,0 +1,219 @@
+package lb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// haproxyBench is a pipeline in front of a real HAProxy (master-worker,
+// stats socket) serving benchApps(1000, 10): 1,000 apps, 10,000 tasks.
+type haproxyBench struct {
+	p        *Pipeline
+	stream   *fakeStream
+	statuses chan Status
+	clock    *jumpClock
+}
+
+func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *haproxyBench {
+	b.Helper()
+	haproxy := requireBinary(b, "haproxy")
+	apps := benchApps(1000, 10)
+	dir := b.TempDir()
+	socket := filepath.Join(dir, "haproxy.sock")
+	renderer := HAProxyRenderer{Options: RenderOptions{ListenHTTP: "127.0.0.1:" + strconv.Itoa(freePort(b)), Bind: "127.0.0.1", StatsSocket: socket}}
+	sink := &FileSink{Path: filepath.Join(dir, "haproxy.cfg"), Validate: []string{haproxy, "-c", "-f", FilePlaceholder}}
+	// HAProxy starts on the config the pipeline would write, so the
+	// pipeline's first pass finds it in place and running.
+	sel := Backends(b.Context(), apps, SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}}, nil)
+	cfg, err := renderer.Render(sel.Backends)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sink.Apply(b.Context(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	pid := startServer(b, haproxy, "-W", "-db", "-f", sink.Path)
+	sink.Reload = []string{"kill", "-USR2", strconv.Itoa(pid)}
+	rt := &HAProxyRuntime{Socket: socket}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := (&haproxyRig{socket: socket}).workerPid(); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("HAProxy's stats socket did not answer within 30s")
+		}
+		<-time.After(50 * time.Millisecond) // poll
+	}
+	hb := &haproxyBench{stream: &fakeStream{ch: make(chan Event)}, statuses: make(chan Status, 1024), clock: &jumpClock{}}
+	hb.p = &Pipeline{
+		Clock: hb.clock, MinReloadInterval: minReload, Debounce: deb,
+		Source:   &Source{Lister: &fakeLister{apps: apps}, Events: hb.stream, State: &LiveState{}, Resync: time.Hour},
+		Select:   SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}},
+		Health:   NewHealthMemory(time.Minute, time.Now),
+		Renderer: renderer, Sink: sink, FastPath: true, Runtime: rt,
+		OnStatus: func(s Status) { hb.statuses <- s },
+	}
+	ctx, cancel := context.WithCancel(b.Context())
+	done := make(chan error, 1)
+	go func() { done <- hb.p.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	if st := <-hb.statuses; st.Err != nil || st.Changed {
+		b.Fatalf("first pass: %+v, want the config in place unchanged", st)
+	}
+	return hb
+}
+
+// BenchmarkEventToRuntimeHAProxy measures one task health change on a
+// 1,000-app, 10,000-task cluster served by a real HAProxy: from the event
+// entering the pipeline to the running HAProxy updated through its stats
+// socket and the config file rewritten (no validation, no reload).
+func BenchmarkEventToRuntimeHAProxy(b *testing.B) {
+	hb := startHAProxyBench(b, time.Second, Debounce{})
+	// Task 0 of app 0 (health-checked) flips between unhealthy and healthy.
+	apps := benchApps(1, 10)
+	id := apps[0].Tasks[0].ID
+	lat := make([]time.Duration, 0, b.N)
+	runtime := 0
+	b.ResetTimer()
+	for i := range b.N {
+		hb.clock.jump(time.Second)
+		start := time.Now()
+		hb.stream.ch <- healthEv(apps[0].ID, id, i%2 == 1)
+		st := <-hb.statuses
+		lat = append(lat, time.Since(start))
+		if st.Err != nil || !st.Changed || st.Reloaded {
+			b.Fatalf("pass %d: %+v", i, st)
+		}
+		if st.Runtime {
+			runtime++
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*9/10].Microseconds())/1000, "p90-ms")
+	b.ReportMetric(float64(runtime)/float64(b.N), "runtime-ratio")
+}
+
+// BenchmarkRollingDeployHAProxyRuntime replaces 1,000 tasks (10 tasks of
+// each of 100 apps, one at a time per app: new task running, old task
+// killing, old task killed) through the pipeline in front of a real
+// HAProxy, with the default debounce (20ms/1s) and minimum reload interval
+// (1s), and counts reloads and runtime API updates per deploy.
+func BenchmarkRollingDeployHAProxyRuntime(b *testing.B) {
+	hb := startHAProxyBench(b, time.Second, Debounce{Min: 20 * time.Millisecond, Max: time.Second})
+	apps := benchApps(1000, 10)
+	const gap = 5 * time.Millisecond
+	var reloads, runtime, passes int
+	var took time.Duration
+	for n := range b.N {
+		reloads, runtime, passes = 0, 0, 0
+		start := time.Now()
+		collect := func() {
+			for {
+				select {
+				case st := <-hb.statuses:
+					passes++
+					if st.Err != nil {
+						b.Fatalf("pass: %+v", st)
+					}
+					if st.Reloaded {
+						reloads++
+					}
+					if st.Runtime {
+						runtime++
+					}
+				default:
+					return
+				}
+			}
+		}
+		for i := 1; i < 200; i += 2 { // the 100 apps without health checks
+			a := apps[i]
+			for j, old := range a.Tasks {
+				fresh := fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)
+				hb.stream.ch <- status(a.ID, fresh, "TASK_RUNNING", 40000+j)
+				hb.stream.ch <- status(a.ID, old.ID, "TASK_KILLING", old.Ports[0])
+				hb.stream.ch <- status(a.ID, old.ID, "TASK_KILLED", old.Ports[0])
+				collect()
+				<-time.After(gap) // pace the deploy: 1,000 tasks in about 5s
+			}
+			// The next deploy replaces the new tasks.
+			a.Tasks = nil
+			for j := range 10 {
+				a.Tasks = append(a.Tasks, task(j+1, withTaskID(fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)), ports(40000+j)))
+			}
+			apps[i] = a
+		}
+		// Wait for the last burst.
+		deadline := time.After(30 * time.Second)
+	wait:
+		for {
+			select {
+			case st := <-hb.statuses:
+				passes++
+				if st.Reloaded {
+					reloads++
+				}
+				if st.Runtime {
+					runtime++
+				}
+			case <-time.After(1500 * time.Millisecond):
+				break wait
+			case <-deadline:
+				break wait
+			}
+		}
+		took = time.Since(start)
+	}
+	b.StopTimer()
+	// The running HAProxy serves exactly the 10,000 tasks of the final
+	// state: the runtime updates left no slot behind.
+	if n, err := readyServers(hb.p.Runtime.(*HAProxyRuntime).Socket); err != nil || n != 10000 {
+		b.Errorf("HAProxy has %d servers ready (%v), want 10000", n, err)
+	}
+	b.ReportMetric(float64(reloads), "reloads/deploy")
+	b.ReportMetric(float64(runtime), "runtime-updates/deploy")
+	b.ReportMetric(float64(passes), "passes/deploy")
+	b.ReportMetric(took.Seconds(), "deploy-s")
+}
+
+// readyServers counts the servers of a running HAProxy that are not in
+// maintenance and have an address (show servers state).
+func readyServers(socket string) (int, error) {
+	conn, err := net.DialTimeout("unix", socket, time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte("show servers state\n")); err != nil {
+		return 0, err
+	}
+	out, err := io.ReadAll(conn)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		// be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ...
+		if len(f) < 7 || strings.HasPrefix(l, "#") {
+			continue
+		}
+		admin, err := strconv.Atoi(f[6])
+		if err == nil && admin&1 == 0 && f[4] != "0.0.0.0" {
+			n++
+		}
+	}
+	return n, nil
+}
