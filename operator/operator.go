@@ -31,6 +31,8 @@ type Operator struct {
 	passes    *backoff // "source" and "marathon"
 	lastWrite map[string]time.Time
 	lastErr   map[string]appError
+	// planCache keeps normalized desired apps between passes.
+	planCache *reconciler.PlanCache
 	// syncedTerm is the leader term (its context) in which the source was
 	// last synced; a pass in a newer term syncs before it writes.
 	syncedTerm context.Context
@@ -48,6 +50,7 @@ type loaded struct {
 	apps    []specs.App
 	policy  map[string]string // group path (environment) → sync policy
 	prune   []string          // environment groups whose policy prunes
+	lbs     *reconciler.LoadBalancers
 	byID    map[string]*specs.App
 	desired []reconciler.DesiredApp
 }
@@ -65,6 +68,7 @@ func New(opts Options) (*Operator, error) {
 		passes:    newBackoff(opts.BackoffBase, opts.BackoffMax, opts.Jitter),
 		lastWrite: map[string]time.Time{},
 		lastErr:   map[string]appError{},
+		planCache: reconciler.NewPlanCache(),
 	}
 	o.status = Status{Cluster: opts.Cluster, Environment: opts.Environment, DryRun: opts.DryRun, Summary: summarize(nil)}
 	o.managed.Store(&managedSet{})

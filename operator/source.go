@@ -70,14 +70,17 @@ func (o *Operator) load(rev Revision, now time.Time) (*loaded, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(set.Clusters, func(c *specs.Cluster) bool { return c.Name == o.opts.Cluster }) {
+	i := slices.IndexFunc(set.Clusters, func(c *specs.Cluster) bool { return c.Name == o.opts.Cluster })
+	if i < 0 {
 		return nil, fmt.Errorf("cluster %q is not defined in the specs", o.opts.Cluster)
 	}
+	cluster := set.Clusters[i]
 	apps, err := set.Render(o.opts.Cluster, o.opts.Environment)
 	if err != nil {
 		return nil, fmt.Errorf("render for cluster %s: %w", o.opts.Cluster, err)
 	}
-	l := &loaded{rev: rev, at: now, apps: apps, policy: map[string]string{}, byID: map[string]*specs.App{}}
+	l := &loaded{rev: rev, at: now, apps: apps, policy: map[string]string{}, byID: map[string]*specs.App{},
+		lbs: &reconciler.LoadBalancers{Cluster: cluster.Name, NixyRealms: cluster.NixyRealms, HAProxyGroups: cluster.HAProxyGroups}}
 	for _, g := range set.Groups {
 		for _, e := range g.Environments {
 			if !slices.Contains(e.Clusters, o.opts.Cluster) || (o.opts.Environment != "" && e.Name != o.opts.Environment) {
