@@ -28,8 +28,6 @@ func TestFaultLBDiskFull(t *testing.T) {
 // config should be put in place without waiting for another Marathon
 // change.
 func TestFaultLBDiskFullRetriedWithoutChange(t *testing.T) {
-	t.Skip("BUG: lb.Pipeline.Run retries only a failed reload; a config write that failed (disk full, EACCES) is not retried, " +
-		"so the stale config keeps serving until the next Marathon change or the 5-minute resync (lb.DefaultResync); lb/ is not ours to fix here")
 	t.Parallel()
 	diskFull(t, false)
 }

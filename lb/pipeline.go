@@ -72,6 +72,13 @@ func (s Status) Invalid() bool {
 	return errors.As(s.Err, &re) || errors.As(s.Err, &ve)
 }
 
+// ApplyFailed reports that a config that rendered and validated could not
+// be put in place (a write error such as a full disk); the pipeline renders
+// and writes again with backoff.
+func (s Status) ApplyFailed() bool {
+	return s.Err != nil && !s.Invalid() && !s.ReloadFailed()
+}
+
 // ReloadFailed reports that the config is in place but the reload command
 // failed (for instance the load balancer is not running yet); the pipeline
 // retries it.
@@ -184,9 +191,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer func() { <-srcDone }()
 
 	deb := debouncer{cfg: p.Debounce, interval: p.MinReloadInterval}
-	var wake, retry <-chan time.Time
+	var wake, retry, repass <-chan time.Time
 	reloadPending := false
 	retryDelay := cmpOrDur(p.ReloadRetry, time.Second)
+	repassDelay := retryDelay
 	for {
 		select {
 		case <-ctx.Done():
@@ -195,6 +203,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			deb.add(p.Clock.Now())
 		case <-wake:
 			wake = nil
+		case <-repass:
+			// The last config could not be put in place (disk full,
+			// permissions): render and write again without waiting for
+			// the next Marathon change.
+			repass = nil
+			deb.add(p.Clock.Now())
 		case <-retry:
 			retry = nil
 			if reloadPending {
@@ -228,6 +242,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			retry = p.Clock.After(retryDelay)
 		} else if st.Changed {
 			reloadPending = false
+		}
+		if st.ApplyFailed() {
+			repass = p.Clock.After(repassDelay)
+			repassDelay = min(repassDelay*2, time.Minute)
+		} else {
+			repass, repassDelay = nil, cmpOrDur(p.ReloadRetry, time.Second)
 		}
 		if p.OnStatus != nil {
 			p.OnStatus(st)

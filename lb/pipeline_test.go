@@ -183,6 +183,30 @@ func TestPipelineFailures(t *testing.T) {
 			t.Errorf("status = %+v, want invalid", st)
 		}
 	})
+	t.Run("write error is retried without a change", func(t *testing.T) {
+		rig := newPipelineRig(t, listRenderer{}, webApp(task(1, health(true))))
+		rig.p.ReloadRetry = time.Second
+		rig.sink.err = errors.New("write nginx.conf: no space left on device")
+		rig.start()
+		rig.waitAfter(testMin)
+		rig.clock.Advance(testMin)
+		if got := rig.nextApplied(); got != "error" {
+			t.Fatalf("got %q, want a failed write", got)
+		}
+		if st := rig.nextStatus(); !st.ApplyFailed() || st.Invalid() || st.Changed {
+			t.Errorf("status = %+v, want apply failed", st)
+		}
+		rig.sink.mu.Lock()
+		rig.sink.err = nil
+		rig.sink.mu.Unlock()
+		rig.waitAfter(time.Second)
+		rig.clock.Advance(time.Second)
+		rig.waitAfter(testMin)
+		rig.clock.Advance(testMin)
+		if diff := cmp.Diff("validated:web_0 10.0.0.1:31001;", rig.nextApplied()); diff != "" {
+			t.Errorf("write after the disk was freed (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("reload error is retried", func(t *testing.T) {
 		rig := newPipelineRig(t, listRenderer{}, webApp(task(1, health(true))))
 		rig.p.ReloadRetry = time.Second
