@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,45 +103,12 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	if a.opts.cluster == "" {
-		return errors.New("--cluster is required (or PACER_CLUSTER)")
-	}
-	set, err := loadValid(a)
-	if err != nil {
-		return err
-	}
-	cluster := findCluster(set, a.opts.cluster)
-	if cluster == nil {
-		return fmt.Errorf("cluster %q is not defined in %s", a.opts.cluster, a.opts.specs)
-	}
-	apps, err := set.Render(cluster.Name, a.opts.environment)
-	if err != nil {
-		return err
-	}
-	client, err := newMarathonClient(a.opts.marathon, cluster, o.retries)
-	if err != nil {
-		return err
-	}
 	ctx := logr.NewContext(cmd.Context(), a.log.WithName("reconciler"))
-	live, err := client.ListApps(ctx)
+	cp, err := planCluster(ctx, a, o)
 	if err != nil {
-		return fmt.Errorf("read live apps: %w", err)
+		return err
 	}
-	groups := environmentGroups(set, cluster.Name, a.opts.environment)
-	if a.opts.environment != "" && len(groups) == 0 {
-		// An empty list would let pruning reach every group.
-		return fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
-	}
-	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, newSpecLocator(a.opts.specs)), live, reconciler.PlanOptions{
-		Prune:          o.prune,
-		PruneGroups:    groups,
-		MaxDeleteRatio: o.maxDeleteRatio,
-		Adopt:          o.adopt,
-		LoadBalancers:  &reconciler.LoadBalancers{Cluster: cluster.Name, NixyRealms: cluster.NixyRealms, HAProxyGroups: cluster.HAProxyGroups},
-	})
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
+	plan, client := cp.plan, cp.client
 	wopts := reconciler.WriteOptions{Color: format == reconciler.FormatText && isTerminal(a.stdout), ShowUnchanged: o.showUnchanged}
 	if err := plan.Write(a.stdout, format, wopts); err != nil {
 		return err
@@ -172,6 +140,59 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	}
 	fmt.Fprintln(a.stderr, "converged")
 	return nil
+}
+
+// clusterPlan is one plan of the specs against live Marathon, with what it
+// was built from.
+type clusterPlan struct {
+	plan   *reconciler.Plan
+	live   []marathon.App
+	apps   []specs.App
+	client *marathon.Client
+}
+
+// planCluster loads and renders the specs for --cluster, reads the live apps
+// in one call and plans; shared by reconcile, diff and status.
+func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan, error) {
+	if a.opts.cluster == "" {
+		return nil, errors.New("--cluster is required (or PACER_CLUSTER)")
+	}
+	set, err := loadValid(a)
+	if err != nil {
+		return nil, err
+	}
+	cluster := findCluster(set, a.opts.cluster)
+	if cluster == nil {
+		return nil, fmt.Errorf("cluster %q is not defined in %s", a.opts.cluster, a.opts.specs)
+	}
+	apps, err := set.Render(cluster.Name, a.opts.environment)
+	if err != nil {
+		return nil, err
+	}
+	client, err := newMarathonClient(a.opts.marathon, cluster, o.retries)
+	if err != nil {
+		return nil, err
+	}
+	live, err := client.ListApps(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read live apps: %w", err)
+	}
+	groups := environmentGroups(set, cluster.Name, a.opts.environment)
+	if a.opts.environment != "" && len(groups) == 0 {
+		// An empty list would let pruning reach every group.
+		return nil, fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
+	}
+	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, newSpecLocator(a.opts.specs)), live, reconciler.PlanOptions{
+		Prune:          o.prune,
+		PruneGroups:    groups,
+		MaxDeleteRatio: o.maxDeleteRatio,
+		Adopt:          o.adopt,
+		LoadBalancers:  &reconciler.LoadBalancers{Cluster: cluster.Name, NixyRealms: cluster.NixyRealms, HAProxyGroups: cluster.HAProxyGroups},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return &clusterPlan{plan: plan, live: live, apps: apps, client: client}, nil
 }
 
 // desiredApps translates rendered specs into the reconciler's input.

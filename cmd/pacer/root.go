@@ -110,22 +110,10 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newDiffCmd(a),
 		newRunCmd(a),
 		newLBCmd(a),
-		newNotYetCmd("status", "Show sync and health per app", "#4"),
+		newStatusCmd(a),
 		newDevCmd(a),
 	)
 	return root
-}
-
-// newNotYetCmd registers a command of the CLI contract whose issue has not
-// landed, so that it fails loudly instead of being missing or pretending.
-func newNotYetCmd(name, short, issue string) *cobra.Command {
-	return &cobra.Command{
-		Use:   name,
-		Short: short + " (not implemented yet)",
-		RunE: func(*cobra.Command, []string) error {
-			return fmt.Errorf("pacer %s is not implemented yet (issue %s)", name, issue)
-		},
-	}
 }
 
 func envOr(key, def string) string {

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/reconciler"
+)
+
+// statusRow is one row of pacer status; its JSON form is the -o json output.
+type statusRow struct {
+	ID          string   `json:"id"`
+	Sync        string   `json:"sync"`   // Synced, OutOfSync, Skipped
+	Action      string   `json:"action"` // what reconcile would do
+	Health      string   `json:"health"` // Healthy, Degraded, Progressing, Suspended, Missing
+	Instances   int      `json:"instances"`
+	Running     int      `json:"running"`
+	Healthy     int      `json:"healthy"`
+	Unhealthy   int      `json:"unhealthy"`
+	Deployments []string `json:"deployments,omitempty"`
+	LastFailure string   `json:"lastFailure,omitempty"`
+	Reason      string   `json:"reason,omitempty"`
+}
+
+func newStatusCmd(a *app) *cobra.Command {
+	o := &reconcileOptions{}
+	var output string
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show sync and health per app, from Marathon and the specs",
+		Long: `Compare the specs rendered for --cluster with live Marathon (one read) and
+print, per app, whether it is in sync with git and how healthy its tasks are.
+Nothing is written. With --detailed-exitcode the exit code is 2 when any app
+is out of sync or not healthy.`,
+		Example: `  pacer status --specs specs --cluster ams
+  pacer status --specs specs --cluster ams --environment production -o json | jq '.[] | select(.health != "Healthy")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("-o %q: want text or json", output)
+			}
+			ctx := logr.NewContext(cmd.Context(), a.log.WithName("status"))
+			cp, err := planCluster(ctx, a, o)
+			if err != nil {
+				return err
+			}
+			rows := statusRows(cp.plan, cp.live)
+			if output == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(rows)
+			} else {
+				err = writeStatusTable(a.stdout, rows)
+			}
+			if err != nil {
+				return err
+			}
+			if detailed && !allGood(rows) {
+				return &exitCodeError{code: exitChanges, quiet: true}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "text", "text or json")
+	f.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when an app is out of sync or not healthy")
+	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
+	return cmd
+}
+
+// statusRows joins the plan (sync) with the live apps (health), sorted by
+// id as the plan is.
+func statusRows(plan *reconciler.Plan, live []marathon.App) []statusRow {
+	byID := make(map[string]*marathon.App, len(live))
+	for i := range live {
+		byID[live[i].ID] = &live[i]
+	}
+	rows := make([]statusRow, 0, len(plan.Apps))
+	for _, p := range plan.Apps {
+		r := statusRow{ID: p.ID, Action: string(p.Action), Sync: "OutOfSync", Reason: p.Reason}
+		switch p.Action {
+		case reconciler.ActionUnchanged:
+			r.Sync = "Synced"
+		case reconciler.ActionSkip:
+			r.Sync = "Skipped"
+		}
+		r.Health = "Missing"
+		if l := byID[p.ID]; l != nil {
+			r.Instances, r.Running, r.Healthy, r.Unhealthy = l.Instances, l.TasksRunning, l.TasksHealthy, l.TasksUnhealthy
+			r.Deployments = l.DeploymentIDs
+			if f := l.LastTaskFailure; f != nil {
+				r.LastFailure = fmt.Sprintf("%s at %s: %s", f.State, f.Timestamp, f.Message)
+			}
+			r.Health = liveHealth(l)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// liveHealth rates an app's tasks: Suspended when scaled to 0, Progressing
+// while a deployment runs, Healthy when every instance runs (and passes its
+// health checks, if it has any), else Degraded.
+func liveHealth(l *marathon.App) string {
+	switch {
+	case l.Instances == 0:
+		return "Suspended"
+	case len(l.DeploymentIDs) > 0:
+		return "Progressing"
+	case l.TasksRunning < l.Instances || l.TasksUnhealthy > 0:
+		return "Degraded"
+	case hasHealthChecks(l.Raw) && l.TasksHealthy < l.Instances:
+		return "Degraded"
+	default:
+		return "Healthy"
+	}
+}
+
+func hasHealthChecks(raw json.RawMessage) bool {
+	var def struct {
+		HealthChecks []json.RawMessage `json:"healthChecks"`
+	}
+	return json.Unmarshal(raw, &def) == nil && len(def.HealthChecks) > 0
+}
+
+func allGood(rows []statusRow) bool {
+	for _, r := range rows {
+		if r.Sync != "Synced" || (r.Health != "Healthy" && r.Health != "Suspended") {
+			return false
+		}
+	}
+	return true
+}
+
+func writeStatusTable(w io.Writer, rows []statusRow) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "APP\tSYNC\tHEALTH\tTASKS (running/healthy/wanted)\tDEPLOYMENTS\tLAST FAILURE")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d/%d\t%d\t%s\n", r.ID, r.Sync, r.Health, r.Running, r.Healthy, r.Instances, len(r.Deployments), r.LastFailure)
+	}
+	return tw.Flush()
+}
