@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -440,4 +441,30 @@ func overlaps(ws []write) [][2]write {
 		}
 	}
 	return out
+}
+
+// startSimTB is startSim for benchmarks: marathon-sim on a free loopback
+// port, stopped (process group killed) when tb ends; it returns the URL.
+func startSimTB(tb testing.TB, args ...string) string {
+	tb.Helper()
+	cmd := exec.Command(bin.sim, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start marathon-sim: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("marathon-sim did not print its URL: %v\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(line)
 }
