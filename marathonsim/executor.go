@@ -16,6 +16,9 @@ type procHandle = *process.Process
 // starts the app's cmd with Marathon's environment.
 func (s *Server) startExecutor(t *task, nports int) error {
 	a := t.def
+	if s.opts.Executor == "process" && usesStandIn(a) {
+		return s.startStandIn(t, nports)
+	}
 	switch {
 	case deref(a.RequirePorts, false):
 		t.ports = append([]int(nil), t.servicePorts...)
@@ -50,10 +53,52 @@ func (s *Server) startExecutor(t *task, nports int) error {
 		return err
 	}
 	t.proc = p
+	s.watchProcess(t)
+	return nil
+}
+
+// startStandIn starts a stand-in for an app whose container cannot run
+// here: the simulator serves the task's ports while a shell process stands
+// for the container, so kills, grace periods and exits work as for a cmd.
+func (s *Server) startStandIn(t *task, nports int) error {
+	a := t.def
+	env := taskEnv(t)
+	fail, drain, err := s.standInOptions(a, env)
+	if err != nil {
+		return err
+	}
+	var fixed []int
+	if deref(a.RequirePorts, false) {
+		fixed = t.servicePorts
+	}
+	si, ports, err := listenStandIn(portProtocols(a, nports), fixed)
+	if err != nil {
+		return err
+	}
+	t.ports = ports
+	env = taskEnv(t) // now with the ports
+	p, err := process.Start(process.Spec{Cmd: standInCmd(fail, drain), Env: env})
+	if err != nil {
+		si.Close()
+		return err
+	}
+	si.serve(t.id, a.ID, containerImage(a.Container))
+	t.proc, t.standin = p, si
+	s.watchProcess(t)
+	return nil
+}
+
+// watchProcess turns the exit of t's process into TASK_KILLED (when it
+// was being killed) or TASK_FAILED, after closing its stand-in, if any.
+func (s *Server) watchProcess(t *task) {
+	p, si := t.proc, t.standin
 	s.procWG.Add(1)
 	go func() {
 		defer s.procWG.Done()
 		<-p.Done()
+		if si != nil {
+			si.Close()
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed || s.tasks[t.id] != t {
@@ -71,7 +116,6 @@ func (s *Server) startExecutor(t *task, nports int) error {
 		s.failTask(t, msg)
 		s.settle()
 	}()
-	return nil
 }
 
 // stopExecutor stops the task's process in the background (SIGTERM to its
@@ -83,6 +127,12 @@ func (s *Server) stopExecutor(t *task) {
 	}
 	p := t.proc
 	grace := killGrace(t)
+	if t.standin != nil {
+		t.standin.draining()
+		if s.closed {
+			grace = 0 // shutting down: no drain
+		}
+	}
 	s.procWG.Add(1)
 	go func() {
 		defer s.procWG.Done()

@@ -24,8 +24,12 @@ type Options struct {
 	// TaskStart. The process executor ignores it: a task is killed when
 	// its process exits (SIGTERM, SIGKILL after the grace period).
 	TaskKill time.Duration
-	Clock    Clock        // nil = real time
-	Logger   *slog.Logger // nil = discard
+	// StandInDrain is how long the stand-in of a container task keeps
+	// serving after SIGTERM before it exits 0 (process executor; see the
+	// package documentation). Default 1 s; an app's env SIM_DRAIN wins.
+	StandInDrain time.Duration
+	Clock        Clock        // nil = real time
+	Logger       *slog.Logger // nil = discard
 
 	// Leader and Standby let two Servers play a Marathon HA pair (zero
 	// values: a single leader). Leader is the leader's host:port as
@@ -83,6 +87,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.TaskKill <= 0 {
 		opts.TaskKill = opts.TaskStart
+	}
+	if opts.StandInDrain <= 0 {
+		opts.StandInDrain = defaultStandInDrain
 	}
 	if opts.Clock == nil {
 		opts.Clock = realClock{}

@@ -36,6 +36,7 @@ type task struct {
 	killTimer    Timer  // TASK_KILLING → TASK_KILLED (virtual executor)
 	killMsg      string // why the task is being killed
 	proc         procHandle
+	standin      *standIn // serves the ports of a container stand-in
 }
 
 func (t *task) ready() bool {
