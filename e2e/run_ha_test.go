@@ -175,6 +175,32 @@ func TestRunHA(t *testing.T) {
 	zk := zktest.Start(t)
 	t.Run("KillLeader", func(t *testing.T) { testHAKillLeader(t, zk) })
 	t.Run("PartitionLeader", func(t *testing.T) { testHAPartitionLeader(t, zk) })
+	t.Run("WebhookToFollower", func(t *testing.T) { testHAWebhookToFollower(t, zk) })
+}
+
+// testHAWebhookToFollower: GitLab's push webhook reaches whichever instance
+// the load balancer in front of pacer picks. With a 1h interval, a push
+// announced to the follower is applied by the leader at once: the follower
+// passes the accepted hook on, and only the leader writes.
+func testHAWebhookToFollower(t *testing.T, zk *zktest.Server) {
+	h := startHAPair(t, [2]string{zk.Addr(), zk.Addr()}, time.Hour, haSpecs{api: "2"})
+	leader, follower := h.leader(t, nil)
+	h.waitApp(t, appAPI, "2")
+	writesBefore := h.rec.len()
+
+	h.repo.push("api: 3", haSpecs{api: "3"}.files())
+	start := time.Now()
+	if code := postHook(t, follower.base, haToken); code != http.StatusAccepted {
+		t.Fatalf("webhook to the follower: %d, want 202", code)
+	}
+	h.waitApp(t, appAPI, "3")
+	t.Logf("webhook to the follower → push applied by the leader: %s (interval 1h)", time.Since(start))
+	for _, w := range h.rec.writes()[writesBefore:] {
+		if w.instance != leader.name {
+			t.Errorf("write by %s, want only the leader %s: %s", w.instance, leader.name, w)
+		}
+	}
+	h.assertNoConcurrentWrites(t)
 }
 
 // testHAKillLeader: a push is applied on the interval; an invalid push

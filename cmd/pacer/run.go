@@ -218,7 +218,11 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
 	if d.webhook != nil {
-		mux.Handle(gitsource.WebhookPath, d.webhook)
+		mux.Handle(gitsource.WebhookPath, &leaderForwarder{next: d.webhook, client: &http.Client{Timeout: 10 * time.Second},
+			leader: func() (bool, string) {
+				st := elector.Status()
+				return st.State == election.Leader, st.Leader
+			}})
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context {
