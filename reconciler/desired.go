@@ -1,11 +1,11 @@
 package reconciler
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
+
+	"pacer.dev/pacer/internal/marathon"
 )
 
 // Ownership labels pacer puts on every app it writes.
@@ -52,51 +52,14 @@ type DesiredApp struct {
 // decodeObject decodes a JSON object keeping numbers as json.Number, so that
 // a definition re-encoded for writing keeps its numbers exactly.
 func decodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	return m, nil
+	return marathon.DecodeObject(data, nil)
 }
 
 // decodeLive decodes a live app definition like decodeObject, but skips the
 // values of the fields Marathon sets (tasks above all), which normalization
 // drops anyway, without building them.
 func decodeLive(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	m := make(map[string]any, 48)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string)
-		if slices.Contains(serverFields, key) {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		m[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return marathon.DecodeObject(data, isServerField)
 }
 
 // desiredDefinition returns d's definition as an object with the id set and

@@ -35,6 +35,16 @@ var serverFields = []string{
 	"readinessCheckResults", "readiness", "counts",
 }
 
+func isServerField(key string) bool {
+	switch key {
+	case "version", "versionInfo", "tasks", "tasksStaged", "tasksRunning", "tasksHealthy",
+		"tasksUnhealthy", "deployments", "lastTaskFailure", "taskStats",
+		"readinessCheckResults", "readiness", "counts":
+		return true
+	}
+	return false
+}
+
 // topDefaults are Marathon 1.4.13's scalar defaults for an app.
 var topDefaults = map[string]any{
 	"instances":             1.0,

@@ -75,3 +75,14 @@ func TestRemovalsArePlanned(t *testing.T) {
 		})
 	}
 }
+
+func TestIsServerField(t *testing.T) {
+	for _, f := range serverFields {
+		if !isServerField(f) {
+			t.Errorf("isServerField(%q) = false", f)
+		}
+	}
+	if isServerField("cmd") {
+		t.Error(`isServerField("cmd") = true`)
+	}
+}

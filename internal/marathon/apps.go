@@ -2,36 +2,11 @@ package marathon
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
 )
-
-// appEssentials is the typed part of a live app decoded next to its raw JSON.
-type appEssentials struct {
-	ID             string            `json:"id"`
-	Instances      int               `json:"instances"`
-	Labels         map[string]string `json:"labels"`
-	Version        string            `json:"version"`
-	TasksStaged    int               `json:"tasksStaged"`
-	TasksRunning   int               `json:"tasksRunning"`
-	TasksHealthy   int               `json:"tasksHealthy"`
-	TasksUnhealthy int               `json:"tasksUnhealthy"`
-	Deployments    []struct {
-		ID string `json:"id"`
-	} `json:"deployments"`
-	Residency json.RawMessage `json:"residency"`
-	Container *struct {
-		Volumes []struct {
-			Persistent json.RawMessage `json:"persistent"`
-		} `json:"volumes"`
-	} `json:"container"`
-	LastTaskFailure *TaskFailure `json:"lastTaskFailure"`
-	Tasks           []Task       `json:"tasks"`
-}
 
 // ListApps returns every app with its tasks, deployments and last task
 // failure, in one request. The list is decoded as it streams in, one app at
@@ -43,95 +18,6 @@ func (c *Client) ListApps(ctx context.Context) ([]App, error) {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
 	return list.apps, nil
-}
-
-// appList decodes the body of GET /v2/apps ({"apps": [...]}) app by app.
-type appList struct{ apps []App }
-
-func (l *appList) decodeBody(r io.Reader) error {
-	l.apps = nil
-	dec := json.NewDecoder(r)
-	if err := expectDelim(dec, '{'); err != nil {
-		return err
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if key != "apps" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := l.decodeApps(dec); err != nil {
-			return err
-		}
-	}
-	return expectDelim(dec, '}')
-}
-
-// decodeApps decodes the apps array (or null).
-func (l *appList) decodeApps(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil || tok == nil {
-		return err
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("apps: want an array, got %v", tok)
-	}
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
-		a, err := decodeApp(raw)
-		if err != nil {
-			return err
-		}
-		l.apps = append(l.apps, a)
-	}
-	return expectDelim(dec, ']')
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != want {
-		return fmt.Errorf("want %v, got %v", want, tok)
-	}
-	return nil
-}
-
-func decodeApp(raw json.RawMessage) (App, error) {
-	var e appEssentials
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return App{}, fmt.Errorf("decode app: %w", err)
-	}
-	a := App{
-		ID: e.ID, Instances: e.Instances, Labels: e.Labels, Version: e.Version,
-		TasksStaged: e.TasksStaged, TasksRunning: e.TasksRunning,
-		TasksHealthy: e.TasksHealthy, TasksUnhealthy: e.TasksUnhealthy,
-		LastTaskFailure: e.LastTaskFailure, Tasks: e.Tasks, Raw: raw,
-	}
-	for _, d := range e.Deployments {
-		a.DeploymentIDs = append(a.DeploymentIDs, d.ID)
-	}
-	if len(e.Residency) > 0 && string(e.Residency) != "null" {
-		a.PersistentVolumes = true
-	}
-	if e.Container != nil {
-		for _, v := range e.Container.Volumes {
-			if len(v.Persistent) > 0 && string(v.Persistent) != "null" {
-				a.PersistentVolumes = true
-			}
-		}
-	}
-	return a, nil
 }
 
 // deploymentResult is the body of a write that starts a deployment.
