@@ -418,10 +418,3 @@ func (l *requestLoop) finish() (total int64, byTask map[string]int, failures []s
 	l.wg.Wait()
 	return l.total.Load(), l.byTask, l.failures
 }
-
-// scenarioIncident is one accepted PagerDuty event of an incident.
-type scenarioIncident struct{ key, action, routingKey string }
-
-func (i scenarioIncident) String() string {
-	return i.action + " " + i.key + " (" + i.routingKey[:6] + "…)"
-}
