@@ -216,6 +216,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				if reloadPending {
 					retryDelay = min(retryDelay*2, time.Minute)
 					retry = p.Clock.After(retryDelay)
+				} else {
+					// A reload that worked on retry is a reload: the next
+					// one keeps the minimum interval (HAProxy in
+					// master-worker mode drops a SIGUSR2 that arrives
+					// while it is still reloading).
+					deb.wrote(p.Clock.Now())
 				}
 			}
 			continue

@@ -232,6 +232,38 @@ func TestPipelineFailures(t *testing.T) {
 			t.Fatalf("got %q, want a second reload retry", got)
 		}
 	})
+	t.Run("reload that worked on retry keeps the minimum interval", func(t *testing.T) {
+		rig := newPipelineRig(t, listRenderer{}, webApp(task(1, health(true)), task(2, health(true))))
+		rig.p.ReloadRetry = 5 * time.Second
+		rig.p.MinReloadInterval = time.Second
+		rig.sink.reloadErr = &ReloadError{&CommandError{Args: []string{"kill", "-USR2"}, Output: "no such process"}}
+		rig.start()
+		rig.waitAfter(testMin)
+		rig.clock.Advance(testMin)
+		rig.nextApplied()
+		rig.nextStatus()
+		rig.sink.mu.Lock()
+		rig.sink.reloadErr = nil
+		rig.sink.mu.Unlock()
+		rig.waitAfter(5 * time.Second)
+		rig.clock.Advance(5 * time.Second)
+		if got := rig.nextApplied(); got != "retry" {
+			t.Fatalf("got %q, want the reload retried", got)
+		}
+		// A change right after the successful retry waits for the interval.
+		rig.stream.ch <- healthEv("/web", "t1", false)
+		rig.waitAfter(time.Second)
+		rig.clock.Advance(999 * time.Millisecond)
+		select {
+		case got := <-rig.sink.applied:
+			t.Fatalf("applied %q less than the interval after the retried reload", got)
+		default:
+		}
+		rig.clock.Advance(time.Millisecond)
+		if got, want := rig.nextApplied(), "fast:web_0 10.0.0.2:31002;"; got != want {
+			t.Errorf("apply = %q, want %q", got, want)
+		}
+	})
 }
 
 // TestPipelineWaitsForFirstRead: nothing is written before Marathon answered
