@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+
+	"pacer.dev/pacer/internal/marathon"
 )
 
 // PlanCache keeps what NewPlan derives from each desired app between
 // passes, so that an app whose definition did not change is not decoded and
 // normalized again: a live app is then compared by the digest of its
-// normalized form. A long-running caller (the operator) holds one and passes
+// normalized form, and a live app whose definition did not change since the
+// last pass is not decoded again either. A long-running caller (the operator) holds one and passes
 // it in PlanOptions.Cache on every pass; entries of apps a pass did not plan
 // are dropped at its end. It is safe for concurrent use; the zero value is
 // not, use NewPlanCache.
@@ -33,6 +36,34 @@ type desiredEntry struct {
 	deps  []string
 	lb    map[string]string // load balancer labels
 	used  uint64            // the last pass that planned the app
+
+	// The live definition last compared with this desired one: its
+	// marathon.DigestObject (server fields left out) and whether its
+	// normalized form matched. Normalizing a live definition depends only
+	// on it and on hints, so the outcome holds while both are unchanged.
+	liveKey   [sha256.Size]byte
+	liveKnown bool
+	liveSame  bool
+}
+
+// sameAsLive reports whether the normalized live definition (raw, an app
+// JSON as Marathon returned it) equals the desired one. Only the planning
+// goroutine of the entry's app calls it.
+func (e *desiredEntry) sameAsLive(raw []byte) (bool, error) {
+	key, err := marathon.DigestObject(raw, isServerField)
+	if err != nil {
+		return false, err
+	}
+	if e.liveKnown && e.liveKey == key {
+		return e.liveSame, nil
+	}
+	liveDef, err := decodeLive(raw)
+	if err != nil {
+		return false, err
+	}
+	same := digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum
+	e.liveKey, e.liveKnown, e.liveSame = key, true, same
+	return same, nil
 }
 
 // lookup returns the entry of d, building it when the definition changed.

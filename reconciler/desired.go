@@ -87,6 +87,9 @@ func (d DesiredApp) desiredDefinition() (map[string]any, error) {
 
 // canonicalID makes an app id absolute and drops a trailing slash.
 func canonicalID(id string) string {
+	if len(id) > 1 && id[0] == '/' && id[1] != '/' && id[len(id)-1] != '/' {
+		return id // already canonical: no allocation
+	}
 	return "/" + strings.Trim(id, "/")
 }
 

@@ -86,3 +86,13 @@ func TestIsServerField(t *testing.T) {
 		t.Error(`isServerField("cmd") = true`)
 	}
 }
+
+func TestCanonicalID(t *testing.T) {
+	for in, want := range map[string]string{
+		"/a/b": "/a/b", "a/b": "/a/b", "/a/b/": "/a/b", "//a//": "/a", "/": "/", "": "/", "/a": "/a", "a": "/a",
+	} {
+		if got := canonicalID(in); got != want {
+			t.Errorf("canonicalID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -153,7 +153,7 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	for i := range live {
 		liveByID[canonicalID(live[i].ID)] = &live[i]
 	}
-	p := &Plan{Schema: PlanSchema}
+	p := &Plan{Schema: PlanSchema, Apps: make([]AppPlan, 0, len(desired))}
 	seen := make(map[string]bool, len(desired))
 	var errs []error
 	todo := make([]int, 0, len(desired))
@@ -258,11 +258,11 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 		if err != nil {
 			return AppPlan{}, err
 		}
-		liveDef, err := decodeLive(live.Raw)
+		same, err := e.sameAsLive(live.Raw)
 		if err != nil {
 			return AppPlan{}, fmt.Errorf("app %s: live definition: %w", id, err)
 		}
-		if digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum {
+		if same {
 			ap.Action, ap.deps, ap.deployments, ap.lbLabels = ActionUnchanged, e.deps, live.DeploymentIDs, e.lb
 			return ap, nil
 		}

@@ -197,6 +197,43 @@ func TestDecodeObjectSkips(t *testing.T) {
 	}
 }
 
+func TestDigestObject(t *testing.T) {
+	isTasks := func(k string) bool { return k == "tasks" }
+	base := `{"id":"/a","cpus":1,"tasks":[{"id":"t1"}]}`
+	for _, tc := range []struct {
+		name  string
+		other string
+		equal bool
+	}{
+		{"same", base, true},
+		{"skipped member differs", `{"id":"/a","cpus":1,"tasks":[]}`, true},
+		{"skipped member missing", `{"id":"/a","cpus":1}`, true},
+		{"value differs", `{"id":"/a","cpus":2,"tasks":[]}`, false},
+		{"number spelled differently", `{"id":"/a","cpus":1.0}`, false},
+		{"key moved into the value", `{"id":"/a","cpus":1,"x":""}`, false},
+		{"order differs", `{"cpus":1,"id":"/a"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := DigestObject([]byte(base), isTasks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := DigestObject([]byte(tc.other), isTasks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (a == b) != tc.equal {
+				t.Errorf("equal digests = %v, want %v", a == b, tc.equal)
+			}
+		})
+	}
+	for _, bad := range []string{`[]`, `{"a":1,}`, `{"tasks":[1,]}`, `{"a":1} x`} {
+		if _, err := DigestObject([]byte(bad), isTasks); err == nil {
+			t.Errorf("DigestObject(%q) succeeded", bad)
+		}
+	}
+}
+
 // TestListAppsStream decodes a list read a byte at a time, so that every
 // value straddles buffer refills.
 func TestListAppsStream(t *testing.T) {

@@ -1,6 +1,8 @@
 package marathon
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -327,6 +329,47 @@ func DecodeObject(data []byte, skip func(key string) bool) (map[string]any, erro
 		return nil, err
 	}
 	return m, nil
+}
+
+// DigestObject returns the SHA-256 of the members of the JSON object data
+// whose keys skip does not match (skip may be nil), as they are written:
+// keys, values and their order. Objects with equal digests decode alike
+// with DecodeObject(data, skip), so a caller can keep what it derived from
+// one decoding and skip decoding the same definition again. data is
+// validated as DecodeObject does.
+func DigestObject(data []byte, skip func(key string) bool) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	s := scanner{data: data}
+	if s.peek() != '{' {
+		return sum, errors.New("not a JSON object")
+	}
+	h := sha256.New()
+	var n [4]byte
+	err := s.object(func(key []byte) error {
+		start := s.pos
+		if err := s.skip(); err != nil {
+			return err
+		}
+		if skip != nil && skip(string(key)) {
+			return nil
+		}
+		// Length-prefixed, so that no two member lists hash the same bytes.
+		binary.BigEndian.PutUint32(n[:], uint32(len(key)))
+		h.Write(n[:])
+		h.Write(key)
+		binary.BigEndian.PutUint32(n[:], uint32(s.pos-start))
+		h.Write(n[:])
+		h.Write(data[start:s.pos])
+		return nil
+	})
+	if err == nil {
+		err = s.end()
+	}
+	if err != nil {
+		return sum, err
+	}
+	h.Sum(sum[:0])
+	return sum, nil
 }
 
 // interned are the keys and values that recur in every app definition:
