@@ -84,10 +84,13 @@ func (l *appList) decodeApps(st *stream) error {
 		if err != nil {
 			return err
 		}
-		a, err := decodeApp(l.keep(raw))
+		a, tasks, err := decodeApp(raw)
 		if err != nil {
 			return err
 		}
+		// Raw leaves out the tasks, which are the larger half of an app's
+		// JSON and are in a.Tasks.
+		a.Raw = l.keep(raw[:tasks.start], raw[tasks.end:])
 		l.apps = append(l.apps, a)
 		c, err := st.peek()
 		if err != nil {
@@ -106,13 +109,14 @@ func (l *appList) decodeApps(st *stream) error {
 
 // keep copies an app's JSON out of the stream buffer into the arena: a few
 // large allocations instead of one per app.
-func (l *appList) keep(b []byte) []byte {
+func (l *appList) keep(b, more []byte) []byte {
 	const chunk = 256 << 10
-	if len(b) > cap(l.arena)-len(l.arena) {
-		l.arena = make([]byte, 0, max(chunk, len(b)))
+	n := len(b) + len(more)
+	if n > cap(l.arena)-len(l.arena) {
+		l.arena = make([]byte, 0, max(chunk, n))
 	}
 	start := len(l.arena)
-	l.arena = append(l.arena, b...)
+	l.arena = append(append(l.arena, b...), more...)
 	return l.arena[start:len(l.arena):len(l.arena)]
 }
 
@@ -253,13 +257,19 @@ func (st *stream) take(n int) []byte {
 	return v
 }
 
+// span is a range of bytes, [start, end).
+type span struct{ start, end int }
+
 // decodeApp decodes one app of the list in one pass: the typed fields pacer
-// reads, with raw (which it keeps) as the app's JSON. The rest of the
-// definition is validated only; DecodeObject decodes it when needed.
-func decodeApp(raw []byte) (App, error) {
+// reads, with raw as the app's JSON. The rest of the definition is
+// validated only; DecodeObject decodes it when needed. tasks is the span of
+// raw to cut to leave out the tasks member (with its comma) and still have
+// a valid object; it is empty when there is none, or more than one.
+func decodeApp(raw []byte) (a App, tasks span, err error) {
 	s := scanner{data: raw}
-	a := App{Raw: raw}
-	err := s.object(func(key []byte) error {
+	a.Raw = raw
+	nTasks := 0
+	err = s.object(func(key []byte) error {
 		switch string(key) {
 		case "id":
 			return s.stringInto(&a.ID)
@@ -301,16 +311,11 @@ func decodeApp(raw []byte) (App, error) {
 		case "lastTaskFailure":
 			return s.taskFailure(&a.LastTaskFailure)
 		case "tasks":
-			a.Tasks = nil
-			if s.peek() == '[' {
-				a.Tasks = []Task{} // as encoding/json: [] is empty, not nil
-			}
-			return s.arrayOrNull(func() error {
-				var t Task
-				err := s.task(&t)
-				a.Tasks = append(a.Tasks, t)
-				return err
-			})
+			nTasks++
+			start := s.keyStart
+			err := s.tasks(&a.Tasks)
+			tasks = memberSpan(raw, start, s.pos)
+			return err
 		default:
 			return s.skip()
 		}
@@ -319,10 +324,36 @@ func decodeApp(raw []byte) (App, error) {
 		err = s.end()
 	}
 	if err != nil {
-		return App{}, fmt.Errorf("decode app: %w", err)
+		return App{}, span{}, fmt.Errorf("decode app: %w", err)
 	}
-	return a, nil
+	if nTasks != 1 {
+		tasks = span{}
+	}
+	return a, tasks, nil
 }
+
+// memberSpan widens the member of the object raw at [start, end) to a span
+// whose removal leaves a valid object: with the comma before it, or for the
+// first member, the comma after it.
+func memberSpan(raw []byte, start, end int) span {
+	i := start - 1
+	for i >= 0 && isSpace(raw[i]) {
+		i--
+	}
+	if i >= 0 && raw[i] == ',' {
+		return span{i, end}
+	}
+	j := end
+	for j < len(raw) && isSpace(raw[j]) {
+		j++
+	}
+	if j < len(raw) && raw[j] == ',' {
+		return span{start, j + 1}
+	}
+	return span{start, end}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // stringInto reads a string (or null, leaving *dst alone).
 func (s *scanner) stringInto(dst *string) error {
@@ -429,6 +460,19 @@ func (s *scanner) taskFailure(dst **TaskFailure) error {
 			return s.stringInto(&f.Version)
 		}
 		return s.skip()
+	})
+}
+
+func (s *scanner) tasks(dst *[]Task) error {
+	*dst = nil
+	if s.peek() == '[' {
+		*dst = []Task{} // as encoding/json: [] is empty, not nil
+	}
+	return s.arrayOrNull(func() error {
+		var t Task
+		err := s.task(&t)
+		*dst = append(*dst, t)
+		return err
 	})
 }
 

@@ -27,6 +27,8 @@ var jsonSamples = []string{
 	  "container":{"volumes":[{"persistent":null},{"persistent":{"size":1}}]},"residency":null,
 	  "lastTaskFailure":null,"tasks":[null,{"id":"t","ports":[],"healthCheckResults":[{"alive":true},null]}]}`,
 	`{"id":"/x","residency":{"a":1},"tasks":[]}`,
+	`{"tasks":[{"id":"t"}],"id":"/first"}`, `{ "tasks" : [] }`, `{"id":"/last" , "tasks":null }`,
+	`{"tasks":[],"id":"/twice","tasks":[{"id":"t"}]}`,
 	// Invalid.
 	``, `null`, `[]`, `"s"`, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":[1,]}`, `{"a":01}`, `{"a":1.}`,
 	`{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`, `{"a":nul}`, `{"a":"x}`, "{\"a\":\"\x01\"}",
@@ -139,12 +141,27 @@ func checkAgainstReference(t *testing.T, in string) {
 		return
 	}
 	wantApp, wantErr := referenceApp([]byte(in))
-	gotApp, err := decodeApp([]byte(in))
+	gotApp, tasks, err := decodeApp([]byte(in))
 	if (err != nil) != (wantErr != nil) {
 		t.Fatalf("decodeApp(%q) err = %v, encoding/json: %v", in, err, wantErr)
 	}
-	if d := cmp.Diff(wantApp, gotApp); err == nil && d != "" {
+	if err != nil {
+		return
+	}
+	if d := cmp.Diff(wantApp, gotApp); d != "" {
 		t.Errorf("decodeApp(%q) (-encoding/json +got):\n%s", in, d)
+	}
+	// Cutting the tasks leaves the same object without them.
+	if tasks != (span{}) {
+		cut := string(in[:tasks.start] + in[tasks.end:])
+		got, err := referenceObject([]byte(cut))
+		if err != nil {
+			t.Fatalf("%q without its tasks, %q: %v", in, cut, err)
+		}
+		delete(want, "tasks")
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%q without its tasks, %q (-want +got):\n%s", in, cut, d)
+		}
 	}
 }
 
@@ -251,6 +268,19 @@ func TestListAppsStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		wantRaw, err := referenceObject(want.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		delete(wantRaw, "tasks")
+		gotRaw, err := referenceObject(a.Raw)
+		if err != nil {
+			t.Fatalf("app %d: Raw %s: %v", i, a.Raw, err)
+		}
+		if d := cmp.Diff(wantRaw, gotRaw); d != "" {
+			t.Errorf("app %d: Raw (-want +got):\n%s", i, d)
+		}
+		want.Raw, a.Raw = nil, nil
 		if d := cmp.Diff(want, a); d != "" {
 			t.Errorf("app %d (-want +got):\n%s", i, d)
 		}

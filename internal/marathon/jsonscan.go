@@ -16,6 +16,8 @@ import (
 type scanner struct {
 	data []byte
 	pos  int
+	// keyStart is where the key object passed to its callback starts.
+	keyStart int
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -78,10 +80,13 @@ func (s *scanner) object(f func(key []byte) error) error {
 		return nil
 	}
 	for {
+		s.peek()
+		start := s.pos
 		key, err := s.str()
 		if err != nil {
 			return err
 		}
+		s.keyStart = start
 		if err := s.expect(':'); err != nil {
 			return err
 		}

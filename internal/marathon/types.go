@@ -20,7 +20,8 @@ type App struct {
 	LastTaskFailure *TaskFailure
 	// Tasks are the app's tasks (embed=apps.tasks).
 	Tasks []Task
-	// Raw is the app JSON exactly as Marathon returned it.
+	// Raw is the app JSON as Marathon returned it, without the "tasks"
+	// member: the tasks are the larger half of it, and they are in Tasks.
 	Raw json.RawMessage
 }
 
