@@ -3,7 +3,9 @@ package reconciler
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -90,31 +92,60 @@ func benchSim(b *testing.B) (*reconcilertest.Sim, *marathon.Client) {
 // plan. Run:
 //
 //	go test ./reconciler -run '^$' -bench Plan10k -benchmem -benchtime 10x
+//
+// The headline cases hold a PlanCache across passes, as the operator's loop
+// does; their first pass fills it. "no-cache" plans every pass from scratch,
+// as a one-shot `pacer plan` does. The "recorded/" cases serve a response
+// body recorded from the simulator from memory instead, so that their CPU
+// time and pass-RSS-MB are pacer's own share (the simulator's state still
+// counts in peak-RSS-MB).
 func BenchmarkPlan10k(b *testing.B) {
-	sim, c := benchSim(b)
+	sim, simClient := benchSim(b)
+	// The recording is made after the simulator cases, so that it does not
+	// weigh on their memory figures.
+	var recClient *marathon.Client
+	parent := b
+	recorded := func(b *testing.B) *marathon.Client {
+		if recClient == nil {
+			recClient = recordedServer(b, sim, parent.Cleanup)
+		}
+		return recClient
+	}
 	for _, tc := range []struct {
-		name    string
-		changed bool
-		want    int
+		name     string
+		recorded bool
+		changed  bool
+		cache    bool
+		want     int
 	}{
-		{"unchanged", false, 0},
-		{"1pct-changed", true, benchApps / 100},
+		{"unchanged", false, false, true, 0},
+		{"1pct-changed", false, true, true, benchApps / 100},
+		{"unchanged-no-cache", false, false, false, 0},
+		{"recorded/unchanged", true, false, true, 0},
+		{"recorded/1pct-changed", true, true, true, benchApps / 100},
+		{"recorded/unchanged-no-cache", true, false, false, 0},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
+			c := simClient
+			if tc.recorded {
+				c = recorded(b)
+			}
 			desired := benchDesired(benchApps, tc.changed)
 			sim.Rec.Reset()
 			peak := startPeakRSS(b)
 			b.ReportAllocs()
 			passes := 0
-			// The operator's loop holds a cache across passes.
-			cache := NewPlanCache()
+			var opts PlanOptions
+			if tc.cache {
+				opts.Cache = NewPlanCache()
+			}
 			cpu0 := cpuTime()
 			for b.Loop() {
 				live, err := c.ListApps(b.Context())
 				if err != nil {
 					b.Fatal(err)
 				}
-				p, err := NewPlan(desired, live, PlanOptions{Cache: cache})
+				p, err := NewPlan(desired, live, opts)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -126,11 +157,54 @@ func BenchmarkPlan10k(b *testing.B) {
 			// CPU time (pacer and the simulator) does not depend on what
 			// else runs on the machine, as wall time does.
 			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(passes), "cpu-s/pass")
-			b.ReportMetric(float64(len(sim.Rec.Requests()))/float64(passes), "requests/pass")
+			if !tc.recorded {
+				b.ReportMetric(float64(len(sim.Rec.Requests()))/float64(passes), "requests/pass")
+			}
 			peak.report(b)
 			reportMaxRSS(b)
+			// What pacer holds at the end of a pass (the live apps and the
+			// plan) beyond the heap held before the passes, after a GC.
+			live, err := c.ListApps(b.Context())
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := NewPlan(desired, live, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(heapMB()-peak.heap, "retained-heap-MB")
+			runtime.KeepAlive(live)
+			runtime.KeepAlive(p)
 		})
 	}
+}
+
+// heapMB is the heap in use after a GC.
+func heapMB() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
+}
+
+// recordedServer serves the simulator's answer to pacer's app list request,
+// recorded once, from memory until cleanup; it returns a client of it.
+func recordedServer(b *testing.B, sim *reconcilertest.Sim, cleanup func(func())) *marathon.Client {
+	b.Helper()
+	code, body := sim.Control(b, http.MethodGet, "/v2/apps?embed=apps.tasks&embed=apps.deployments&embed=apps.lastTaskFailure", "")
+	if code != http.StatusOK {
+		b.Fatalf("list apps: %d %.300s", code, body)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	}))
+	cleanup(srv.Close)
+	c, err := marathon.New(marathon.Options{URLs: []string{srv.URL}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 // BenchmarkApply10k1pct is a full pass with 1% of the apps changed: read,
@@ -191,17 +265,18 @@ func BenchmarkApply10k1pct(b *testing.B) {
 type peakRSS struct {
 	ok   bool
 	base float64 // RSS in MB when the measurement starts (setup, the simulator's state)
+	heap float64 // heap in use then, in MB
 }
 
 func startPeakRSS(b *testing.B) peakRSS {
 	b.Helper()
-	runtime.GC()
+	heap := heapMB()
 	debug.FreeOSMemory()
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		b.Logf("cannot reset the peak RSS (%v); reporting none", err)
-		return peakRSS{}
+		return peakRSS{heap: heap}
 	}
-	return peakRSS{ok: true, base: statusMB("VmRSS:")}
+	return peakRSS{ok: true, base: statusMB("VmRSS:"), heap: heap}
 }
 
 func (p peakRSS) report(b *testing.B) {

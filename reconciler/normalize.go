@@ -83,6 +83,11 @@ var readinessCheckDefaults = map[string]any{
 	"preserveLastResponse":    false,
 }
 
+var (
+	portDefinitionDefaults = map[string]any{"port": 0.0, "protocol": "tcp"}
+	fetchDefaults          = map[string]any{"extract": true, "executable": false, "cache": false}
+)
+
 // normalizeDesired returns the canonical form of a desired definition.
 func normalizeDesired(def map[string]any) map[string]any {
 	app := deepCopy(def).(map[string]any)
@@ -251,7 +256,7 @@ func normalizePorts(app map[string]any) {
 		app["portDefinitions"] = []any{map[string]any{"port": 0.0, "protocol": "tcp", "name": "default"}}
 	}
 	forEachObject(app["portDefinitions"], func(pd map[string]any) {
-		fillDefaults(pd, map[string]any{"port": 0.0, "protocol": "tcp"})
+		fillDefaults(pd, portDefinitionDefaults)
 	})
 }
 
@@ -268,7 +273,7 @@ func normalizeFetch(app map[string]any) {
 		app["fetch"] = fetch
 	}
 	forEachObject(app["fetch"], func(f map[string]any) {
-		fillDefaults(f, map[string]any{"extract": true, "executable": false, "cache": false})
+		fillDefaults(f, fetchDefaults)
 	})
 }
 
@@ -473,6 +478,9 @@ func sortStrings(app map[string]any, key string) {
 
 func sortByJSON(app map[string]any, key string) {
 	list, _ := app[key].([]any)
+	if len(list) < 2 {
+		return // nothing to order
+	}
 	keys := make([]string, len(list))
 	for i, e := range list {
 		b, _ := json.Marshal(dropEmpty(deepCopy(e)))
