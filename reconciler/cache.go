@@ -87,7 +87,8 @@ func (c *PlanCache) lookup(id string, d DesiredApp) (*desiredEntry, error) {
 		return nil, err
 	}
 	e = &desiredEntry{key: key, hints: hintsOf(def), deps: dependencies(id, def), lb: lbLabelsOf(def), used: pass}
-	e.sum = digest(normalizeDesired(def))
+	normalizeApp(def) // in place: nothing else uses def
+	e.sum = digest(def)
 	c.mu.Lock()
 	c.entries[id] = e
 	c.mu.Unlock()
@@ -123,7 +124,8 @@ func digest(v any) [sha256.Size]byte {
 func appendCanonical(b []byte, v any) []byte {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
+		var arr [24]string // most maps of an app fit: no allocation
+		keys := arr[:0]
 		for k := range t {
 			keys = append(keys, k)
 		}

@@ -80,13 +80,23 @@ func (l *appList) decodeApps(st *stream) error {
 		return nil
 	}
 	for {
-		raw, err := st.value()
-		if err != nil {
+		if _, err := st.peek(); err != nil {
 			return err
 		}
-		a, tasks, err := decodeApp(raw)
-		if err != nil {
-			return err
+		// Most apps are whole in the buffer: decode them in place.
+		a, tasks, n, err := decodeAppPrefix(st.buf[st.off:])
+		var raw []byte
+		if err == nil {
+			raw = st.take(n)
+		} else {
+			// Not all read yet, or invalid: cut the value out of the
+			// stream, then decode all of it.
+			if raw, err = st.value(); err != nil {
+				return err
+			}
+			if a, tasks, err = decodeApp(raw); err != nil {
+				return err
+			}
 		}
 		// Raw leaves out the tasks, which are the larger half of an app's
 		// JSON and are in a.Tasks.
@@ -265,9 +275,26 @@ type span struct{ start, end int }
 // validated only; DecodeObject decodes it when needed. tasks is the span of
 // raw to cut to leave out the tasks member (with its comma) and still have
 // a valid object; it is empty when there is none, or more than one.
-func decodeApp(raw []byte) (a App, tasks span, err error) {
-	s := scanner{data: raw}
+func decodeApp(raw []byte) (App, span, error) {
+	a, tasks, n, err := decodeAppPrefix(raw)
+	if err == nil {
+		s := scanner{data: raw, pos: n}
+		if err = s.end(); err != nil {
+			err = fmt.Errorf("decode app: %w", err)
+		}
+	}
+	if err != nil {
+		return App{}, span{}, err
+	}
 	a.Raw = raw
+	return a, tasks, nil
+}
+
+// decodeAppPrefix is decodeApp of the app at the start of data, which may
+// go on after it; n is the length of the app.
+func decodeAppPrefix(data []byte) (a App, tasks span, n int, err error) {
+	raw := data
+	s := scanner{data: data}
 	nTasks := 0
 	err = s.object(func(key []byte) error {
 		switch string(key) {
@@ -320,16 +347,14 @@ func decodeApp(raw []byte) (a App, tasks span, err error) {
 			return s.skip()
 		}
 	})
-	if err == nil {
-		err = s.end()
-	}
 	if err != nil {
-		return App{}, span{}, fmt.Errorf("decode app: %w", err)
+		return App{}, span{}, 0, fmt.Errorf("decode app: %w", err)
 	}
 	if nTasks != 1 {
 		tasks = span{}
 	}
-	return a, tasks, nil
+	a.Raw = data[:s.pos]
+	return a, tasks, s.pos, nil
 }
 
 // memberSpan widens the member of the object raw at [start, end) to a span

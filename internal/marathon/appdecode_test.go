@@ -256,8 +256,21 @@ func TestDigestObject(t *testing.T) {
 func TestListAppsStream(t *testing.T) {
 	apps := liveSamples(t)
 	body := `{"other":[1,"]}"],"apps":[` + strings.Join(apps, ",") + `],"n":-1.5}`
+	for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(body)), iotest.HalfReader(strings.NewReader(body)), strings.NewReader(body)} {
+		checkStream(t, r, apps)
+	}
 	var l appList
-	if err := l.decodeBody(iotest.OneByteReader(strings.NewReader(body))); err != nil {
+	for _, bad := range []string{`{"apps":[{"id":"/a"}`, `{"apps":[{"id":"/a"}}`, `{"apps":[{"id":"/a"},]}`, `{"x":1,}`, `{"x":tru}`, `{"apps":{}}`, `{"apps":[{"id":"/a"} x]}`} {
+		if err := l.decodeBody(strings.NewReader(bad)); err == nil {
+			t.Errorf("decodeBody(%q) succeeded", bad)
+		}
+	}
+}
+
+func checkStream(t *testing.T, r io.Reader, apps []string) {
+	t.Helper()
+	var l appList
+	if err := l.decodeBody(r); err != nil {
 		t.Fatal(err)
 	}
 	if len(l.apps) != len(apps) {
@@ -283,11 +296,6 @@ func TestListAppsStream(t *testing.T) {
 		want.Raw, a.Raw = nil, nil
 		if d := cmp.Diff(want, a); d != "" {
 			t.Errorf("app %d (-want +got):\n%s", i, d)
-		}
-	}
-	for _, bad := range []string{`{"apps":[{"id":"/a"}`, `{"apps":[{"id":"/a"}}`, `{"apps":[{"id":"/a"},]}`, `{"x":1,}`, `{"x":tru}`, `{"apps":{}}`} {
-		if err := l.decodeBody(strings.NewReader(bad)); err == nil {
-			t.Errorf("decodeBody(%q) succeeded", bad)
 		}
 	}
 }
