@@ -47,22 +47,26 @@ type desiredEntry struct {
 }
 
 // sameAsLive reports whether the normalized live definition (raw, an app
-// JSON as Marathon returned it) equals the desired one. Only the planning
-// goroutine of the entry's app calls it.
-func (e *desiredEntry) sameAsLive(raw []byte) (bool, error) {
+// JSON as Marathon returned it) equals the desired one of entry e.
+func (c *PlanCache) sameAsLive(e *desiredEntry, raw []byte) (bool, error) {
 	key, err := marathon.DigestObject(raw, isServerField)
 	if err != nil {
 		return false, err
 	}
-	if e.liveKnown && e.liveKey == key {
-		return e.liveSame, nil
+	c.mu.Lock()
+	known, same := e.liveKnown && e.liveKey == key, e.liveSame
+	c.mu.Unlock()
+	if known {
+		return same, nil
 	}
 	liveDef, err := decodeLive(raw)
 	if err != nil {
 		return false, err
 	}
-	same := digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum
+	same = digest(normalizeLiveInPlace(liveDef, e.hints)) == e.sum
+	c.mu.Lock()
 	e.liveKey, e.liveKnown, e.liveSame = key, true, same
+	c.mu.Unlock()
 	return same, nil
 }
 
@@ -77,9 +81,12 @@ func (c *PlanCache) lookup(id string, d DesiredApp) (*desiredEntry, error) {
 	c.mu.Lock()
 	e := c.entries[id]
 	pass := c.pass
+	hit := e != nil && e.key == key
+	if hit {
+		e.used = pass
+	}
 	c.mu.Unlock()
-	if e != nil && e.key == key {
-		e.used = pass // only this app's goroutine touches its entry
+	if hit {
 		return e, nil
 	}
 	def, err := d.desiredDefinition()

@@ -258,7 +258,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 		if err != nil {
 			return AppPlan{}, err
 		}
-		same, err := e.sameAsLive(live.Raw)
+		same, err := opts.Cache.sameAsLive(e, live.Raw)
 		if err != nil {
 			return AppPlan{}, fmt.Errorf("app %s: live definition: %w", id, err)
 		}

@@ -146,3 +146,40 @@ func TestPlanGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanCacheFollowsLive plans one desired app against a live app that
+// drifts and comes back, with a cache held across the passes: every pass
+// must plan what a pass without a cache plans.
+func TestPlanCacheFollowsLive(t *testing.T) {
+	desired := []DesiredApp{{ID: "/a", Definition: json.RawMessage(`{"cmd":"run","instances":1}`)}}
+	live := func(cmd, version string) []marathon.App {
+		raw := `{"id":"/a","cmd":"` + cmd + `","instances":1,"labels":{"pacer.dev/managed-by":"pacer"},"version":"` + version + `","tasksRunning":1}`
+		return []marathon.App{{ID: "/a", Instances: 1, Labels: map[string]string{LabelManagedBy: ManagedByValue}, Raw: json.RawMessage(raw)}}
+	}
+	cache := NewPlanCache()
+	for _, tc := range []struct {
+		name string
+		live []marathon.App
+		want Action
+	}{
+		{"in sync", live("run", "v1"), ActionUnchanged},
+		{"drifted", live("other", "v2"), ActionUpdate},
+		{"still drifted", live("other", "v2"), ActionUpdate},
+		{"back in sync, new version", live("run", "v3"), ActionUnchanged},
+	} {
+		want, err := NewPlan(desired, tc.live, PlanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := NewPlan(desired, tc.live, PlanOptions{Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Apps[0].Action != tc.want {
+			t.Errorf("%s: action %s, want %s", tc.name, got.Apps[0].Action, tc.want)
+		}
+		if d := cmp.Diff(want.String(), got.String()); d != "" {
+			t.Errorf("%s: with a cache (-without +with):\n%s", tc.name, d)
+		}
+	}
+}
