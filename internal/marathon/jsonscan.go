@@ -318,7 +318,9 @@ func DecodeObject(data []byte, skip func(key string) bool) (map[string]any, erro
 	if s.peek() != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	m := make(map[string]any, 32)
+	// About one member per 48 bytes in app definitions: sized so that the
+	// map rarely grows, nor is much larger than needed.
+	m := make(map[string]any, min(max(len(data)/48, 8), 48))
 	err := s.object(func(key []byte) error {
 		if skip != nil && skip(string(key)) {
 			return s.skip()
