@@ -1,271 +1,9 @@
 package marathon
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 )
-
-// appList decodes the body of GET /v2/apps ({"apps": [...]}) app by app.
-type appList struct {
-	apps  []App
-	arena []byte // holds the apps' Raw, a chunk at a time
-}
-
-func (l *appList) decodeBody(r io.Reader) error {
-	l.apps, l.arena = nil, nil
-	st := &stream{r: r, buf: make([]byte, 0, 64<<10)}
-	if err := st.expect('{'); err != nil {
-		return err
-	}
-	if c, err := st.peek(); err != nil {
-		return err
-	} else if c == '}' {
-		st.off++
-		return nil
-	}
-	for {
-		key, err := st.value()
-		if err != nil {
-			return err
-		}
-		ks := scanner{data: key}
-		name, err := ks.str()
-		if err != nil {
-			return err
-		}
-		if err := st.expect(':'); err != nil {
-			return err
-		}
-		if string(name) == "apps" {
-			err = l.decodeApps(st)
-		} else {
-			err = st.skip()
-		}
-		if err != nil {
-			return err
-		}
-		c, err := st.peek()
-		if err != nil {
-			return err
-		}
-		st.off++
-		switch c {
-		case ',':
-		case '}':
-			return nil
-		default:
-			return fmt.Errorf("want , or } after %q, got %q", name, c)
-		}
-	}
-}
-
-// decodeApps decodes the apps array (or null).
-func (l *appList) decodeApps(st *stream) error {
-	c, err := st.peek()
-	if err != nil {
-		return err
-	}
-	if c == 'n' {
-		return st.skip()
-	}
-	if err := st.expect('['); err != nil {
-		return fmt.Errorf("apps: %w", err)
-	}
-	if c, err := st.peek(); err != nil {
-		return err
-	} else if c == ']' {
-		st.off++
-		return nil
-	}
-	for {
-		if _, err := st.peek(); err != nil {
-			return err
-		}
-		// Most apps are whole in the buffer: decode them in place.
-		a, tasks, n, err := decodeAppPrefix(st.buf[st.off:])
-		var raw []byte
-		if err == nil {
-			raw = st.take(n)
-		} else {
-			// Not all read yet, or invalid: cut the value out of the
-			// stream, then decode all of it.
-			if raw, err = st.value(); err != nil {
-				return err
-			}
-			if a, tasks, err = decodeApp(raw); err != nil {
-				return err
-			}
-		}
-		// Raw leaves out the tasks, which are the larger half of an app's
-		// JSON and are in a.Tasks.
-		a.Raw = l.keep(raw[:tasks.start], raw[tasks.end:])
-		l.apps = append(l.apps, a)
-		c, err := st.peek()
-		if err != nil {
-			return err
-		}
-		st.off++
-		switch c {
-		case ',':
-		case ']':
-			return nil
-		default:
-			return fmt.Errorf("apps: want , or ], got %q", c)
-		}
-	}
-}
-
-// keep copies an app's JSON out of the stream buffer into the arena: a few
-// large allocations instead of one per app.
-func (l *appList) keep(b, more []byte) []byte {
-	const chunk = 256 << 10
-	n := len(b) + len(more)
-	if n > cap(l.arena)-len(l.arena) {
-		l.arena = make([]byte, 0, max(chunk, n))
-	}
-	start := len(l.arena)
-	l.arena = append(append(l.arena, b...), more...)
-	return l.arena[start:len(l.arena):len(l.arena)]
-}
-
-// stream cuts a JSON body into values as it is read, so that only one value
-// at a time is in memory. It finds where a value ends without validating
-// it; the scanner that decodes the value does.
-type stream struct {
-	r   io.Reader
-	buf []byte // buf[off:] is read and not yet consumed
-	off int
-	err error // of the last read; io.EOF at the end
-}
-
-// fill reads more of the body, keeping buf[off:].
-func (st *stream) fill() error {
-	if st.err != nil {
-		if st.err == io.EOF {
-			return io.ErrUnexpectedEOF
-		}
-		return st.err
-	}
-	if st.off > 0 {
-		n := copy(st.buf, st.buf[st.off:])
-		st.buf, st.off = st.buf[:n], 0
-	}
-	if len(st.buf) == cap(st.buf) {
-		st.buf = append(st.buf, make([]byte, cap(st.buf))...)[:len(st.buf)]
-	}
-	n, err := st.r.Read(st.buf[len(st.buf):cap(st.buf)])
-	st.buf = st.buf[:len(st.buf)+n]
-	if err != nil {
-		st.err = err
-		if n == 0 && err != io.EOF {
-			return err
-		}
-	}
-	return nil
-}
-
-// peek skips white space and returns the next byte without consuming it.
-func (st *stream) peek() (byte, error) {
-	for {
-		for ; st.off < len(st.buf); st.off++ {
-			switch c := st.buf[st.off]; c {
-			case ' ', '\t', '\n', '\r':
-			default:
-				return c, nil
-			}
-		}
-		if err := st.fill(); err != nil {
-			return 0, err
-		}
-	}
-}
-
-func (st *stream) expect(want byte) error {
-	c, err := st.peek()
-	if err != nil {
-		return err
-	}
-	if c != want {
-		return fmt.Errorf("want %q, got %q", want, c)
-	}
-	st.off++
-	return nil
-}
-
-// skip validates and passes over one value.
-func (st *stream) skip() error {
-	v, err := st.value()
-	if err != nil {
-		return err
-	}
-	s := scanner{data: v}
-	if err := s.skip(); err != nil {
-		return err
-	}
-	return s.end()
-}
-
-// value returns the bytes of the next value, valid until the next call.
-func (st *stream) value() ([]byte, error) {
-	if _, err := st.peek(); err != nil {
-		return nil, err
-	}
-	// i is relative to off, which fill may move.
-	depth, inString, escaped := 0, false, false
-	first := st.buf[st.off]
-	scalar := first != '{' && first != '[' && first != '"'
-	for i := 0; ; {
-		b := st.buf[st.off:]
-		for ; i < len(b); i++ {
-			c := b[i]
-			switch {
-			case inString:
-				switch {
-				case escaped:
-					escaped = false
-				case c == '\\':
-					escaped = true
-				case c == '"':
-					inString = false
-					if depth == 0 {
-						return st.take(i + 1), nil
-					}
-				}
-			case scalar:
-				switch c {
-				case ',', '}', ']', ' ', '\t', '\n', '\r':
-					return st.take(i), nil
-				}
-			case c == '"':
-				inString = true
-			case c == '{' || c == '[':
-				depth++
-			case c == '}' || c == ']':
-				depth--
-				if depth == 0 {
-					return st.take(i + 1), nil
-				}
-				if depth < 0 {
-					return nil, errors.New("unbalanced brackets")
-				}
-			}
-		}
-		if err := st.fill(); err != nil {
-			if scalar && errors.Is(err, io.ErrUnexpectedEOF) && i > 0 {
-				return st.take(i), nil
-			}
-			return nil, err
-		}
-	}
-}
-
-func (st *stream) take(n int) []byte {
-	v := st.buf[st.off : st.off+n]
-	st.off += n
-	return v
-}
 
 // span is a range of bytes, [start, end).
 type span struct{ start, end int }
@@ -315,18 +53,7 @@ func decodeAppPrefix(data []byte) (a App, tasks span, n int, err error) {
 		case "tasksUnhealthy":
 			return s.intInto(&a.TasksUnhealthy)
 		case "deployments":
-			a.DeploymentIDs = nil
-			return s.arrayOrNull(func() error {
-				var id string
-				err := s.objectOrNull(func(k []byte) error {
-					if string(k) == "id" {
-						return s.stringInto(&id)
-					}
-					return s.skip()
-				})
-				a.DeploymentIDs = append(a.DeploymentIDs, id)
-				return err
-			})
+			return s.deploymentIDs(&a.DeploymentIDs)
 		case "residency":
 			if null, err := s.null(); null || err != nil {
 				return err
@@ -379,6 +106,22 @@ func memberSpan(raw []byte, start, end int) span {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// deploymentIDs reads the ids of a list of deployments.
+func (s *scanner) deploymentIDs(dst *[]string) error {
+	*dst = nil
+	return s.arrayOrNull(func() error {
+		var id string
+		err := s.objectOrNull(func(k []byte) error {
+			if string(k) == "id" {
+				return s.stringInto(&id)
+			}
+			return s.skip()
+		})
+		*dst = append(*dst, id)
+		return err
+	})
+}
 
 // stringInto reads a string (or null, leaving *dst alone).
 func (s *scanner) stringInto(dst *string) error {
