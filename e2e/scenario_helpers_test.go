@@ -258,17 +258,6 @@ func lookBinary(t *testing.T, name, pkg string) string {
 	return p
 }
 
-// freeTCPPort returns a loopback port nothing listens on at addr.
-func freeTCPPort(t *testing.T, host string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // metricValue reads one sample (exact name with labels) from a Prometheus
 // endpoint.
 func metricValue(ctx context.Context, u, name string) (float64, error) {

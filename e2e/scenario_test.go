@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/election/zktest"
+	"pacer.dev/pacer/internal/loopback"
 )
 
 // The apps examples/specs runs in cluster ams (sync/production is manual:
@@ -133,7 +134,7 @@ func TestScenario(t *testing.T) {
 	})
 
 	start = time.Now()
-	routes := scenarioRoutes(apps)
+	routes := scenarioRoutes(apps, lbs)
 	eventually(t, 30*time.Second, "every task reached through nginx and HAProxy", func() (bool, error) {
 		apps, err := scenarioApps(t.Context(), h.sim)
 		if err != nil {
@@ -350,22 +351,26 @@ func scenarioWith(want map[string]string, id, image string) map[string]string {
 
 // scenarioLBs are the two load balancers of the scenario, each a real
 // server kept converged by a `pacer lb` process: nginx (nixy labels, every
-// realm) on 127.0.0.1 and HAProxy (marathon-lb labels, groups internal and
-// external, master-worker with a stats socket) on 127.0.0.2, so that both
-// can bind every service port.
+// realm) and HAProxy (marathon-lb labels, groups internal and external,
+// master-worker with a stats socket), each with its own random loopback
+// address (loopback.Addr), so that both can bind every service port and
+// no other test's LB competes for them.
 type scenarioLBs struct {
+	nginxAddr, haproxyAddr  string // the LBs' loopback addresses
 	nginxHTTP, haproxyHTTP  string // host:port of the HTTP listeners
 	nginxMetrics, haMetrics string // pacer lb's /metrics URLs
 }
 
 func startScenarioLBs(t *testing.T, simURL, nginx, haproxy string) *scenarioLBs {
 	t.Helper()
-	lbs := &scenarioLBs{
-		nginxHTTP:   net.JoinHostPort("127.0.0.1", strconv.Itoa(freeTCPPort(t, "127.0.0.1"))),
-		haproxyHTTP: net.JoinHostPort("127.0.0.2", strconv.Itoa(freeTCPPort(t, "127.0.0.2"))),
+	lbs := &scenarioLBs{nginxAddr: loopback.Addr(t)}
+	for lbs.haproxyAddr == "" || lbs.haproxyAddr == lbs.nginxAddr {
+		lbs.haproxyAddr = loopback.Addr(t)
 	}
-	nginxMetrics := net.JoinHostPort("127.0.0.1", strconv.Itoa(freeTCPPort(t, "127.0.0.1")))
-	haMetrics := net.JoinHostPort("127.0.0.1", strconv.Itoa(freeTCPPort(t, "127.0.0.1")))
+	lbs.nginxHTTP = loopback.HostPort(lbs.nginxAddr, loopback.Port(t, lbs.nginxAddr))
+	lbs.haproxyHTTP = loopback.HostPort(lbs.haproxyAddr, loopback.Port(t, lbs.haproxyAddr))
+	nginxMetrics := loopback.HostPort(lbs.nginxAddr, loopback.Port(t, lbs.nginxAddr))
+	haMetrics := loopback.HostPort(lbs.haproxyAddr, loopback.Port(t, lbs.haproxyAddr))
 	lbs.nginxMetrics, lbs.haMetrics = "http://"+nginxMetrics+"/metrics", "http://"+haMetrics+"/metrics"
 
 	// As on an LB host: `pacer lb --once` renders the first config, the
@@ -374,14 +379,14 @@ func startScenarioLBs(t *testing.T, simURL, nginx, haproxy string) *scenarioLBs 
 	ndir := t.TempDir()
 	nconf := filepath.Join(ndir, "nginx.conf")
 	nargs := []string{"lb", "--marathon", simURL, "--format", "nginx", "--out", nconf,
-		"--listen-http", lbs.nginxHTTP, "--bind", "127.0.0.1"}
+		"--listen-http", lbs.nginxHTTP, "--bind", lbs.nginxAddr}
 	scenarioLBOnce(t, nargs...)
 	ng := startScenarioProc(t, "nginx", nginx, "-p", ndir, "-c", nconf, "-e", "stderr", "-g", "daemon off;")
 
 	hdir := t.TempDir()
 	hconf, pidFile, sock := filepath.Join(hdir, "haproxy.cfg"), filepath.Join(hdir, "haproxy.pid"), filepath.Join(hdir, "haproxy.sock")
 	hargs := []string{"lb", "--marathon", simURL, "--format", "haproxy", "--group", "internal", "--group", "external",
-		"--out", hconf, "--listen-http", lbs.haproxyHTTP, "--bind", "127.0.0.2", "--stats-socket", sock}
+		"--out", hconf, "--listen-http", lbs.haproxyHTTP, "--bind", lbs.haproxyAddr, "--stats-socket", sock}
 	scenarioLBOnce(t, hargs...)
 	ha := startScenarioProc(t, "haproxy", haproxy, "-W", "-db", "-f", hconf)
 	eventually(t, 15*time.Second, "nginx and HAProxy listen", func() (bool, error) {
@@ -486,8 +491,9 @@ func (r scenarioRoute) reach(ctx context.Context, lbs *scenarioLBs, want []strin
 // scenarioRoutes derives from each app's labels how the LBs serve it:
 // nginx (nixy) by subdomain over HTTP, else by NIXY_PROTOCOL on the first
 // service port; HAProxy (marathon-lb) by HAPROXY_0_VHOST over HTTP and on
-// every tcp service port of an app in a group it serves.
-func scenarioRoutes(apps map[string]scenarioApp) []scenarioRoute {
+// every tcp service port of an app in a group it serves. Service ports are
+// reached on the LB's own address in lbs.
+func scenarioRoutes(apps map[string]scenarioApp, lbs *scenarioLBs) []scenarioRoute {
 	var out []scenarioRoute
 	ids := make([]string, 0, len(apps))
 	for id := range apps {
@@ -504,7 +510,7 @@ func scenarioRoutes(apps map[string]scenarioApp) []scenarioRoute {
 		case a.Labels["subdomain"] != "":
 			out = append(out, scenarioRoute{app: id, lb: "nginx", host: a.Labels["subdomain"]})
 		case proto == "tcp" || proto == "udp":
-			out = append(out, scenarioRoute{app: id, lb: "nginx", port: ports[0].ServicePort, proto: proto, servedFrom: "127.0.0.1"})
+			out = append(out, scenarioRoute{app: id, lb: "nginx", port: ports[0].ServicePort, proto: proto, servedFrom: lbs.nginxAddr})
 		}
 		if a.Labels["HAPROXY_GROUP"] == "" {
 			continue
@@ -516,7 +522,7 @@ func scenarioRoutes(apps map[string]scenarioApp) []scenarioRoute {
 			if p.Protocol == "udp" {
 				continue // marathon-lb serves no UDP
 			}
-			out = append(out, scenarioRoute{app: id, lb: "haproxy", port: p.ServicePort, proto: "tcp", servedFrom: "127.0.0.2"})
+			out = append(out, scenarioRoute{app: id, lb: "haproxy", port: p.ServicePort, proto: "tcp", servedFrom: lbs.haproxyAddr})
 		}
 	}
 	return out

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gambol99/go-marathon"
+
+	"pacer.dev/pacer/internal/loopback"
 )
 
 // haproxyRig runs the pipeline's passes by hand (Pass) in front of a real
@@ -29,7 +31,8 @@ func newHAProxyRig(t *testing.T, apps ...marathon.Application) *haproxyRig {
 	t.Helper()
 	haproxy := requireBinary(t, "haproxy")
 	dir := t.TempDir()
-	c := &cluster{httpPort: freePort(t)}
+	addr := loopback.Addr(t)
+	c := &cluster{addr: addr, httpPort: loopback.Port(t, addr)}
 	r := &haproxyRig{t: t, c: c, state: &LiveState{}, socket: filepath.Join(dir, "haproxy.sock")}
 	opts := c.renderOptions()
 	opts.StatsSocket = r.socket

@@ -3,7 +3,6 @@ package lb
 import (
 	"bytes"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,8 @@ import (
 	"github.com/gambol99/go-marathon"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"pacer.dev/pacer/internal/loopback"
 )
 
 func TestOffendingLine(t *testing.T) {
@@ -81,7 +82,7 @@ func TestValidationNamesApp(t *testing.T) {
 	}
 	state := &LiveState{}
 	sink := &FileSink{Path: filepath.Join(dir, "haproxy.cfg"), Validate: []string{haproxy, "-c", "-f", FilePlaceholder}}
-	p := &Pipeline{Source: &Source{State: state}, Renderer: HAProxyRenderer{Options: RenderOptions{ListenHTTP: "127.0.0.1:" + strconv.Itoa(freePort(t))}},
+	p := &Pipeline{Source: &Source{State: state}, Renderer: HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort("127.0.0.1", loopback.Port(t, "127.0.0.1"))}},
 		Sink: sink, Select: SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}}, Metrics: m}
 	good := app("/shop/web", withPorts(0), withLabel("HAPROXY_0_VHOST", "web.test"), withTasks(task(1, onHost("10.0.0.1"), ports(31000))))
 	bad := app("/shop/broken", withPorts(0), withLabel("HAPROXY_0_VHOST", "broken.test"), withLabel("HAPROXY_0_BALANCE", "bogus"))

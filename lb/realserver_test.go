@@ -18,15 +18,22 @@ import (
 	"time"
 
 	"github.com/gambol99/go-marathon"
+
+	"pacer.dev/pacer/internal/loopback"
 )
 
 // Real-server tests: the rendered configs run in real nginx and HAProxy on
 // loopback ports, in front of small HTTP and TCP servers playing the tasks.
+// Each test's LB listens on its own loopback address (loopback.Addr), so
+// tests running in parallel never bind the same service port.
 
 // cluster is a set of apps whose tasks are real loopback servers.
 type cluster struct {
 	apps []marathon.Application
-	// ports where the LB listens
+	// addr is the cluster's own loopback address (loopback.Addr), where
+	// the LB listens: HTTP on httpPort, TCP services on their service
+	// ports, dbPort and queuePort among them.
+	addr                        string
 	httpPort, dbPort, queuePort int
 }
 
@@ -34,17 +41,19 @@ func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	web1, web2, api := namedHTTP(t, "web-1"), namedHTTP(t, "web-2"), namedHTTP(t, "api-1")
 	db := bannerTCP(t, "db-1")
-	c := &cluster{httpPort: freePort(t), dbPort: freePort(t), queuePort: freePort(t)}
+	addr := loopback.Addr(t)
+	freePort := func() int { return loopback.Port(t, addr) }
+	c := &cluster{addr: addr, httpPort: freePort(), dbPort: freePort(), queuePort: freePort()}
 	local := func(n, port int) *marathon.Task {
 		return task(n, onHost("127.0.0.1"), ports(port), withTaskID("task-"+strconv.Itoa(n)))
 	}
 	c.apps = []marathon.Application{
-		app("/shop/web", withPorts(freePort(t)), withLabel("subdomain", "web.test"), withLabel("HAPROXY_GROUP", "external"),
+		app("/shop/web", withPorts(freePort()), withLabel("subdomain", "web.test"), withLabel("HAPROXY_GROUP", "external"),
 			withLabel("HAPROXY_0_VHOST", "web.test"), withHealthCheck("HTTP"),
 			withTasks(local(1, web1), local(2, web2), task(9, onHost("127.0.0.1"), ports(1), health(false)))),
-		app("/shop/api", withPorts(freePort(t)), withLabel("subdomain", "api.test"), withLabel("HAPROXY_GROUP", "external"),
+		app("/shop/api", withPorts(freePort()), withLabel("subdomain", "api.test"), withLabel("HAPROXY_GROUP", "external"),
 			withLabel("HAPROXY_0_VHOST", "api.test"), withTasks(local(3, api))),
-		app("/shop/empty", withPorts(freePort(t)), withLabel("subdomain", "empty.test"), withLabel("HAPROXY_GROUP", "external"),
+		app("/shop/empty", withPorts(freePort()), withLabel("subdomain", "empty.test"), withLabel("HAPROXY_GROUP", "external"),
 			withLabel("HAPROXY_0_VHOST", "empty.test"), withTasks(task(4, inState("TASK_KILLING")))),
 		app("/shop/db", withPorts(c.dbPort), withLabel("NIXY_PROTOCOL", "tcp"), withLabel("HAPROXY_GROUP", "external"), withTasks(local(5, db))),
 		app("/shop/queue", withPorts(c.queuePort), withLabel("NIXY_PROTOCOL", "tcp"), withLabel("HAPROXY_GROUP", "external")),
@@ -58,7 +67,7 @@ func newCluster(t *testing.T) *cluster {
 
 func (c *cluster) renderOptions() RenderOptions {
 	return RenderOptions{
-		ListenHTTP: "127.0.0.1:" + strconv.Itoa(c.httpPort), Bind: "127.0.0.1",
+		ListenHTTP: loopback.HostPort(c.addr, c.httpPort), Bind: c.addr,
 		StreamModule: DetectStreamModule(), StatsSocket: "",
 	}
 }
@@ -87,8 +96,8 @@ func TestRealNginx(t *testing.T) {
 	checkServing(t, c, "api.test", "api-1")
 	checkStatus(t, c, "empty.test", http.StatusServiceUnavailable, "no serving task for /shop/empty")
 	checkStatus(t, c, "nobody.test", http.StatusServiceUnavailable, "unknown host")
-	checkBanner(t, c.dbPort, "db-1")
-	checkClosed(t, c.queuePort)
+	checkBanner(t, c, c.dbPort, "db-1")
+	checkClosed(t, c, c.queuePort)
 
 	// An invalid config is refused: the file stays and nginx keeps serving.
 	before := readFile(t, conf)
@@ -145,8 +154,8 @@ func TestRealHAProxy(t *testing.T) {
 	checkServing(t, c, "API.test:8080", "api-1")
 	checkStatus(t, c, "empty.test", http.StatusServiceUnavailable, "")
 	checkStatus(t, c, "nobody.test", http.StatusServiceUnavailable, "")
-	checkBanner(t, c.dbPort, "db-1")
-	checkClosed(t, c.queuePort)
+	checkBanner(t, c, c.dbPort, "db-1")
+	checkClosed(t, c, c.queuePort)
 
 	before := readFile(t, conf)
 	bad := append(bytes.Clone(cfg), []byte("backend broken\n    balance no-such-algorithm\n")...)
@@ -217,7 +226,7 @@ func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 }
 
 func get(c *cluster, host string) (int, string, error) {
-	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+strconv.Itoa(c.httpPort)+"/", nil)
+	req, err := http.NewRequest(http.MethodGet, "http://"+loopback.HostPort(c.addr, c.httpPort)+"/", nil)
 	if err != nil {
 		return 0, "", err
 	}
@@ -276,10 +285,10 @@ func checkStatus(t *testing.T, c *cluster, host string, code int, bodyPart strin
 	}
 }
 
-func checkBanner(t *testing.T, port int, want string) {
+func checkBanner(t *testing.T, c *cluster, port int, want string) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() error {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 2*time.Second)
+		conn, err := net.DialTimeout("tcp", loopback.HostPort(c.addr, port), 2*time.Second)
 		if err != nil {
 			return err
 		}
@@ -294,9 +303,9 @@ func checkBanner(t *testing.T, port int, want string) {
 }
 
 // checkClosed: a TCP service without serving task accepts and closes at once.
-func checkClosed(t *testing.T, port int) {
+func checkClosed(t *testing.T, c *cluster, port int) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 2*time.Second)
+	conn, err := net.DialTimeout("tcp", loopback.HostPort(c.addr, port), 2*time.Second)
 	if err != nil {
 		return // refusing is fine too
 	}
@@ -334,16 +343,6 @@ func bannerTCP(t *testing.T, name string) int {
 			conn.Close()
 		}
 	}()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
 

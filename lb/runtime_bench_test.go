@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/loopback"
 )
 
 // haproxyBench is a pipeline in front of a real HAProxy (master-worker,
@@ -28,7 +30,10 @@ func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *hap
 	apps := benchApps(1000, 10)
 	dir := b.TempDir()
 	socket := filepath.Join(dir, "haproxy.sock")
-	renderer := HAProxyRenderer{Options: RenderOptions{ListenHTTP: "127.0.0.1:" + strconv.Itoa(freePort(b)), Bind: "127.0.0.1", StatsSocket: socket}}
+	// Its own loopback address: the 1,000 service ports (10000 up) are
+	// bound there, clear of other tests' LBs.
+	addr := loopback.Addr(b)
+	renderer := HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort(addr, loopback.Port(b, addr)), Bind: addr, StatsSocket: socket}}
 	sink := &FileSink{Path: filepath.Join(dir, "haproxy.cfg"), Validate: []string{haproxy, "-c", "-f", FilePlaceholder}}
 	// HAProxy starts on the config the pipeline would write, so the
 	// pipeline's first pass finds it in place and running.

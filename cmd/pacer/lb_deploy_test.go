@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"pacer.dev/pacer/internal/loopback"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -54,11 +55,14 @@ else:
 `
 
 // lbRig is a simulator running real task processes, `pacer lb` and a real
-// nginx or HAProxy in front of them, all on loopback.
+// nginx or HAProxy in front of them, all on loopback. The LB and pacer lb's
+// /metrics listen on the rig's own loopback address (loopback.Addr), so
+// rigs in parallel tests never bind the same service port.
 type lbRig struct {
 	t                          *testing.T
 	sim                        simAPI
 	script, dir, conf          string
+	addr                       string // the LB's loopback address
 	httpPort, tcpPort, udpPort int
 	metricsPort                int
 }
@@ -66,10 +70,11 @@ type lbRig struct {
 func newLBRig(t *testing.T) *lbRig {
 	t.Helper()
 	lookBinary(t, "python3")
-	dir := t.TempDir()
+	dir, addr := t.TempDir(), loopback.Addr(t)
 	r := &lbRig{t: t, dir: dir, script: filepath.Join(dir, "task.py"),
-		sim:      startSimWith(t, marathonsim.Options{Executor: "process", TaskStart: 50 * time.Millisecond}),
-		httpPort: freeTCPPort(t), tcpPort: freeTCPPort(t), udpPort: freeTCPPort(t), metricsPort: freeTCPPort(t)}
+		sim:  startSimWith(t, marathonsim.Options{Executor: "process", TaskStart: 50 * time.Millisecond}),
+		addr: addr, httpPort: loopback.Port(t, addr), tcpPort: loopback.Port(t, addr), udpPort: loopback.Port(t, addr),
+		metricsPort: loopback.Port(t, addr)}
 	if err := os.WriteFile(r.script, []byte(drainServer), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +153,8 @@ func (r *lbRig) startLB(args ...string) {
 	ctx, cancel := context.WithCancel(r.t.Context())
 	done := make(chan cliResult, 1)
 	all := append([]string{"lb", "--marathon", r.sim.url, "--out", r.conf,
-		"--listen-http", "127.0.0.1:" + strconv.Itoa(r.httpPort), "--bind", "127.0.0.1",
-		"--metrics-listen", "127.0.0.1:" + strconv.Itoa(r.metricsPort),
+		"--listen-http", r.at(r.httpPort), "--bind", r.addr,
+		"--metrics-listen", r.at(r.metricsPort),
 		"--debounce-min", "10ms", "--debounce-max", "200ms"}, args...)
 	go func() { done <- runLBCLI(ctx, all...) }()
 	r.t.Cleanup(func() {
@@ -161,9 +166,12 @@ func (r *lbRig) startLB(args ...string) {
 	})
 }
 
+// at is the rig's loopback address with port.
+func (r *lbRig) at(port int) string { return loopback.HostPort(r.addr, port) }
+
 // metric reads one sample from pacer lb's /metrics.
 func (r *lbRig) metric(name string) (string, error) {
-	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(r.metricsPort) + "/metrics")
+	resp, err := http.Get("http://" + r.at(r.metricsPort) + "/metrics")
 	if err != nil {
 		return "", err
 	}
@@ -201,8 +209,8 @@ func listsPort(conf []byte, port int) bool {
 	return bytes.Contains(conf, []byte(addr+";")) || bytes.Contains(conf, []byte(addr+"\n"))
 }
 
-// loadLoop sends requests for host through the LB from workers goroutines
-// until stopped, counting answers by task and failures.
+// loadLoop sends requests for host through the LB at addr (host:port) from
+// workers goroutines until stopped, counting answers by task and failures.
 type loadLoop struct {
 	mu       sync.Mutex
 	byTask   map[string]int
@@ -212,7 +220,7 @@ type loadLoop struct {
 	wg       sync.WaitGroup
 }
 
-func startLoad(port int, host string, workers int) *loadLoop {
+func startLoad(addr, host string, workers int) *loadLoop {
 	l := &loadLoop{byTask: map[string]int{}, stop: make(chan struct{})}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for range workers {
@@ -225,7 +233,7 @@ func startLoad(port int, host string, workers int) *loadLoop {
 					return
 				default:
 				}
-				req, _ := http.NewRequest("GET", "http://127.0.0.1:"+strconv.Itoa(port)+"/", nil)
+				req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
 				req.Host = host
 				resp, err := client.Do(req)
 				l.total.Add(1)
@@ -284,9 +292,9 @@ func TestLBRollingDeployNginx(t *testing.T) {
 		"--reload-cmd", nginx+" -p "+prefix+" -c "+r.conf+" -s reload")
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
 	startNginx(t, nginx, prefix, r.conf)
-	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(old)) })
-	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)) })
-	pollUntil(t, 10*time.Second, func() error { return reachesAll("udp", r.udpPort, taskIDs(dnsTasks)) })
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(old)) })
+	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
+	pollUntil(t, 10*time.Second, func() error { return reachesAll("udp", r.at(r.udpPort), taskIDs(dnsTasks)) })
 
 	r.rollAndCount(old)
 }
@@ -314,11 +322,11 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 		"--reload-cmd", `kill -USR2 "$(cat `+pidFile+`)"`)
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
 	pid := startHAProxy(t, haproxy, r.conf)
-	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(old)) })
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(old)) })
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)) })
+	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
 	// The first reload (retried until the pid file exists) has happened.
 	pollUntil(t, 10*time.Second, func() error {
 		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
@@ -346,7 +354,7 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 		}
 		return nil
 	})
-	if err := reachesAll("tcp", r.tcpPort, taskIDs(dbTasks)); err != nil {
+	if err := reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)); err != nil {
 		t.Errorf("TCP service after the deploy: %v", err)
 	}
 }
@@ -383,7 +391,7 @@ func groupProcs(t *testing.T, pgid int) int {
 func (r *lbRig) rollAndCount(old []simTask) {
 	t := r.t
 	t.Helper()
-	load := startLoad(r.httpPort, "web.test", 4)
+	load := startLoad(r.at(r.httpPort), "web.test", 4)
 	// Watch the config and the tasks: when did each old task leave the
 	// config, when was it gone from Marathon (its process exited)?
 	leftConfig, gone := map[string]time.Time{}, map[string]time.Time{}
@@ -422,7 +430,7 @@ func (r *lbRig) rollAndCount(old []simTask) {
 	})
 	deployTook := time.Since(start)
 	fresh := r.sim.healthyTasks("/shop/web")
-	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(fresh)) })
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(fresh)) })
 	total, byTask, failures := load.finish()
 
 	t.Logf("rolling deploy took %v: %d requests, %d failed, answers by task %v", deployTook, total, len(failures), byTask)
@@ -462,11 +470,11 @@ func taskIDs(ts []simTask) []string {
 }
 
 // reachesAll sends datagrams or opens connections to the LB's service port
-// until every task in want answered (and nothing else did).
-func reachesAll(network string, port int, want []string) error {
+// addr (host:port) until every task in want answered (and nothing else did).
+func reachesAll(network, addr string, want []string) error {
 	seen := map[string]int{}
 	for range 8 * len(want) {
-		conn, err := net.DialTimeout(network, "127.0.0.1:"+strconv.Itoa(port), 2*time.Second)
+		conn, err := net.DialTimeout(network, addr, 2*time.Second)
 		if err != nil {
 			return err
 		}
@@ -478,17 +486,17 @@ func reachesAll(network string, port int, want []string) error {
 		n, err := conn.Read(buf)
 		conn.Close()
 		if err != nil {
-			return fmt.Errorf("%s %d: %w", network, port, err)
+			return fmt.Errorf("%s %s: %w", network, addr, err)
 		}
 		seen[string(bytes.TrimSpace(buf[:n]))]++
 	}
 	for _, w := range want {
 		if seen[w] == 0 {
-			return fmt.Errorf("%s %d: answers %v, want each of %v", network, port, seen, want)
+			return fmt.Errorf("%s %s: answers %v, want each of %v", network, addr, seen, want)
 		}
 	}
 	if len(seen) != len(want) {
-		return fmt.Errorf("%s %d: answers %v, want only %v", network, port, seen, want)
+		return fmt.Errorf("%s %s: answers %v, want only %v", network, addr, seen, want)
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func TestLBInvalidTemplate(t *testing.T) {
 		"--reload-cmd", nginx+" -p "+prefix+" -c "+r.conf+" -s reload")
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, two, nil) })
 	startNginx(t, nginx, prefix, r.conf)
-	pollUntil(t, 10*time.Second, func() error { return servedBy(r.httpPort, "web.test", taskIDs(two)) })
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(two)) })
 	r.waitMetric("pacer_lb_config_invalid", "0")
 	good, err := os.ReadFile(r.conf)
 	if err != nil {
@@ -90,7 +90,7 @@ func TestLBInvalidTemplate(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(prefix, ".nginx.conf.draft-*")); len(matches) > 0 {
 		t.Errorf("drafts left behind: %v", matches)
 	}
-	if err := servedBy(r.httpPort, "web.test", taskIDs(two)); err != nil {
+	if err := servedBy(r.at(r.httpPort), "web.test", taskIDs(two)); err != nil {
 		t.Errorf("nginx stopped serving the last good config: %v", err)
 	}
 
@@ -98,7 +98,7 @@ func TestLBInvalidTemplate(t *testing.T) {
 	r.sim.do("PUT", "/v2/apps/shop/web", r.webApp(2, env), nil)
 	r.waitMetric("pacer_lb_config_invalid", "0")
 	pollUntil(t, 20*time.Second, func() error {
-		return servedBy(r.httpPort, "web.test", taskIDs(r.waitHealthy("/shop/web", 2)))
+		return servedBy(r.at(r.httpPort), "web.test", taskIDs(r.waitHealthy("/shop/web", 2)))
 	})
 }
 

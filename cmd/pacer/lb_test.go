@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"pacer.dev/pacer/internal/loopback"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -268,12 +268,13 @@ func TestLBRealNginx(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(prefix, "nginx.conf")
-	httpPort := freeTCPPort(t)
+	addr := loopback.Addr(t)
+	lbHTTP := loopback.HostPort(addr, loopback.Port(t, addr))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan cliResult, 1)
 	go func() {
 		done <- runLBCLI(ctx, "lb", "--marathon", sim.url, "--realm", "internal", "--format", "nginx",
-			"--out", conf, "--nginx-prefix", prefix, "--listen-http", "127.0.0.1:"+strconv.Itoa(httpPort),
+			"--out", conf, "--nginx-prefix", prefix, "--listen-http", lbHTTP, "--bind", addr,
 			"--reload-cmd", nginx+" -p "+prefix+" -c "+conf+" -s reload",
 			"--validate-cmd", nginx+" -t -q -p "+prefix+" -c {file}",
 			"--debounce-min", "10ms", "--debounce-max", "200ms")
@@ -296,7 +297,7 @@ func TestLBRealNginx(t *testing.T) {
 	for i, tk := range tasks {
 		want[i] = tk.ID
 	}
-	pollUntil(t, 10*time.Second, func() error { return servedBy(httpPort, "web.test", want) })
+	pollUntil(t, 10*time.Second, func() error { return servedBy(lbHTTP, "web.test", want) })
 
 	// Unhealthy: leaves the config within 2 s, then gets no traffic.
 	sick := tasks[0]
@@ -304,7 +305,7 @@ func TestLBRealNginx(t *testing.T) {
 	sim.do("POST", "/sim/v1/tasks/"+sick.ID+"/health", map[string]bool{"alive": false}, nil)
 	pollUntil(t, 2*time.Second, func() error { return configLists(conf, tasks[1:], []simTask{sick}) })
 	t.Logf("unhealthy task left the config after %v", time.Since(start))
-	pollUntil(t, 5*time.Second, func() error { return servedBy(httpPort, "web.test", want[1:]) })
+	pollUntil(t, 5*time.Second, func() error { return servedBy(lbHTTP, "web.test", want[1:]) })
 
 	// Killed (the process fails): leaves the config too.
 	dead := tasks[1]
@@ -313,7 +314,7 @@ func TestLBRealNginx(t *testing.T) {
 	pollUntil(t, 2*time.Second, func() error { return configLists(conf, nil, []simTask{sick, dead}) })
 	t.Logf("failed task left the config after %v", time.Since(start))
 	pollUntil(t, 5*time.Second, func() error {
-		seen, err := hitsOn(httpPort, "web.test", 6)
+		seen, err := hitsOn(lbHTTP, "web.test", 6)
 		if err != nil {
 			return err
 		}
@@ -344,11 +345,13 @@ func configLists(conf string, in, out []simTask) error {
 	return nil
 }
 
-func hitsOn(port int, host string, n int) (map[string]int, error) {
+// hitsOn sends n requests for host to the LB's HTTP listener addr
+// (host:port) and counts the answers by body (a task id) or status.
+func hitsOn(addr, host string, n int) (map[string]int, error) {
 	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	seen := map[string]int{}
 	for range n {
-		req, err := http.NewRequest("GET", "http://127.0.0.1:"+strconv.Itoa(port)+"/", nil)
+		req, err := http.NewRequest("GET", "http://"+addr+"/", nil)
 		if err != nil {
 			return nil, err
 		}
@@ -368,9 +371,10 @@ func hitsOn(port int, host string, n int) (map[string]int, error) {
 	return seen, nil
 }
 
-// servedBy checks that requests reach every task in want and nothing else.
-func servedBy(port int, host string, want []string) error {
-	seen, err := hitsOn(port, host, 6*len(want))
+// servedBy checks that requests for host to the LB at addr (host:port)
+// reach every task in want and nothing else.
+func servedBy(addr, host string, want []string) error {
+	seen, err := hitsOn(addr, host, 6*len(want))
 	if err != nil {
 		return err
 	}
@@ -419,16 +423,6 @@ func lookBinary(t *testing.T, name string) string {
 		t.Fatalf("%s not found: install it (make deps: apt-get install nginx-light libnginx-mod-stream haproxy python3)", name)
 	}
 	return p
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // pollUntil polls cond in real time until it returns nil or the timeout
