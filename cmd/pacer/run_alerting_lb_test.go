@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"pacer.dev/pacer/alerting/pdtest"
 	"pacer.dev/pacer/lb"
@@ -41,6 +42,12 @@ func TestRunPagesLBConfigInvalid(t *testing.T) {
 		t.Errorf("LBConfigInvalid trigger: %+v", ev)
 	}
 
+	// The page may come before pacer created the app; the out-of-band
+	// scale below must change an app that exists.
+	eventually(t, 10*time.Second, "pacer created "+webAPI, func() (bool, string) {
+		n, running, err := simInstances(t, simURL, webAPI)
+		return err == nil && n == 2 && running == 2, fmt.Sprintf("instances %d, running %d: %v", n, running, err)
+	})
 	// Accepted again: the next render (a task change) passes validation.
 	if err := os.Remove(refuse); err != nil {
 		t.Fatal(err)
