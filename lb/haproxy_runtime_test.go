@@ -43,9 +43,17 @@ func newHAProxyRig(t *testing.T, apps ...marathon.Application) *haproxyRig {
 	// The first config is written before HAProxy runs, so without a
 	// reload command; the next pass finds it unchanged and in use.
 	r.pass(apps...)
-	pid := startServer(t, haproxy, "-W", "-db", "-f", sink.Path)
+	pid, out := startServerOut(t, haproxy, "-W", "-db", "-f", sink.Path)
 	sink.Reload = []string{"kill", "-USR2", strconv.Itoa(pid)}
 	eventually(t, 10*time.Second, func() error { _, err := r.workerPid(); return err })
+	// The worker may serve before the master is done loading; a SIGUSR2
+	// then can be lost, so reload only once the master says so.
+	eventually(t, 10*time.Second, func() error {
+		if !strings.Contains(out.String(), "Loading success") {
+			return fmt.Errorf("haproxy master not loaded yet:\n%s", out.String())
+		}
+		return nil
+	})
 	if st := r.pass(apps...); st.Changed || st.Err != nil {
 		t.Fatalf("second pass: %+v", st)
 	}

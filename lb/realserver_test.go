@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -178,9 +179,34 @@ func TestRealHAProxy(t *testing.T) {
 // returns the process id.
 func startServer(t testing.TB, bin string, args ...string) int {
 	t.Helper()
-	var out bytes.Buffer
+	pid, _ := startServerOut(t, bin, args...)
+	return pid
+}
+
+// syncBuffer is a bytes.Buffer a running child writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServerOut is startServer that also returns the server's output.
+func startServerOut(t testing.TB, bin string, args ...string) (int, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
 	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -204,7 +230,7 @@ func startServer(t testing.TB, bin string, args ...string) int {
 		t.Fatalf("%s exited at once: %v\n%s", bin, err, out.String())
 	default:
 	}
-	return cmd.Process.Pid
+	return cmd.Process.Pid, out
 }
 
 // eventually polls cond until it returns nil or the deadline passes.
