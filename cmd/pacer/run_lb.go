@@ -15,7 +15,7 @@ import (
 // runLBOptions are run's flags for the LB pipeline it runs beside the loop.
 type runLBOptions struct {
 	format, out, realm, reloadCmd, validateCmd string
-	statsSocket                                string
+	statsSocket, listenHTTP, bind              string
 	template                                   string
 	groups                                     []string
 }
@@ -29,6 +29,8 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
 	f.StringVar(&o.statsSocket, "lb-stats-socket", "", "haproxy: admin socket path (absolute); task changes then go through the runtime API without reloads")
+	f.StringVar(&o.listenHTTP, "lb-listen-http", lb.DefaultListenHTTP, "address of the HTTP virtual hosts (as pacer lb --listen-http)")
+	f.StringVar(&o.bind, "lb-bind", "", "address TCP/UDP services listen on, all addresses when empty (as pacer lb --bind)")
 	f.StringVar(&o.template, "lb-template", "", "Go text/template rendering the config instead of the built-in format (as pacer lb --template)")
 }
 
@@ -37,7 +39,8 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg prometheus.Registerer) (*lb.Pipeline, error) {
 	lo := &lbOptions{
 		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
-		template: o.template, listenHTTP: lb.DefaultListenHTTP, streamModule: "auto",
+		template: o.template, listenHTTP: o.listenHTTP, bind: o.bind, statsSocket: o.statsSocket, runtimeAPI: true,
+		streamModule: "auto",
 	}
 	sel, err := lo.selectOptions()
 	if err != nil {
@@ -62,6 +65,7 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 		Health:   lb.NewHealthMemory(5*time.Minute, time.Now),
 		Renderer: renderer,
 		Sink:     sink,
+		Runtime:  lo.runtime(),
 		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
 		// As pacer lb's --min-reload-interval default.
 		MinReloadInterval: time.Second,

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pacer.dev/pacer/internal/marathon"
+)
+
+// TestRunLBOptions: pacer run's --lb-* flags build the pipeline as pacer
+// lb's do: the HAProxy runtime API with --lb-stats-socket, the HTTP and
+// service addresses from --lb-listen-http and --lb-bind.
+func TestRunLBOptions(t *testing.T) {
+	client, err := marathon.New(marathon.Options{URLs: []string{"http://127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name        string
+		o           runLBOptions
+		wantRuntime bool
+		wantListen  string
+	}{
+		{"haproxy with a stats socket", runLBOptions{format: "haproxy", groups: []string{"*"}, statsSocket: filepath.Join(dir, "h.sock"),
+			listenHTTP: "127.0.0.9:8080", bind: "127.0.0.9"}, true, "127.0.0.9:8080"},
+		{"haproxy without a socket", runLBOptions{format: "haproxy", groups: []string{"*"}, listenHTTP: "127.0.0.9:8081"}, false, "127.0.0.9:8081"},
+		{"nginx", runLBOptions{format: "nginx", statsSocket: filepath.Join(dir, "h.sock"), listenHTTP: "127.0.0.9:8082"}, false, "127.0.0.9:8082"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.o.out = filepath.Join(dir, tc.o.format+".cfg")
+			p, err := tc.o.pipeline(client, logr.Discard(), prometheus.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Runtime != nil; got != tc.wantRuntime {
+				t.Errorf("runtime API = %v, want %v", got, tc.wantRuntime)
+			}
+			cfg, err := p.Renderer.Render(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(cfg), tc.wantListen) {
+				t.Errorf("config does not listen on %s:\n%s", tc.wantListen, cfg)
+			}
+		})
+	}
+}
