@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // Steady-state benchmark of the real `pacer run` binary managing
@@ -125,21 +127,21 @@ func metric(tb testing.TB, base, name string) float64 {
 func BenchmarkRun10kApps(b *testing.B) {
 	sim := startSimTB(b, "--task-start", "10ms")
 	rec := newWriteRecorder(b, sim)
-	repo := newSpecsRepo(b)
-	repo.push("10k apps", benchSpecs(nil))
+	repo := gittest.New(b)
+	repo.Push("10k apps", benchSpecs(nil))
 	// Create the apps with one `pacer reconcile` first: it is the steady
 	// state that is measured, and creating 10,000 apps with an event stream
 	// subscribed is slow in the simulator (every deployment event renders
 	// the whole group).
 	start := time.Now()
-	create := exec.CommandContext(b.Context(), bin.pacer, "reconcile", "--specs", filepath.Join(repo.work, "specs"),
-		"--cluster", "ams", "--marathon", sim, "--revision", repo.head(), "--log-format", "console")
+	create := exec.CommandContext(b.Context(), bin.pacer, "reconcile", "--specs", filepath.Join(repo.Work, "specs"),
+		"--cluster", "ams", "--marathon", sim, "--revision", repo.Head(), "--log-format", "console")
 	if out, err := create.CombinedOutput(); err != nil {
 		b.Fatalf("pacer reconcile: %v\n%s", err, tail(string(out), 4000))
 	}
 	b.Logf("%d apps created by pacer reconcile in %s", benchApps, time.Since(start))
 	p := startPacer(b, "bench", []string{"PACER_GITLAB_TOKEN=" + benchToken},
-		"--git-url", repo.url(), "--git-path", "specs", "--cluster", "ams", "--marathon", rec.proxy(b, "bench"),
+		"--git-url", repo.URL(), "--git-path", "specs", "--cluster", "ams", "--marathon", rec.proxy(b, "bench"),
 		"--sync-interval", benchInterval.String())
 	start = time.Now()
 	poll(b, 5*time.Minute, "10,000 apps created and synced", func() (bool, error) {
@@ -194,7 +196,7 @@ func BenchmarkRun10kApps(b *testing.B) {
 			round++
 			i := (round * 7919) % benchApps
 			b.StopTimer()
-			repo.push(fmt.Sprintf("scale %d", i), benchSpecs(map[int]int{i: 2}))
+			repo.Push(fmt.Sprintf("scale %d", i), benchSpecs(map[int]int{i: 2}))
 			b.StartTimer()
 			from := rec.len()
 			t0 := time.Now()
@@ -210,7 +212,7 @@ func BenchmarkRun10kApps(b *testing.B) {
 			total += w.end.Sub(t0)
 			b.StopTimer()
 			// Back to one instance, so every round changes one app.
-			repo.push(fmt.Sprintf("unscale %d", i), benchSpecs(nil))
+			repo.Push(fmt.Sprintf("unscale %d", i), benchSpecs(nil))
 			from = rec.len()
 			postHook(b, p.base, benchToken)
 			if _, ok := rec.waitWrite(b.Context(), from, time.Minute, func(w write) bool {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultLBDiskFull writes pacer run's nginx config on a 64 KiB tmpfs.
@@ -53,7 +55,7 @@ func diskFull(t *testing.T, change bool) {
 	unmanaged := faultUnmanaged(t, simURL)
 	rec := newFaultRecorder(t, simURL)
 	pd := newFaultPD(t)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	out := filepath.Join(dir, "nginx.conf")
 	withHost := func(apps []faultApp) []faultApp {
 		for i := range apps {
@@ -62,7 +64,7 @@ func diskFull(t *testing.T, change bool) {
 		return apps
 	}
 	want := withHost(faultShop())
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	args := append(faultGitArgs(t, repo, rec.URL), "--lb-out", out, "--lb-validate-cmd", "none",
 		"--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", faultKeyFile(t),
 		"--alert-for", "LBConfigInvalid=0s", "--alert-clear-for", "500ms")
@@ -83,7 +85,7 @@ func diskFull(t *testing.T, change bool) {
 	filler := filepath.Join(dir, "filler")
 	fillDisk(t, filler)
 	want = withHost(append(want, faultApp{name: "reviews", instances: 2}))
-	repo.push("add reviews", faultSpecs(want...))
+	repo.Push("add reviews", faultSpecs(want...))
 	eventually(t, 20*time.Second, "reviews deployed", func() (bool, error) { return faultConverged(simURL, p, want) })
 	key := "pacer/ams/-/LBConfigInvalid"
 	pd.waitIncidents(t, 15*time.Second, "the failed write paged", map[string][]string{key: {"trigger"}})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"pacer.dev/pacer/internal/gittest"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -21,9 +22,9 @@ func TestFaultMarathonFailover(t *testing.T) {
 	simURL := startSim(t, "--task-start", "10ms")
 	unmanaged := faultUnmanaged(t, simURL)
 	leader, standby := newFaultRecorder(t, simURL), newFaultRecorder(t, simURL)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	args := faultGitArgs(t, repo, deadURL(t)+","+leader.URL+","+standby.URL)
 	p := startFaultPacer(t, nil, args...)
 	eventually(t, 20*time.Second, "converged through the first live master", func() (bool, error) {
@@ -36,7 +37,7 @@ func TestFaultMarathonFailover(t *testing.T) {
 	leader.setDown(true)
 	want[0].instances = 3 // cart: 2 → 3
 	want = append(want, faultApp{name: "reviews", instances: 1})
-	repo.push("scale cart, add reviews", faultSpecs(want...))
+	repo.Push("scale cart, add reviews", faultSpecs(want...))
 	eventually(t, 20*time.Second, "converged through the standby after the leader went away", func() (bool, error) {
 		return faultConverged(simURL, p, want)
 	})
@@ -93,9 +94,9 @@ func TestFaultMarathonHAPairFailover(t *testing.T) {
 	recLeader := newFaultRecorder(t, leaderURL)
 	standby, standbyURL := newSim(marathonsim.Options{Leader: strings.TrimPrefix(recLeader.URL, "http://"), Standby: true})
 	recStandby := newFaultRecorder(t, standbyURL)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	p := startFaultPacer(t, nil, faultGitArgs(t, repo, recStandby.URL+","+recLeader.URL)...)
 	eventually(t, 20*time.Second, "converged on the leader", func() (bool, error) { return faultConverged(leaderURL, p, want) })
 	if got := recLeader.appWrites(); !mapsEqual(got, createsOnly(want)) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultGitRemote: the specs repository goes away (the bare repo is
@@ -20,9 +22,9 @@ func TestFaultGitRemote(t *testing.T) {
 	unmanaged := faultUnmanaged(t, simURL)
 	rec := newFaultRecorder(t, simURL)
 	pd := newFaultPD(t)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
-	first := repo.push("shop", faultSpecs(want...))
+	first := repo.Push("shop", faultSpecs(want...))
 	args := append(faultGitArgs(t, repo, rec.URL), "--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", faultKeyFile(t),
 		"--alert-for", "GitSourceFailing=500ms", "--alert-clear-for", "500ms")
 	p := startFaultPacer(t, faultEnv, args...)
@@ -30,8 +32,8 @@ func TestFaultGitRemote(t *testing.T) {
 		return faultConverged(simURL, p, want)
 	})
 
-	away := repo.bare + ".away"
-	if err := os.Rename(repo.bare, away); err != nil {
+	away := repo.Bare + ".away"
+	if err := os.Rename(repo.Bare, away); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "source error reported, last good revision in force", func() (bool, error) {
@@ -49,14 +51,14 @@ func TestFaultGitRemote(t *testing.T) {
 		return faultConverged(simURL, p, want)
 	})
 
-	if err := os.Rename(away, repo.bare); err != nil {
+	if err := os.Rename(away, repo.Bare); err != nil {
 		t.Fatal(err)
 	}
 	pd.waitIncidents(t, 10*time.Second, "GitSourceFailing resolved", map[string][]string{gitKey: {"trigger", "resolve"}})
 
 	// Rewritten history: an unrelated root commit replaces main.
 	want[1].instances = 2 // catalog: 1 → 2
-	rewritten := repo.forcePush("rewritten history", faultSpecs(want...))
+	rewritten := repo.ForcePush("rewritten history", faultSpecs(want...))
 	eventually(t, 15*time.Second, "force-pushed revision followed and converged", func() (bool, error) {
 		st, err := p.status()
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/alerting/pdtest"
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // Helpers of the fault-injection tests (fault_*_test.go). Names carry a
@@ -97,95 +98,6 @@ func faultAppID(name string) string { return "/services/shop/production/" + name
 // faultShop is the usual desired set: four independent apps.
 func faultShop() []faultApp {
 	return []faultApp{{name: "cart", instances: 2}, {name: "catalog", instances: 1}, {name: "checkout", instances: 2}, {name: "search", instances: 1}}
-}
-
-// faultRepo is a bare git repository and a clone that pushes to it.
-type faultRepo struct {
-	t          *testing.T
-	bare, work string
-	orphans    int
-}
-
-func newFaultRepo(t *testing.T) *faultRepo {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is needed: apt-get install -y git")
-	}
-	dir := t.TempDir()
-	r := &faultRepo{t: t, bare: filepath.Join(dir, "specs.git"), work: filepath.Join(dir, "work")}
-	r.git(dir, "init", "-q", "--bare", "--initial-branch=main", r.bare)
-	r.git(dir, "init", "-q", "--initial-branch=main", r.work)
-	return r
-}
-
-// push replaces the work tree with files, commits and pushes; it returns
-// the commit id.
-func (r *faultRepo) push(msg string, files map[string]string) string {
-	r.t.Helper()
-	r.replaceTree(files)
-	r.git(r.work, "add", "-A")
-	r.git(r.work, "commit", "-q", "--allow-empty", "-m", msg)
-	r.git(r.work, "push", "-q", r.bare, "HEAD:refs/heads/main")
-	return r.head()
-}
-
-// forcePush commits files on a new root commit, unrelated to the history
-// pushed so far, and force-pushes it over main.
-func (r *faultRepo) forcePush(msg string, files map[string]string) string {
-	r.t.Helper()
-	r.orphans++
-	r.git(r.work, "checkout", "-q", "--orphan", fmt.Sprintf("rewrite-%d", r.orphans))
-	r.replaceTree(files)
-	r.git(r.work, "add", "-A")
-	r.git(r.work, "commit", "-q", "-m", msg)
-	r.git(r.work, "push", "-q", "--force", r.bare, "HEAD:refs/heads/main")
-	return r.head()
-}
-
-func (r *faultRepo) replaceTree(files map[string]string) {
-	r.t.Helper()
-	entries, err := os.ReadDir(r.work)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() != ".git" {
-			if err := os.RemoveAll(filepath.Join(r.work, e.Name())); err != nil {
-				r.t.Fatal(err)
-			}
-		}
-	}
-	for name, content := range files {
-		p := filepath.Join(r.work, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-	}
-}
-
-func (r *faultRepo) head() string {
-	r.t.Helper()
-	cmd := exec.Command("git", "rev-parse", "HEAD")
-	cmd.Dir = r.work
-	out, err := cmd.Output()
-	if err != nil {
-		r.t.Fatalf("git rev-parse: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (r *faultRepo) git(dir string, args ...string) {
-	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@pacer.dev", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@pacer.dev")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
 }
 
 // faultRecorder is a reverse proxy in front of marathon-sim that records
@@ -704,8 +616,8 @@ func faultKeyFile(t *testing.T) string {
 var faultEnv = []string{"PD_FAULT_KEY=" + faultKey}
 
 // faultGitArgs are the common flags of a pacer following repo.
-func faultGitArgs(t *testing.T, repo *faultRepo, marathonURL string) []string {
-	return []string{"--git-url", repo.bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+func faultGitArgs(t *testing.T, repo *gittest.Repo, marathonURL string) []string {
+	return []string{"--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
 		"--cluster", "ams", "--marathon", marathonURL, "--sync-interval", "300ms", "--retries", "1"}
 }
 

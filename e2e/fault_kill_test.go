@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultKill9MidApply kills pacer with SIGKILL in the middle of an
@@ -24,10 +26,10 @@ func TestFaultKill9MidApply(t *testing.T) {
 	unmanaged := faultUnmanaged(t, simURL)
 	rec := newFaultRecorder(t, simURL)
 	pd := newFaultPD(t)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	db := faultApp{name: "db", instances: 1, health: true}
 	want := []faultApp{db, {name: "web", instances: 2}}
-	repo.push("db and web", faultSpecs(want...))
+	repo.Push("db and web", faultSpecs(want...))
 	args := append(faultGitArgs(t, repo, rec.URL), "--state-dir", t.TempDir(),
 		"--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", faultKeyFile(t), "--alert-clear-for", "500ms")
 	p := startFaultPacer(t, faultEnv, args...)
@@ -42,7 +44,7 @@ func TestFaultKill9MidApply(t *testing.T) {
 	faultSim(t, simURL, http.MethodPost, "/sim/v1/faults", `{"stallDeployments": true}`)
 	db.mem = 64
 	want = []faultApp{db, {name: "web", instances: 2}, {name: "api", instances: 1, deps: []string{"db"}}}
-	repo.push("db 64 MiB, api", faultSpecs(want...))
+	repo.Push("db 64 MiB, api", faultSpecs(want...))
 	eventually(t, 10*time.Second, "db written, its deployment stalled", func() (bool, error) {
 		w := rec.appWrites()
 		return w[dbID] == 2, fmt.Errorf("writes %v", w)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // faultTemplate is an nginx config template that copies each app's
@@ -45,7 +47,7 @@ func TestFaultLBTemplateInvalid(t *testing.T) {
 	unmanaged := faultUnmanaged(t, simURL)
 	rec := newFaultRecorder(t, simURL)
 	pd := newFaultPD(t)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	dir := t.TempDir()
 	tmpl, out := filepath.Join(dir, "nginx.tmpl"), filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(tmpl, []byte(faultTemplate), 0o644); err != nil {
@@ -55,7 +57,7 @@ func TestFaultLBTemplateInvalid(t *testing.T) {
 	for i := range want {
 		want[i].labels = map[string]string{"subdomain": want[i].name}
 	}
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	args := append(faultGitArgs(t, repo, rec.URL), "--lb-out", out, "--lb-template", tmpl,
 		"--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", faultKeyFile(t),
 		"--alert-for", "LBConfigInvalid=0s", "--alert-clear-for", "500ms")
@@ -76,7 +78,7 @@ func TestFaultLBTemplateInvalid(t *testing.T) {
 	// A typo in a label: the rendered config fails nginx -t.
 	bad := append([]faultApp(nil), want...)
 	bad[0].labels = map[string]string{"subdomain": "cart", "NGINX_EXTRA": "client_max_body_szie 10m;"}
-	repo.push("typo", faultSpecs(bad...))
+	repo.Push("typo", faultSpecs(bad...))
 	key := "pacer/ams/-/LBConfigInvalid"
 	pd.waitIncidents(t, 15*time.Second, "LBConfigInvalid paged", map[string][]string{key: {"trigger"}})
 	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, good) {
@@ -92,7 +94,7 @@ func TestFaultLBTemplateInvalid(t *testing.T) {
 
 	fixed := append([]faultApp(nil), want...)
 	fixed[0].labels = map[string]string{"subdomain": "cart", "NGINX_EXTRA": "client_max_body_size 10m;"}
-	repo.push("fix the typo", faultSpecs(fixed...))
+	repo.Push("fix the typo", faultSpecs(fixed...))
 	pd.waitIncidents(t, 15*time.Second, "LBConfigInvalid resolved", map[string][]string{key: {"trigger", "resolve"}})
 	eventually(t, 10*time.Second, "the fixed config in place", func() (bool, error) {
 		b, err := os.ReadFile(out)

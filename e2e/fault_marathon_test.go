@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultMarathon injects Marathon faults during pacer's first apply of
@@ -56,9 +58,9 @@ func TestFaultMarathon(t *testing.T) {
 			simURL := startSim(t, "--task-start", "10ms")
 			unmanaged := faultUnmanaged(t, simURL)
 			rec := newFaultRecorder(t, simURL)
-			repo := newFaultRepo(t)
+			repo := gittest.New(t)
 			want := faultShop()
-			repo.push("shop", faultSpecs(want...))
+			repo.Push("shop", faultSpecs(want...))
 			faultSim(t, simURL, http.MethodPost, "/sim/v1/faults", tc.fault)
 			p := startFaultPacer(t, nil, faultGitArgs(t, repo, rec.URL)...)
 			eventually(t, 20*time.Second, "fault seen during the apply", func() (bool, error) { return tc.during(t, rec, p) })

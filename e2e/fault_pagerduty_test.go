@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/alerting/pdtest"
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultPagerDutyDown: PagerDuty answers 500 and 429 (Retry-After)
@@ -22,12 +23,12 @@ func TestFaultPagerDutyDown(t *testing.T) {
 	rec := newFaultRecorder(t, simURL)
 	pd := newFaultPD(t)
 	pd.down.Store(true)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
 	for i := range want {
 		want[i].health = true
 	}
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	args := append(faultGitArgs(t, repo, rec.URL), "--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", faultKeyFile(t),
 		"--alert-for", "InvalidSpecRevision=0s", "--alert-clear-for", "500ms")
 	p := startFaultPacer(t, faultEnv, args...)
@@ -70,7 +71,7 @@ func TestFaultPagerDutyDown(t *testing.T) {
 	passesFor("healed for longer than clear-for", time.Second)
 	broken := faultSpecs(want...)
 	broken["specs/services/shop.yaml"] = strings.Replace(broken["specs/services/shop.yaml"], "cpus: 0.01", "cpus: -1", 1)
-	repo.push("broken", broken)
+	repo.Push("broken", broken)
 	eventually(t, 10*time.Second, "invalid revision seen", func() (bool, error) {
 		st, err := p.status()
 		return err == nil && st.InvalidRevision != nil, err
@@ -108,7 +109,7 @@ func TestFaultPagerDutyDown(t *testing.T) {
 	}
 
 	// The fix and the heal resolve what is still open.
-	repo.push("fixed", faultSpecs(want...))
+	repo.Push("fixed", faultSpecs(want...))
 	for _, tk := range faultTasks(t, simURL, search) {
 		faultSim(t, simURL, http.MethodPost, "/sim/v1/tasks/"+tk+"/health", `{"alive": true}`)
 	}

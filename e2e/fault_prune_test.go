@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultPruneGuard pushes the commits that must never wipe a cluster:
@@ -18,13 +20,13 @@ func TestFaultPruneGuard(t *testing.T) {
 	simURL := startSim(t, "--task-start", "10ms")
 	unmanaged := faultUnmanaged(t, simURL)
 	rec := newFaultRecorder(t, simURL)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
-	good := repo.push("shop", faultSpecs(want...))
+	good := repo.Push("shop", faultSpecs(want...))
 	p := startFaultPacer(t, nil, faultGitArgs(t, repo, rec.URL)...)
 	eventually(t, 20*time.Second, "converged", func() (bool, error) { return faultConverged(simURL, p, want) })
 
-	empty := repo.push("delete every file", nil)
+	empty := repo.Push("delete every file", nil)
 	eventually(t, 10*time.Second, "empty revision refused", func() (bool, error) {
 		st, err := p.status()
 		if err != nil {
@@ -36,7 +38,7 @@ func TestFaultPruneGuard(t *testing.T) {
 		reported := (inv != nil && inv.ID == empty) || strings.Contains(st.SourceError, empty)
 		return reported && st.Revision.ID == good, fmt.Errorf("revision %s, invalid %+v, sourceError %q", st.Revision.ID, inv, st.SourceError)
 	})
-	pruned := repo.push("drop all apps but cart", faultSpecs(want[0]))
+	pruned := repo.Push("drop all apps but cart", faultSpecs(want[0]))
 	eventually(t, 10*time.Second, "prune guard refusal in the status", func() (bool, error) {
 		st, err := p.status()
 		if err != nil {
@@ -63,7 +65,7 @@ func TestFaultPruneGuard(t *testing.T) {
 		t.Errorf("cluster changed under the prune guard: %v", err)
 	}
 
-	repo.push("restore", faultSpecs(want...))
+	repo.Push("restore", faultSpecs(want...))
 	eventually(t, 10*time.Second, "restored specs converged", func() (bool, error) { return faultConverged(simURL, p, want) })
 	checkNothingLost(t, simURL, rec, unmanaged, createsOnly(want))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/election/zktest"
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // TestFaultZooKeeperLeaderExpiry runs two pacer instances against one
@@ -23,9 +24,9 @@ func TestFaultZooKeeperLeaderExpiry(t *testing.T) {
 	zk := zktest.Start(t)
 	simURL := startSim(t, "--task-start", "10ms")
 	unmanaged := faultUnmanaged(t, simURL)
-	repo := newFaultRepo(t)
+	repo := gittest.New(t)
 	want := faultShop()
-	repo.push("shop", faultSpecs(want...))
+	repo.Push("shop", faultSpecs(want...))
 	type instance struct {
 		name string
 		zk   *zktest.Proxy

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/election/zktest"
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // haSessionTimeout is the ZooKeeper session timeout of the HA tests: a
@@ -80,7 +81,7 @@ spec:
 // its own recording proxy.
 type haPair struct {
 	sim    string
-	repo   *specsRepo
+	repo   *gittest.Repo
 	rec    *writeRecorder
 	pacers []*pacerProc
 }
@@ -90,13 +91,13 @@ type haPair struct {
 // the cluster converged.
 func startHAPair(t *testing.T, zkAddrs [2]string, syncInterval time.Duration, initial haSpecs) *haPair {
 	t.Helper()
-	h := &haPair{sim: startSim(t, "--task-start", "10ms"), repo: newSpecsRepo(t)}
+	h := &haPair{sim: startSim(t, "--task-start", "10ms"), repo: gittest.New(t)}
 	h.rec = newWriteRecorder(t, h.sim)
-	h.repo.push("initial", initial.files())
+	h.repo.Push("initial", initial.files())
 	zkPath := "/pacer/" + strings.NewReplacer("/", "-").Replace(t.Name())
 	for i, name := range []string{"a", "b"} {
 		h.pacers = append(h.pacers, startPacer(t, name, []string{"PACER_GITLAB_TOKEN=" + haToken},
-			"--git-url", h.repo.url(), "--git-path", "specs", "--cluster", "ams",
+			"--git-url", h.repo.URL(), "--git-path", "specs", "--cluster", "ams",
 			"--marathon", h.rec.proxy(t, name), "--zk", zkAddrs[i], "--zk-path", zkPath,
 			"--zk-session-timeout", haSessionTimeout.String(), "--sync-interval", syncInterval.String(),
 			"--shutdown-timeout", "5s"))
@@ -188,7 +189,7 @@ func testHAWebhookToFollower(t *testing.T, zk *zktest.Server) {
 	h.waitApp(t, appAPI, "2")
 	writesBefore := h.rec.len()
 
-	h.repo.push("api: 3", haSpecs{api: "3"}.files())
+	h.repo.Push("api: 3", haSpecs{api: "3"}.files())
 	start := time.Now()
 	if code := postHook(t, follower.base, haToken); code != http.StatusAccepted {
 		t.Fatalf("webhook to the follower: %d, want 202", code)
@@ -213,15 +214,15 @@ func testHAKillLeader(t *testing.T, zk *zktest.Server) {
 	old, next := h.leader(t, nil)
 	h.waitApp(t, appIngest, "1")
 
-	h.repo.push("api: 3", haSpecs{api: "3"}.files())
+	h.repo.Push("api: 3", haSpecs{api: "3"}.files())
 	start := time.Now()
 	h.waitApp(t, appAPI, "3")
 	t.Logf("push → applied (1s interval): %s", time.Since(start))
 
 	// Invalid: batch's ingest asks for negative cpus; web's api change in
 	// the same revision must not be applied either.
-	h.repo.push("broken", haSpecs{api: "4", ingestCPUs: "-1"}.files())
-	bad := h.repo.head()
+	h.repo.Push("broken", haSpecs{api: "4", ingestCPUs: "-1"}.files())
+	bad := h.repo.Head()
 	writesBefore := h.rec.len()
 	var seenAt time.Time
 	for _, p := range h.pacers {
@@ -267,7 +268,7 @@ func testHAKillLeader(t *testing.T, zk *zktest.Server) {
 		t.Errorf("takeover took %s, more than the session timeout (+ ticks and polling: %s)", took, limit)
 	}
 
-	h.repo.push("api: 2, cache, no report", haSpecs{api: "2", cache: true, withoutReport: true}.files())
+	h.repo.Push("api: 2, cache, no report", haSpecs{api: "2", cache: true, withoutReport: true}.files())
 	h.waitApp(t, appAPI, "2")
 	h.waitApp(t, appCache, "1")
 	h.waitGone(t, appReport)
@@ -302,7 +303,7 @@ func testHAPartitionLeader(t *testing.T, zk *zktest.Server) {
 	old, next := h.leader(t, nil)
 	oldProxy := proxies[slices.Index(h.pacers, old)]
 
-	h.repo.push("api: 3", haSpecs{api: "3"}.files())
+	h.repo.Push("api: 3", haSpecs{api: "3"}.files())
 	if code := postHook(t, old.base, "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("webhook with a wrong token: %d, want 401", code)
 	}
@@ -364,7 +365,7 @@ func testHAPartitionLeader(t *testing.T, zk *zktest.Server) {
 	}
 	pushedAt := time.Now()
 
-	h.repo.push("api: 2", haSpecs{api: "2"}.files())
+	h.repo.Push("api: 2", haSpecs{api: "2"}.files())
 	start = time.Now()
 	if code := postHook(t, next.base, haToken); code != http.StatusAccepted {
 		t.Errorf("webhook: %d, want 202", code)

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -237,74 +236,6 @@ func scaleOutOfBand(tb testing.TB, simURL, id string, n int) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		tb.Fatalf("out-of-band scale of %s: %s", id, resp.Status)
-	}
-}
-
-// specsRepo is a bare git repository on disk and a clone that pushes to it.
-type specsRepo struct {
-	tb         testing.TB
-	bare, work string
-}
-
-func newSpecsRepo(tb testing.TB) *specsRepo {
-	tb.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		tb.Fatal("git is needed: apt-get install -y git")
-	}
-	dir := tb.TempDir()
-	r := &specsRepo{tb: tb, bare: filepath.Join(dir, "specs.git"), work: filepath.Join(dir, "work")}
-	r.git(dir, "init", "-q", "--bare", "--initial-branch=main", r.bare)
-	r.git(dir, "init", "-q", "--initial-branch=main", r.work)
-	return r
-}
-
-// url is the repository's file:// URL.
-func (r *specsRepo) url() string { return (&url.URL{Scheme: "file", Path: r.bare}).String() }
-
-// push writes files (relative paths; "" content deletes), commits and pushes
-// to main.
-func (r *specsRepo) push(msg string, files map[string]string) {
-	r.tb.Helper()
-	for name, content := range files {
-		p := filepath.Join(r.work, filepath.FromSlash(name))
-		if content == "" {
-			if err := os.Remove(p); err != nil {
-				r.tb.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			r.tb.Fatal(err)
-		}
-	}
-	r.git(r.work, "add", "-A")
-	r.git(r.work, "commit", "-q", "-m", msg)
-	r.git(r.work, "push", "-q", r.bare, "HEAD:refs/heads/main")
-}
-
-// head is the commit pushed last.
-func (r *specsRepo) head() string {
-	r.tb.Helper()
-	cmd := exec.Command("git", "rev-parse", "HEAD")
-	cmd.Dir = r.work
-	out, err := cmd.Output()
-	if err != nil {
-		r.tb.Fatalf("git rev-parse: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (r *specsRepo) git(dir string, args ...string) {
-	r.tb.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@pacer.dev", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@pacer.dev")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		r.tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 

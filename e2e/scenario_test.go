@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/election/zktest"
+	"pacer.dev/pacer/internal/gittest"
 	"pacer.dev/pacer/internal/loopback"
 )
 
@@ -90,11 +91,11 @@ func TestScenario(t *testing.T) {
 	}
 	nginx, haproxy := lookBinary(t, "nginx", "nginx-light libnginx-mod-stream"), lookBinary(t, "haproxy", "haproxy")
 	zk := zktest.Start(t)
-	h := &haPair{sim: startSim(t, "--executor", "process", "--task-start", "50ms"), repo: newSpecsRepo(t)}
+	h := &haPair{sim: startSim(t, "--executor", "process", "--task-start", "50ms"), repo: gittest.New(t)}
 	h.rec = newWriteRecorder(t, h.sim)
 	pd := newFaultPD(t)
 	tree := scenarioTree(t)
-	h.repo.push("examples/specs", tree)
+	h.repo.Push("examples/specs", tree)
 
 	var env []string
 	for k, v := range scenarioKeys {
@@ -104,7 +105,7 @@ func TestScenario(t *testing.T) {
 	start := time.Now()
 	for _, name := range []string{"a", "b"} {
 		h.pacers = append(h.pacers, startPacer(t, name, env,
-			"--git-url", h.repo.url(), "--git-path", "specs", "--cluster", "ams",
+			"--git-url", h.repo.URL(), "--git-path", "specs", "--cluster", "ams",
 			"--marathon", h.rec.proxy(t, name), "--zk", zk.Addr(), "--zk-path", "/pacer/scenario",
 			"--zk-session-timeout", haSessionTimeout.String(), "--sync-interval", "1s", "--shutdown-timeout", "5s",
 			"--pagerduty-endpoint", pd.URL, "--pagerduty-routing-key-file", keyFile,
@@ -166,7 +167,7 @@ func TestScenario(t *testing.T) {
 	}
 	work := lbs.lbWork(t)
 	withImage := scenarioEdit(t, tree, "specs/services/speeddials.yaml", "speeddials/web:1.9.3", "speeddials/web:1.9.4")
-	h.repo.push("speeddials web 1.9.4", withImage)
+	h.repo.Push("speeddials web 1.9.4", withImage)
 	start = time.Now()
 	want := scenarioWith(scenarioWant, scenarioWeb, scenarioWebImage)
 	eventually(t, 60*time.Second, "the image change rolled out", func() (bool, error) {
@@ -247,8 +248,8 @@ func TestScenario(t *testing.T) {
 	broken := scenarioEdit(t, withImage, "specs/services/favicostore.yaml", "favicostore/api:v2.14.1", "favicostore/api:v2.15.0")
 	broken = scenarioEdit(t, broken, "specs/services/speeddials.yaml", "cpus: 2", "cpus: -2")
 	writesBefore := h.rec.len()
-	h.repo.push("favicostore api v2.15.0, thumbnailer with negative cpus", broken)
-	bad := h.repo.head()
+	h.repo.Push("favicostore api v2.15.0, thumbnailer with negative cpus", broken)
+	bad := h.repo.Head()
 	start = time.Now()
 	invalidKey := "pacer/ams/-/InvalidSpecRevision"
 	pd.waitIncidents(t, 20*time.Second, "InvalidSpecRevision paged", map[string][]string{
@@ -283,7 +284,7 @@ func TestScenario(t *testing.T) {
 	}
 
 	fixed := scenarioEdit(t, withImage, "specs/services/favicostore.yaml", "favicostore/api:v2.14.1", "favicostore/api:v2.15.0")
-	h.repo.push("thumbnailer cpus fixed", fixed)
+	h.repo.Push("thumbnailer cpus fixed", fixed)
 	start = time.Now()
 	pd.waitIncidents(t, 20*time.Second, "InvalidSpecRevision resolved", map[string][]string{
 		webKey: {"trigger", "resolve"}, invalidKey: {"trigger", "resolve"}})

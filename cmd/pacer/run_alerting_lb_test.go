@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/alerting/pdtest"
+	"pacer.dev/pacer/internal/gittest"
 	"pacer.dev/pacer/lb"
 )
 
@@ -20,8 +21,8 @@ import (
 func TestRunPagesLBConfigInvalid(t *testing.T) {
 	t.Parallel()
 	simURL := newOperatorSim(t)
-	repo := newSpecsRepo(t)
-	repo.push("two instances", webSpecs("2"))
+	repo := gittest.New(t)
+	repo.Push("two instances", webSpecs("2"))
 	recv := pdtest.New(t, pdtest.Options{})
 	dir := t.TempDir()
 	keyFile, refuse := filepath.Join(dir, "default-key"), filepath.Join(dir, "refuse")
@@ -30,7 +31,7 @@ func TestRunPagesLBConfigInvalid(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p := startPacer(t, "--git-url", repo.bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+	p := startPacer(t, "--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
 		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--sync-interval", "300ms",
 		"--shutdown-timeout", "5s", "--log-format", "console",
 		"--lb-out", filepath.Join(dir, "nginx.conf"), "--lb-validate-cmd", "test ! -e "+refuse,

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"pacer.dev/pacer/alerting/pdtest"
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // Routing keys: PagerDuty's are 32 characters.
@@ -221,8 +222,8 @@ func waitHealthy(t *testing.T, p *pacerRun, apps ...string) {
 // healed while pacer was down).
 func TestRunPagesAndResolves(t *testing.T) {
 	simURL := newOperatorSim(t)
-	repo := newSpecsRepo(t)
-	repo.push("two instances", pagingSpecs("2"))
+	repo := gittest.New(t)
+	repo.Push("two instances", pagingSpecs("2"))
 	recv := pdtest.New(t, pdtest.Options{})
 	t.Setenv("PD_WEB_PROD", prodKey)
 	t.Setenv("PD_WEB_TEST", testKey)
@@ -231,7 +232,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 		t.Fatal(err)
 	}
 	stateDir, cacheDir := t.TempDir(), t.TempDir()
-	args := []string{"--git-url", repo.bare, "--git-path", "specs", "--git-cache-dir", cacheDir,
+	args := []string{"--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", cacheDir,
 		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--retries", "0",
 		"--sync-interval", "300ms", "--shutdown-timeout", "5s", "--log-format", "console",
 		"--pagerduty-endpoint", recv.URL, "--pagerduty-routing-key-file", keyFile, "--state-dir", stateDir,
@@ -267,7 +268,7 @@ func TestRunPagesAndResolves(t *testing.T) {
 	waitIncidents(t, recv, p, "healed tasks resolved", healed)
 
 	// Deployments are change events: the creates, then a push.
-	repo.push("three instances", pagingSpecs("3"))
+	repo.Push("three instances", pagingSpecs("3"))
 	eventually(t, 10*time.Second, "change events", func() (bool, string) {
 		var got []string
 		for _, e := range decodeEvents(t, recv.Events()) {
@@ -292,11 +293,11 @@ func TestRunPagesAndResolves(t *testing.T) {
 	recv.Answer(pdtest.Response{Status: 500}, pdtest.Response{Status: 500})
 	before := recv.Requests()
 	invalidKey := "pacer/ams/-/InvalidSpecRevision"
-	repo.push("broken", map[string]string{"specs/web.yaml": strings.Replace(pagingSpecs("3")["specs/web.yaml"], "cpus: 0.1", "cpus: -1", 1)})
+	repo.Push("broken", map[string]string{"specs/web.yaml": strings.Replace(pagingSpecs("3")["specs/web.yaml"], "cpus: 0.1", "cpus: -1", 1)})
 	eventually(t, 10*time.Second, "invalid revision seen", func() (bool, string) {
 		return recv.Requests() >= before+2, p.stderr.String()
 	})
-	repo.push("fixed", pagingSpecs("3"))
+	repo.Push("fixed", pagingSpecs("3"))
 	healed = with(healed, invalidKey, "trigger", "resolve")
 	waitIncidents(t, recv, p, "invalid revision paged and resolved after 500s", healed)
 	for _, e := range decodeEvents(t, recv.Events()) {

@@ -7,9 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -152,50 +149,5 @@ func scaleOutOfBand(t *testing.T, simURL, id string, n int) {
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(resp.Body)
 		t.Fatalf("out-of-band scale of %s: %s: %s", id, resp.Status, body)
-	}
-}
-
-// specsRepo is a bare git repository and a clone that pushes to it.
-type specsRepo struct {
-	t          *testing.T
-	bare, work string
-}
-
-func newSpecsRepo(t *testing.T) *specsRepo {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is needed: apt-get install -y git")
-	}
-	dir := t.TempDir()
-	r := &specsRepo{t: t, bare: filepath.Join(dir, "specs.git"), work: filepath.Join(dir, "work")}
-	r.git(dir, "init", "-q", "--bare", "--initial-branch=main", r.bare)
-	r.git(dir, "init", "-q", "--initial-branch=main", r.work)
-	return r
-}
-
-func (r *specsRepo) push(msg string, files map[string]string) {
-	r.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(r.work, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-	}
-	r.git(r.work, "add", "-A")
-	r.git(r.work, "commit", "-q", "-m", msg)
-	r.git(r.work, "push", "-q", r.bare, "HEAD:refs/heads/main")
-}
-
-func (r *specsRepo) git(dir string, args ...string) {
-	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@pacer.dev", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@pacer.dev")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }

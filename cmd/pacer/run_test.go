@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 func webSpecs(instances string) map[string]string {
@@ -35,8 +37,8 @@ const webAPI = "/services/web/production/api"
 // and cancelling (SIGTERM) exits within --shutdown-timeout.
 func TestRunFollowsGitAndHealsDrift(t *testing.T) {
 	simURL := newOperatorSim(t)
-	repo := newSpecsRepo(t)
-	repo.push("two instances", webSpecs("2"))
+	repo := gittest.New(t)
+	repo.Push("two instances", webSpecs("2"))
 	t.Setenv("PACER_GITLAB_TOKEN", "s3cret")
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -44,7 +46,7 @@ func TestRunFollowsGitAndHealsDrift(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(ctx, []string{"run", "--git-url", repo.bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+		exit <- run(ctx, []string{"run", "--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
 			"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0",
 			"--sync-interval", "1h", "--shutdown-timeout", "5s"}, &stdout, &stderr)
 	}()
@@ -66,7 +68,7 @@ func TestRunFollowsGitAndHealsDrift(t *testing.T) {
 	}
 
 	// A push, announced by the webhook.
-	repo.push("three instances", webSpecs("3"))
+	repo.Push("three instances", webSpecs("3"))
 	if code := postHook(t, base, "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("webhook with a wrong token: %d, want 401", code)
 	}
@@ -90,7 +92,7 @@ func TestRunFollowsGitAndHealsDrift(t *testing.T) {
 	t.Logf("out-of-band scale → healed in %s", time.Since(start))
 
 	// An invalid push: nothing applied, the error shows in the status.
-	repo.push("broken", map[string]string{"specs/web.yaml": strings.Replace(webSpecs("1")["specs/web.yaml"], "cpus: 0.1", "cpus: -1", 1)})
+	repo.Push("broken", map[string]string{"specs/web.yaml": strings.Replace(webSpecs("1")["specs/web.yaml"], "cpus: 0.1", "cpus: -1", 1)})
 	postHook(t, base, "s3cret")
 	eventually(t, 5*time.Second, "invalid revision reported", func() (bool, string) {
 		st, err := getStatus(t, base)
