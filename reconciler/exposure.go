@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"pacer.dev/pacer/specs"
 )
 
 // LoadBalancers are the realms and groups a cluster's load balancers serve
@@ -81,7 +83,7 @@ func unservedWarnings(ap AppPlan, lb *LoadBalancers) []string {
 			out = append(out, fmt.Sprintf("app %s: %s %q is served by no load balancer of cluster %s%s%s",
 				ap.ID, k, v, lb.Cluster, servedList("nixy realms", v, lb.NixyRealms), where))
 		case isHAProxyLabel(k, "GROUP") && lb.HAProxyGroups != nil:
-			for _, g := range splitGroups(v) {
+			for _, g := range specs.SplitHAProxyGroups(v) {
 				if !servesGroup(lb.HAProxyGroups, g) {
 					out = append(out, fmt.Sprintf("app %s: %s %q is served by no load balancer of cluster %s%s%s",
 						ap.ID, k, g, lb.Cluster, servedList("HAProxy groups", g, lb.HAProxyGroups), where))
@@ -97,7 +99,7 @@ func servedList(kind, value string, served []string) string {
 		return " (it serves no " + kind + ")"
 	}
 	s := " (" + kind + ": " + strings.Join(served, ", ") + ")"
-	if best := closestName(value, served); best != "" {
+	if best := specs.ClosestName(value, served); best != "" {
 		s += fmt.Sprintf("; did you mean %q?", best)
 	}
 	return s
@@ -134,7 +136,7 @@ func exposure(app map[string]any, lb *LoadBalancers) []string {
 		if !ok {
 			groups = labels[labelHAProxyGroup]
 		}
-		for _, g := range splitGroups(groups) {
+		for _, g := range specs.SplitHAProxyGroups(groups) {
 			switch {
 			case lb == nil || lb.HAProxyGroups == nil:
 				add("haproxy group " + g)
@@ -182,48 +184,4 @@ func stopsExposing(nl, nd map[string]any, running bool, lb *LoadBalancers) []str
 		}
 	}
 	return out
-}
-
-// splitGroups splits a comma-separated HAPROXY_GROUP value as marathon-lb does.
-func splitGroups(value string) []string {
-	var groups []string
-	for _, g := range strings.Split(value, ",") {
-		if g = strings.TrimSpace(g); g != "" {
-			groups = append(groups, g)
-		}
-	}
-	return groups
-}
-
-// closestName suggests the name nearest to a misspelt one, if one is close.
-func closestName(name string, names []string) string {
-	best, bestDist := "", 3
-	lower := strings.ToLower(name)
-	for _, n := range names {
-		dist := editDistance(lower, strings.ToLower(n))
-		if dist < bestDist || (dist == bestDist && best != "" && n < best) {
-			best, bestDist = n, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -2,7 +2,8 @@ package specs
 
 import (
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -238,33 +239,5 @@ func resolve(n *yaml.Node) *yaml.Node {
 
 // closest suggests the known field nearest to a misspelt one, if any is close.
 func closest(name string, fields map[string]*shape) string {
-	best, bestDist := "", 3
-	lower := strings.ToLower(name)
-	for f := range fields {
-		dist := editDistance(lower, strings.ToLower(f))
-		if dist < bestDist || (dist == bestDist && best != "" && f < best) {
-			best, bestDist = f, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ClosestName(name, slices.Collect(maps.Keys(fields)))
 }

@@ -35,7 +35,7 @@ func (v *validator) lbLabels(c appCtx, m map[string]any) {
 					v.report(c, []any{"labels", key}, "%s", unserved(key, value, cl.Name, "nixy realm", "nixyRealms", cl.NixyRealms))
 				}
 			case isHAProxyGroupLabel(key) && cl.HAProxyGroups != nil:
-				for _, g := range splitGroups(value) {
+				for _, g := range SplitHAProxyGroups(value) {
 					if g != "*" && !slices.Contains(cl.HAProxyGroups, g) && !slices.Contains(cl.HAProxyGroups, "*") {
 						v.report(c, []any{"labels", key}, "%s", unserved(key, g, cl.Name, "HAProxy group", "haproxyGroups", cl.HAProxyGroups))
 					}
@@ -53,7 +53,7 @@ func unserved(label, value, cluster, kind, field string, served []string) string
 	}
 	msg := fmt.Sprintf("%s %q: no load balancer of cluster %s serves %s %q (%s: %s)",
 		label, value, cluster, kind, value, field, strings.Join(served, ", "))
-	if best := closestName(value, served); best != "" {
+	if best := ClosestName(value, served); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
 	return msg
@@ -72,8 +72,9 @@ func isHAProxyGroupLabel(key string) bool {
 	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
-// splitGroups splits a comma-separated HAPROXY_GROUP value as marathon-lb does.
-func splitGroups(value string) []string {
+// SplitHAProxyGroups splits a comma-separated HAPROXY_GROUP value as
+// marathon-lb does. The reconciler uses it for its exposure checks.
+func SplitHAProxyGroups(value string) []string {
 	var groups []string
 	for _, g := range strings.Split(value, ",") {
 		if g = strings.TrimSpace(g); g != "" {
@@ -83,8 +84,9 @@ func splitGroups(value string) []string {
 	return groups
 }
 
-// closestName suggests the name nearest to a misspelt one, if one is close.
-func closestName(name string, names []string) string {
+// ClosestName suggests the name nearest to a misspelt one (edit distance
+// under 3, case-insensitive, ties broken by name), or "" when none is close.
+func ClosestName(name string, names []string) string {
 	best, bestDist := "", 3
 	lower := strings.ToLower(name)
 	for _, n := range names {
@@ -94,4 +96,25 @@ func closestName(name string, names []string) string {
 		}
 	}
 	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
