@@ -31,9 +31,12 @@ deps: ## install nginx, HAProxy and ZooKeeper with apt-get when missing (as root
 	if [ "$$(id -u)" != 0 ]; then \
 	  echo "deps: missing Debian packages:$$missing"; \
 	  echo "deps: run as root, or: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
-	echo "deps: installing$$missing"; \
+	echo "deps: installing$$missing (services not started: the tests start their own)"; \
+	policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=1; fi; \
 	DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; rc=$$?; \
+	if [ -n "$$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$rc
 
 demo: build ## the whole loop on an embedded simulated Marathon (pacer dev)
 	$(BIN)/pacer dev --specs examples/specs
