@@ -73,6 +73,7 @@ type alerter struct {
 	tracker *alerting.Tracker // nil until this instance leads
 	saved   []byte            // what the store holds
 	crashes *crashHistory
+	changes pendingChanges
 
 	// lbStatus is the LB pipeline's last status; nil without --lb-out.
 	lbStatus func() lb.Status
@@ -221,11 +222,21 @@ func (al *alerter) persist(ctx context.Context) {
 	al.saved = b
 }
 
-// sendChanges sends a PagerDuty change event for every write Marathon
-// accepted in the pass, to the app environment's routing key.
+// sendChanges sends the change events of earlier writes whose deployment
+// finished with the app converged, then queues one for every write Marathon
+// accepted in this pass, to the app environment's routing key.
 func (al *alerter) sendChanges(ctx context.Context, st operator.Status) {
-	if len(st.Applied) == 0 {
-		return
+	log := logr.FromContextOrDiscard(ctx)
+	// Judge the earlier writes first: this pass's live state was read
+	// before its own writes, so it cannot show their deployments yet.
+	succeeded, failed := al.changes.done(st.Apps)
+	for _, c := range failed {
+		log.Info("Deployment ended without the app converging; no change event", "app", c.App, "deploymentID", c.DeploymentID)
+	}
+	for _, c := range succeeded {
+		if err := al.notifier.NotifyChange(ctx, c); err != nil {
+			log.Error(err, "Send change event", "app", c.App)
+		}
 	}
 	apps := make(map[string]operator.AppStatus, len(st.Apps))
 	for _, a := range st.Apps {
@@ -238,13 +249,10 @@ func (al *alerter) sendChanges(ctx context.Context, st operator.Status) {
 		if p == nil || p.Urgency == alerting.UrgencyNone {
 			continue // the environment does not page
 		}
-		c := alerting.Change{
+		al.changes.add(alerting.Change{
 			Route: p.RoutingKey, Cluster: al.cluster, App: ap.App, Group: a.ServiceGroup, Environment: a.Environment,
 			Action: ap.Action, DeploymentID: ap.DeploymentID, Revision: ap.Revision, PreviousRevision: ap.PreviousRevision,
 			What: ap.Changes, Diff: strings.Join(ap.Changes, "\n"), At: ap.At, Links: al.opts.Links.Links(al.cluster, ap.App),
-		}
-		if err := al.notifier.NotifyChange(ctx, c); err != nil {
-			logr.FromContextOrDiscard(ctx).Error(err, "Send change event", "app", ap.App)
-		}
+		})
 	}
 }
