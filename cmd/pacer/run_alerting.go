@@ -223,17 +223,13 @@ func (al *alerter) persist(ctx context.Context) {
 }
 
 // sendChanges sends the change events of earlier writes whose deployment
-// finished with the app converged, then queues one for every write Marathon
-// accepted in this pass, to the app environment's routing key.
+// finished, then queues one for every write Marathon accepted in this pass,
+// to the app environment's routing key.
 func (al *alerter) sendChanges(ctx context.Context, st operator.Status) {
 	log := logr.FromContextOrDiscard(ctx)
-	// Judge the earlier writes first: this pass's live state was read
+	// Send for the earlier writes first: this pass's live state was read
 	// before its own writes, so it cannot show their deployments yet.
-	succeeded, failed := al.changes.done(st.Apps)
-	for _, c := range failed {
-		log.Info("Deployment ended without the app converging; no change event", "app", c.App, "deploymentID", c.DeploymentID)
-	}
-	for _, c := range succeeded {
+	for _, c := range al.changes.done(st.Apps) {
 		if err := al.notifier.NotifyChange(ctx, c); err != nil {
 			log.Error(err, "Send change event", "app", c.App)
 		}

@@ -8,8 +8,12 @@ import (
 )
 
 // pendingChanges holds the change events of writes Marathon accepted until
-// their deployment has finished: PagerDuty change events announce
-// successful deployments, not submitted ones.
+// their deployment has finished: PagerDuty change events announce finished
+// deployments, not submitted ones. Marathon ends a deployment only once its
+// tasks run and pass their health checks (a deployment that never gets
+// there stays in /v2/deployments), so a deployment that is gone finished.
+// A deployment cancelled by hand (DELETE /v2/deployments/{id}?force=true)
+// looks the same and is reported as finished too.
 type pendingChanges struct {
 	byApp map[string][]alerting.Change
 }
@@ -24,27 +28,21 @@ func (p *pendingChanges) add(cs ...alerting.Change) {
 	}
 }
 
-// done takes out the changes whose deployment Marathon no longer runs,
-// splitting them into those that succeeded (the app converged: healthy,
-// suspended, or gone after a delete) and those that did not (the
-// deployment was cancelled or replaced and the app is not healthy); the
-// rest stay pending.
-func (p *pendingChanges) done(apps []operator.AppStatus) (succeeded, failed []alerting.Change) {
-	byID := make(map[string]*operator.AppStatus, len(apps))
-	for i := range apps {
-		byID[apps[i].ID] = &apps[i]
+// done takes out, oldest first, the changes whose deployment Marathon no
+// longer runs; the rest stay pending.
+func (p *pendingChanges) done(apps []operator.AppStatus) []alerting.Change {
+	running := make(map[string][]string, len(apps))
+	for _, a := range apps {
+		running[a.ID] = a.Deployments
 	}
+	var finished []alerting.Change
 	for id, cs := range p.byApp {
-		a := byID[id]
 		var keep []alerting.Change
 		for _, c := range cs {
-			switch {
-			case a != nil && c.DeploymentID != "" && slices.Contains(a.Deployments, c.DeploymentID):
+			if c.DeploymentID != "" && slices.Contains(running[id], c.DeploymentID) {
 				keep = append(keep, c)
-			case converged(a, c):
-				succeeded = append(succeeded, c)
-			default:
-				failed = append(failed, c)
+			} else {
+				finished = append(finished, c)
 			}
 		}
 		if len(keep) == 0 {
@@ -53,17 +51,6 @@ func (p *pendingChanges) done(apps []operator.AppStatus) (succeeded, failed []al
 			p.byApp[id] = keep
 		}
 	}
-	byAt := func(a, b alerting.Change) int { return a.At.Compare(b.At) }
-	slices.SortStableFunc(succeeded, byAt)
-	slices.SortStableFunc(failed, byAt)
-	return succeeded, failed
-}
-
-// converged reports whether an app whose deployment ended is where the
-// change wanted it.
-func converged(a *operator.AppStatus, c alerting.Change) bool {
-	if c.Action == "delete" {
-		return a == nil || a.Health == operator.Missing
-	}
-	return a != nil && (a.Health == operator.Healthy || a.Health == operator.Suspended)
+	slices.SortStableFunc(finished, func(a, b alerting.Change) int { return a.At.Compare(b.At) })
+	return finished
 }

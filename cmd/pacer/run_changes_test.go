@@ -11,33 +11,17 @@ import (
 	"pacer.dev/pacer/operator"
 )
 
-// TestPendingChanges: a change event waits while its deployment runs, is
-// sent once Marathon finished it with the app converged, and is dropped when
-// the deployment ended with the app not healthy.
+// TestPendingChanges: a change event waits while its deployment runs and is
+// sent once, oldest first, when Marathon no longer runs it (also for a
+// deleted app, which is gone from the status).
 func TestPendingChanges(t *testing.T) {
 	at := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
-	change := func(app, action, dep string) alerting.Change {
-		return alerting.Change{App: app, Action: action, DeploymentID: dep, At: at}
+	change := func(app, action, dep string, after time.Duration) alerting.Change {
+		return alerting.Change{App: app, Action: action, DeploymentID: dep, At: at.Add(after)}
 	}
-	app := func(id string, h operator.Health, deps ...string) operator.AppStatus {
-		return operator.AppStatus{ID: id, Health: h, Deployments: deps}
+	app := func(id string, deps ...string) operator.AppStatus {
+		return operator.AppStatus{ID: id, Deployments: deps}
 	}
-	var p pendingChanges
-	p.add(change("/web", "update", "d1"), change("/db", "create", "d2"), change("/old", "delete", "d3"),
-		change("/api", "update", "d4"), change("/zero", "scale", "d5"))
-
-	// Every deployment still runs: nothing is sent.
-	running := []operator.AppStatus{app("/web", operator.Progressing, "d1"), app("/db", operator.Progressing, "d2"),
-		app("/old", operator.Progressing, "d3"), app("/api", operator.Progressing, "d4"), app("/zero", operator.Progressing, "d5")}
-	if ok, bad := p.done(running); len(ok)+len(bad) != 0 {
-		t.Fatalf("while deploying: sent %v, dropped %v", ok, bad)
-	}
-
-	// Finished: web and zero converged, old is gone, api ended degraded
-	// (its deployment was cancelled); db still deploys.
-	after := []operator.AppStatus{app("/web", operator.Healthy), app("/db", operator.Progressing, "d2"),
-		app("/api", operator.Degraded), app("/zero", operator.Suspended)}
-	ok, bad := p.done(after)
 	ids := func(cs []alerting.Change) []string {
 		var out []string
 		for _, c := range cs {
@@ -45,17 +29,24 @@ func TestPendingChanges(t *testing.T) {
 		}
 		return out
 	}
-	if diff := cmp.Diff([]string{"/old", "/web", "/zero"}, slices.Sorted(slices.Values(ids(ok)))); diff != "" {
-		t.Errorf("sent (-want +got):\n%s", diff)
+	var p pendingChanges
+	p.add(change("/web", "update", "d1", 3*time.Second), change("/db", "create", "d2", 0),
+		change("/old", "delete", "d3", time.Second), change("/api", "update", "d4", 2*time.Second))
+
+	running := []operator.AppStatus{app("/web", "d1"), app("/db", "d2"), app("/old", "d3"), app("/api", "other", "d4")}
+	if got := p.done(running); len(got) != 0 {
+		t.Fatalf("while deploying: sent %v", ids(got))
 	}
-	if diff := cmp.Diff([]string{"/api"}, ids(bad)); diff != "" {
-		t.Errorf("dropped (-want +got):\n%s", diff)
+	// web, old (deleted: gone from the status) and api finished; db deploys.
+	got := p.done([]operator.AppStatus{app("/web"), app("/db", "d2"), app("/api", "other")})
+	if diff := cmp.Diff([]string{"/old", "/api", "/web"}, ids(got)); diff != "" {
+		t.Errorf("sent (-want +got, oldest first):\n%s", diff)
 	}
-	ok, bad = p.done([]operator.AppStatus{app("/db", operator.Healthy)})
-	if diff := cmp.Diff([]string{"/db"}, ids(ok)); diff != "" || len(bad) != 0 {
-		t.Errorf("db after its deployment: sent %v, dropped %v", ids(ok), ids(bad))
+	got = p.done([]operator.AppStatus{app("/db")})
+	if !slices.Equal(ids(got), []string{"/db"}) {
+		t.Errorf("db after its deployment: sent %v", ids(got))
 	}
-	if ok, bad := p.done(nil); len(ok)+len(bad) != 0 {
-		t.Errorf("sent twice: %v %v", ok, bad)
+	if got := p.done(nil); len(got) != 0 {
+		t.Errorf("sent twice: %v", ids(got))
 	}
 }
