@@ -148,7 +148,7 @@ func newFaultRecorder(t *testing.T, target string) *faultRecorder {
 			return
 		}
 		q := faultRequest{Method: r.Method, Path: r.URL.Path, Start: time.Now()}
-		sw := &faultStatusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		proxy.ServeHTTP(sw, r)
 		q.Status, q.End = sw.status, time.Now()
 		rec.mu.Lock()
@@ -220,22 +220,6 @@ func (rec *faultRecorder) failed(status int) int {
 		}
 	}
 	return n
-}
-
-type faultStatusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *faultStatusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *faultStatusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
 
 // faultPacer is one `pacer run` process, in its own process group.

@@ -393,12 +393,20 @@ func servedBy(addr, host string, want []string) error {
 // stops it in t.Cleanup.
 func startNginx(t *testing.T, nginx, prefix, conf string) {
 	t.Helper()
+	startProcess(t, nginx, "-p", prefix, "-c", conf, "-e", "stderr", "-g", "daemon off;")
+}
+
+// startProcess runs a server in its own process group, stops the group in
+// t.Cleanup (SIGTERM, SIGKILL after 10 s) and shows its output when the
+// test failed. It returns the pid.
+func startProcess(t *testing.T, bin string, args ...string) int {
+	t.Helper()
 	var out syncBuffer
-	cmd := exec.Command(nginx, "-p", prefix, "-c", conf, "-e", "stderr", "-g", "daemon off;")
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
+		t.Fatalf("start %s: %v", bin, err)
 	}
 	waited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(waited) }()
@@ -411,9 +419,10 @@ func startNginx(t *testing.T, nginx, prefix, conf string) {
 			<-waited
 		}
 		if t.Failed() {
-			t.Logf("nginx output:\n%s", out.String())
+			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
 		}
 	})
+	return cmd.Process.Pid
 }
 
 func lookBinary(t *testing.T, name string) string {
