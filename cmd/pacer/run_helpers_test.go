@@ -40,6 +40,8 @@ func (b *lockedBuffer) String() string {
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	last := ""
 	for time.Now().Before(deadline) {
 		ok, state := cond()
@@ -47,7 +49,11 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 			return
 		}
 		last = state
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("%s: %v; last: %s", what, t.Context().Err(), last)
+		case <-tick.C:
+		}
 	}
 	t.Fatalf("%s: not within %s; last: %s", what, timeout, last)
 }
