@@ -87,6 +87,12 @@ func (s Status) ReloadFailed() bool {
 	return errors.As(s.Err, &re)
 }
 
+// Resolver rewrites, in place, the host names of backends' servers to IP
+// addresses it knows, leaving names it cannot resolve as they are.
+type Resolver interface {
+	Resolve(ctx context.Context, backends []Backend)
+}
+
 // unvalidatedSink is a Sink that can skip validation (FileSink).
 type unvalidatedSink interface {
 	ApplyUnvalidated(ctx context.Context, cfg []byte) (bool, error)
@@ -128,6 +134,10 @@ type Pipeline struct {
 	// WriteOnly (FileSink) and a renderer whose structure allows it
 	// (HAProxyRenderer's server slots).
 	Runtime RuntimeUpdater
+	// Resolver, when set, rewrites server host names to IP addresses
+	// before each render (see HostCache), so task changes of agents known
+	// by name can still go through the runtime API.
+	Resolver Resolver
 	// ReloadRetry is the first delay before retrying a failed reload
 	// (doubling up to 1m); zero means 1s.
 	ReloadRetry time.Duration
@@ -296,6 +306,9 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 	outer := opts.Leaving
 	opts.Leaving = func(id string) bool { return snap.Leaving[id] || (outer != nil && outer(id)) }
 	sel := Backends(ctx, snap.Apps, opts, p.Health)
+	if p.Resolver != nil {
+		p.Resolver.Resolve(ctx, sel.Backends)
+	}
 	st.Backends, st.Problems = len(sel.Backends), sel.Problems
 	for _, b := range sel.Backends {
 		st.Servers += len(b.Servers)
