@@ -14,7 +14,10 @@ type structure struct {
 	hosts map[string]bool // server host names seen in the validated config
 }
 
-func structureOf(backends []Backend, slotted bool) structure {
+// dynamicNginx is the options of an nginx renderer with dynamic upstreams
+// (nil otherwise): whether a backend is a dynamic upstream, and the shared
+// dict's size, are structure.
+func structureOf(backends []Backend, slotted bool, dynamicNginx *RenderOptions) structure {
 	h := fnv.New64a()
 	write := func(s string) {
 		_, _ = h.Write([]byte(s))
@@ -43,11 +46,17 @@ func structureOf(backends []Backend, slotted bool) structure {
 			// listener, not as an upstream: that is structure.
 			write(strconv.FormatBool(len(b.Servers) > 0))
 		}
+		if dynamicNginx != nil {
+			write(strconv.FormatBool(dynamicUpstream(*dynamicNginx, b)))
+		}
 		for _, s := range b.Servers {
 			if net.ParseIP(s.Host) == nil {
 				st.hosts[s.Host] = true
 			}
 		}
+	}
+	if dynamicNginx != nil {
+		write(strconv.Itoa(nginxDictSize(*dynamicNginx, backends)))
 	}
 	st.key = h.Sum64()
 	return st

@@ -24,6 +24,8 @@ type caseOptions struct {
 	ListenHTTP   string   `json:"listenHTTP"`
 	Bind         string   `json:"bind"`
 	StreamModule string   `json:"streamModule"`
+	NginxAPI     string   `json:"nginxAPI"`
+	LuaModules   []string `json:"luaModules"`
 }
 
 type goldenCase struct {
@@ -66,7 +68,8 @@ func readJSON(t *testing.T, path string, v any) {
 }
 
 func (c goldenCase) renderOptions() RenderOptions {
-	return RenderOptions{ListenHTTP: c.opts.ListenHTTP, Bind: c.opts.Bind, StreamModule: c.opts.StreamModule}
+	return RenderOptions{ListenHTTP: c.opts.ListenHTTP, Bind: c.opts.Bind, StreamModule: c.opts.StreamModule,
+		NginxAPI: c.opts.NginxAPI, LuaModules: c.opts.LuaModules}
 }
 
 // render returns the nginx config, the HAProxy config and the problems of

@@ -334,10 +334,19 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 		return st, true
 	}
 	applyStart = p.clock().Now()
-	next := structureOf(sel.Backends, slotted(p.Renderer))
+	next := structureOf(sel.Backends, slotted(p.Renderer), dynamicNginx(p.Renderer))
 	sameStructure := serverOnlyChange(p.validated, next, sel.Backends)
 	if sameStructure && p.applyRuntime(ctx, cfg, sel.Backends, &st) {
 		return st, true
+	}
+	if s, ok := p.Runtime.(upstreamSyncer); ok {
+		// A reload must not leave nginx preferring lists older than the
+		// new config: send the current ones first.
+		if err := s.Sync(ctx, sel.Backends); err != nil {
+			p.running = nil
+			st.Err = fmt.Errorf("send server lists before writing the config: %w", err)
+			return st, true
+		}
 	}
 	fast := false
 	if us, ok := p.Sink.(unvalidatedSink); ok && p.FastPath && sameStructure {

@@ -32,6 +32,22 @@ func slotted(r Renderer) bool {
 	return ok && s.slotted()
 }
 
+// dynamicNginx returns the options of r when it is the nginx renderer with
+// dynamic upstreams (RenderOptions.NginxAPI), else nil.
+func dynamicNginx(r Renderer) *RenderOptions {
+	if n, ok := r.(NginxRenderer); ok && n.Options.NginxAPI != "" {
+		return &n.Options
+	}
+	return nil
+}
+
+// upstreamSyncer is a RuntimeUpdater that must bring the running load
+// balancer's server lists up to date before a config is written and
+// reloaded (NginxRuntime.Sync).
+type upstreamSyncer interface {
+	Sync(ctx context.Context, backends []Backend) error
+}
+
 // render renders backends, with the line map when the renderer keeps one.
 func render(r Renderer, backends []Backend) ([]byte, LineMap, error) {
 	if m, ok := r.(MappedRenderer); ok {

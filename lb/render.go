@@ -36,6 +36,16 @@ type RenderOptions struct {
 	// load_module when there are stream backends. Leave empty when nginx has
 	// the stream module built in (see DetectStreamModule).
 	StreamModule string `json:"streamModule,omitempty"`
+	// NginxAPI is where nginx serves pacer's upstream API (--nginx-api):
+	// "unix:/path/to/socket" or "host:port", never a public address. When
+	// set, HTTP upstreams whose tasks all have IPv4 addresses are balanced
+	// by a Lua balancer, and task changes reach the running nginx through
+	// the API without a reload (NginxRuntime). Needs nginx's lua module
+	// and lua-resty-core (Debian: libnginx-mod-http-lua, lua-resty-core).
+	NginxAPI string `json:"nginxAPI,omitempty"`
+	// LuaModules are loaded with load_module when NginxAPI is set, in
+	// order; see DetectLuaModules. Empty when the lua module is built in.
+	LuaModules []string `json:"luaModules,omitempty"`
 	// User sets nginx's user directive; empty omits it (the directive only
 	// matters when the master runs as root).
 	User string `json:"user,omitempty"`

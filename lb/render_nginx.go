@@ -55,6 +55,11 @@ func (r NginxRenderer) RenderMapped(backends []Backend) ([]byte, LineMap, error)
 	if o.StreamModule != "" && len(streamBs) > 0 {
 		line(&w, "load_module ", o.StreamModule, ";")
 	}
+	if o.NginxAPI != "" {
+		for _, m := range o.LuaModules {
+			line(&w, "load_module ", m, ";")
+		}
+	}
 	if o.User != "" {
 		line(&w, "user ", o.User, ";")
 	}
@@ -105,7 +110,11 @@ func (r NginxRenderer) writeHTTP(lc *lineCounter, bs []Backend) {
     proxy_set_header Connection $connection_upgrade;
     proxy_connect_timeout 5s;
     proxy_next_upstream error timeout invalid_header http_502 http_503 http_504;
-
+`)
+	if o.NginxAPI != "" {
+		r.writeUpstreamAPI(w, bs)
+	}
+	w.WriteString(`
     # Unknown hosts.
     server {
 `)
@@ -124,7 +133,9 @@ func (r NginxRenderer) writeHTTP(lc *lineCounter, bs []Backend) {
 		w.WriteString(" port ")
 		w.WriteString(strconv.Itoa(b.PortIndex))
 		w.WriteString("\n")
-		if len(b.Servers) > 0 {
+		if dynamicUpstream(o, b) {
+			writeDynamicUpstream(w, b)
+		} else if len(b.Servers) > 0 {
 			writeUpstream(w, b)
 		}
 		w.WriteString("    server {\n")
@@ -190,6 +201,35 @@ func writeUpstream(w *bytes.Buffer, b Backend) {
 		w.WriteString(";\n")
 	}
 	w.WriteString("    }\n")
+}
+
+// writeUpstreamAPI writes the shared dict, the Lua code and the server of
+// the upstream API (see nginx_dynamic.go).
+func (r NginxRenderer) writeUpstreamAPI(w *bytes.Buffer, bs []Backend) {
+	size := strconv.Itoa(nginxDictSize(r.Options, bs))
+	w.WriteString("\n    # Dynamic upstreams: pacer sends task changes to the API below, no reload.\n")
+	line(w, "    lua_shared_dict ", nginxDictName, " ", size, ";")
+	line(w, "    init_by_lua_block {\n        ", nginxLua, "\n    }")
+	w.WriteString("    server {\n")
+	line(w, "        listen ", nginxAPIListen(r.Options.NginxAPI), ";")
+	line(w, "        server_name pacer-upstream-api;")
+	line(w, "        location = ", NginxUpstreamsPath, " {")
+	line(w, "            client_max_body_size ", size, ";")
+	line(w, "            client_body_buffer_size ", size, ";")
+	w.WriteString("            content_by_lua_block { pacer.api() }\n        }\n")
+	w.WriteString("        location / {\n            return 404;\n        }\n    }\n")
+}
+
+// writeDynamicUpstream writes an upstream balanced by pacer.balance, with the
+// config's server list as the list to use until pacer sends one.
+func writeDynamicUpstream(w *bytes.Buffer, b Backend) {
+	line(w, "    upstream ", b.Name, " {")
+	w.WriteString("        server 0.0.0.1:1; # placeholder, never used: pacer.balance picks the server\n")
+	w.WriteString("        balancer_by_lua_block { pacer.balance(\"")
+	w.WriteString(b.Name)
+	w.WriteString("\", \"")
+	writeServerList(w, b)
+	w.WriteString("\") }\n    }\n")
 }
 
 // nginxListen turns ":80" into "80" (nginx has no empty host form).
