@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,9 @@ type lbOptions struct {
 	bind         string
 	streamModule string
 	statsSocket  string
+	nginxAPI     string
+	luaModules   string
+	resolveHosts bool
 	runtimeAPI   bool
 	once         bool
 	printData    bool
@@ -60,7 +64,17 @@ server slots (the next power of two >= max(8, 2 x tasks)) and a change of tasks
 that fits them goes to the running HAProxy through its runtime API (set server
 addr/state over the stats socket): no validation, no reload, the file is still
 rewritten for the next reload. New apps, vhosts, ports or a backend outgrowing
-its slots are validated and reloaded; so is any change the runtime API refuses. An invalid config never replaces the running one: it is logged, counted
+its slots are validated and reloaded; so is any change the runtime API refuses.
+With --format nginx and --nginx-api, HTTP upstreams are balanced by a small Lua
+balancer (Debian: libnginx-mod-http-lua, lua-resty-core) and a change of tasks
+goes to the running nginx through an API the config serves on --nginx-api (a
+unix socket, or a loopback address): no validation, no reload, the file is
+still rewritten with the current lists for the next start. Every list is sent
+again before any reload. Upstreams of tasks known by host name, empty
+upstreams (the 503 server) and TCP/UDP services change by reload. With a
+runtime API (--stats-socket or --nginx-api), task host names are resolved to
+addresses by pacer (--resolve-hosts), so named agents do not force reloads.
+An invalid config never replaces the running one: it is logged, counted
 (pacer_lb_config_invalid on --metrics-listen) and retried on the next change.
 The whole state is re-read at start, after every event-stream reconnect and
 every --resync.
@@ -80,6 +94,10 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
   pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
     --out haproxy.cfg --stats-socket haproxy.sock --reload-cmd 'kill -USR2 "$(cat haproxy.pid)"' \
     --metrics-listen 127.0.0.1:9102
+  # nginx without reloads for task changes (libnginx-mod-http-lua, lua-resty-core):
+  pacer lb --marathon http://marathon:8080 --realm internal --format nginx \
+    --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload" \
+    --nginx-api unix:/run/nginx-pacer.sock
   pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,7 +118,10 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.StringVar(&o.bind, "bind", "", "address TCP/UDP services listen on (all addresses when empty)")
 	f.StringVar(&o.streamModule, "stream-module", "auto", "nginx: path of ngx_stream_module.so to load, auto to detect, empty for built-in")
 	f.StringVar(&o.statsSocket, "stats-socket", "", "haproxy: admin socket path (absolute); enables runtime API updates")
-	f.BoolVar(&o.runtimeAPI, "runtime-api", true, "haproxy with --stats-socket: apply task changes through the runtime API, reloading only for structural changes")
+	f.StringVar(&o.nginxAPI, "nginx-api", "", "nginx: serve pacer's upstream API here (unix:/path or 127.0.0.1:port) and apply task changes through it without reloads; needs the lua module")
+	f.StringVar(&o.luaModules, "lua-modules", "auto", "nginx with --nginx-api: comma-separated module files to load (ndk, then lua), auto to detect, empty for built-in")
+	f.BoolVar(&o.resolveHosts, "resolve-hosts", true, "with a runtime API (--stats-socket, --nginx-api): resolve task host names to addresses so their changes need no reload")
+	f.BoolVar(&o.runtimeAPI, "runtime-api", true, "with --stats-socket (haproxy) or --nginx-api (nginx): apply task changes through the runtime API, reloading only for structural changes")
 	f.BoolVar(&o.once, "once", false, "render and apply once, then exit")
 	f.BoolVar(&o.printData, "print-data", false, "print the template data model as JSON and exit")
 	f.DurationVar(&o.debounceMin, "debounce-min", 20*time.Millisecond, "quiet time that ends a burst of changes")
@@ -132,6 +153,9 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.checkNginxAPI(); err != nil {
+		return err
+	}
 	renderer, err := o.renderer()
 	if err != nil {
 		return err
@@ -145,7 +169,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 		Source: &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: state, Resync: o.resync},
 		Select: sel, Health: lb.NewHealthMemory(o.healthGrace, time.Now),
 		Renderer: renderer, Debounce: deb, MinReloadInterval: o.minReload, FastPath: o.template == "",
-		Runtime: o.runtime(),
+		Runtime: o.runtime(), Resolver: o.resolver(),
 	}
 	if o.printData {
 		return o.runPrintData(ctx, a, p)
@@ -221,17 +245,75 @@ func (o *lbOptions) renderOptions() lb.RenderOptions {
 		if o.streamModule == "auto" {
 			ro.StreamModule = lb.DetectStreamModule()
 		}
+		ro.NginxAPI = o.nginxAPI
+		if o.nginxAPI != "" {
+			ro.LuaModules = o.luaModuleFiles()
+		}
 	}
 	return ro
+}
+
+func (o *lbOptions) luaModuleFiles() []string {
+	if o.luaModules == "auto" {
+		return lb.DetectLuaModules()
+	}
+	var mods []string
+	for _, m := range strings.Split(o.luaModules, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			mods = append(mods, m)
+		}
+	}
+	return mods
+}
+
+// checkNginxAPI refuses --nginx-api where it cannot work.
+func (o *lbOptions) checkNginxAPI() error {
+	switch {
+	case o.nginxAPI == "":
+		return nil
+	case o.format != "nginx":
+		return errors.New("lb: --nginx-api needs --format nginx (HAProxy takes task changes through --stats-socket)")
+	case o.template != "":
+		return errors.New("lb: --nginx-api works with the built-in nginx format, not --template")
+	case o.luaModules == "auto" && lb.DetectLuaModules() == nil:
+		return errors.New("lb: --nginx-api needs nginx's lua module, not found in /usr/lib/nginx/modules (Debian: apt-get install libnginx-mod-http-lua lua-resty-core), or name it with --lua-modules")
+	}
+	if socket, ok := strings.CutPrefix(o.nginxAPI, "unix:"); ok {
+		if !filepath.IsAbs(socket) {
+			return fmt.Errorf("lb: --nginx-api %s: the socket path must be absolute", o.nginxAPI)
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(o.nginxAPI)
+	if err != nil || port == "" {
+		return fmt.Errorf("lb: --nginx-api %q: want unix:/path or host:port", o.nginxAPI)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("lb: --nginx-api %s: listen on a loopback address or a unix socket; anyone reaching the API can redirect traffic", o.nginxAPI)
+	}
+	return nil
+}
+
+// resolver resolves task host names when a runtime API takes task changes.
+func (o *lbOptions) resolver() lb.Resolver {
+	if o.runtime() == nil || !o.resolveHosts {
+		return nil
+	}
+	return &lb.HostCache{}
 }
 
 // runtime is the HAProxy runtime API client when task changes can skip the
 // reload: built-in haproxy format (server slots) with a stats socket.
 func (o *lbOptions) runtime() lb.RuntimeUpdater {
-	if o.format != "haproxy" || o.statsSocket == "" || o.template != "" || !o.runtimeAPI {
+	switch {
+	case o.template != "" || !o.runtimeAPI:
 		return nil
+	case o.format == "haproxy" && o.statsSocket != "":
+		return &lb.HAProxyRuntime{Socket: o.statsSocket}
+	case o.format == "nginx" && o.nginxAPI != "":
+		return &lb.NginxRuntime{API: o.nginxAPI}
 	}
-	return &lb.HAProxyRuntime{Socket: o.statsSocket}
+	return nil
 }
 
 func (o *lbOptions) renderer() (lb.Renderer, error) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/internal/loopback"
+	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -201,10 +202,16 @@ func (r *lbRig) metricInt(name string) int {
 }
 
 // listsPort reports whether an nginx or HAProxy config has a server line
-// for 127.0.0.1:port.
+// for 127.0.0.1:port, or lists it in a dynamic upstream's
+// pacer.balance("name", "addr addr") line (--nginx-api).
 func listsPort(conf []byte, port int) bool {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	return bytes.Contains(conf, []byte(addr+";")) || bytes.Contains(conf, []byte(addr+"\n"))
+	for _, end := range []string{";", "\n", " ", `"`} {
+		if bytes.Contains(conf, []byte(addr+end)) {
+			return true
+		}
+	}
+	return false
 }
 
 // loadLoop sends requests for host through the LB at addr (host:port) from
@@ -295,6 +302,56 @@ func TestLBRollingDeployNginx(t *testing.T) {
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("udp", r.at(r.udpPort), taskIDs(dnsTasks)) })
 
 	r.rollAndCount(old)
+}
+
+// TestLBRollingDeployNginxDynamic: the same with --nginx-api: the
+// tasks' changes reach nginx through pacer's upstream API (a Lua balancer),
+// with no reload during the deploy, still no failed request, and every old
+// task out of nginx while it is TASK_KILLING.
+func TestLBRollingDeployNginxDynamic(t *testing.T) {
+	t.Parallel()
+	nginx := lookBinary(t, "nginx")
+	if lb.DetectLuaModules() == nil {
+		t.Fatal("nginx lua module not found: install it (make deps: apt-get install libnginx-mod-http-lua lua-resty-core)")
+	}
+	r := newLBRig(t)
+	prefix := filepath.Join(r.dir, "nginx")
+	if err := os.MkdirAll(prefix, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.conf = filepath.Join(prefix, "nginx.conf")
+	r.sim.do("POST", "/v2/apps", r.webApp(3, map[string]string{"V": "1"}), nil)
+	r.sim.do("POST", "/v2/apps", r.streamApp("/shop/db", "tcp", r.tcpPort, 2), nil)
+	old := r.waitHealthy("/shop/web", 3)
+	dbTasks := r.waitRunning("/shop/db", 2)
+
+	r.startLB("--format", "nginx", "--realm", "internal", "--nginx-prefix", prefix,
+		"--nginx-api", "unix:"+filepath.Join(r.dir, "upstreams.sock"),
+		"--reload-cmd", nginx+" -p "+prefix+" -c "+r.conf+" -s reload")
+	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
+	if conf, err := os.ReadFile(r.conf); err != nil || !bytes.Contains(conf, []byte("balancer_by_lua_block")) {
+		t.Fatalf("config has no dynamic upstream (%v):\n%s", err, conf)
+	}
+	startNginx(t, nginx, prefix, r.conf)
+	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(old)) })
+	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
+	// The first reload (retried until nginx ran) has happened.
+	pollUntil(t, 10*time.Second, func() error {
+		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
+			return fmt.Errorf("reloads %q, %v", v, err)
+		}
+		return nil
+	})
+	reloadsBefore := r.metricInt(`pacer_lb_reloads_total{result="ok"}`)
+	runtimeBefore := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`)
+
+	r.rollAndCount(old)
+	reloads := r.metricInt(`pacer_lb_reloads_total{result="ok"}`) - reloadsBefore
+	runtime := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`) - runtimeBefore
+	t.Logf("rolling deploy: %d reloads, %d upstream API updates", reloads, runtime)
+	if reloads != 0 || runtime == 0 {
+		t.Errorf("rolling deploy: %d reloads and %d upstream API updates; want no reload, API updates", reloads, runtime)
+	}
 }
 
 // TestLBRollingDeployHAProxy: the same through `pacer lb --format haproxy`

@@ -76,6 +76,11 @@ func TestLBFlagErrors(t *testing.T) {
 		{"realm with haproxy", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a", "--realm", "r"}, "--realm needs --format nginx"},
 		{"debounce min above max", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--debounce-min", "2s", "--debounce-max", "1s"}, "larger than max"},
 		{"missing template", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--template", "/nonexistent.tmpl"}, "--template"},
+		{"nginx api with haproxy", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a", "--nginx-api", "127.0.0.1:9180"}, "--nginx-api needs --format nginx"},
+		{"nginx api with template", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--template", "/t.tmpl", "--nginx-api", "127.0.0.1:9180"}, "not --template"},
+		{"nginx api on a public address", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "0.0.0.0:9180"}, "loopback address or a unix socket"},
+		{"nginx api relative socket", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:api.sock"}, "must be absolute"},
+		{"nginx api without port", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "localhost"}, "want unix:/path or host:port"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

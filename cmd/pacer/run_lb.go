@@ -15,7 +15,7 @@ import (
 // runLBOptions are run's flags for the LB pipeline it runs beside the loop.
 type runLBOptions struct {
 	format, out, realm, reloadCmd, validateCmd string
-	statsSocket, listenHTTP, bind              string
+	statsSocket, listenHTTP, bind, nginxAPI    string
 	template                                   string
 	groups                                     []string
 }
@@ -29,6 +29,7 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
 	f.StringVar(&o.statsSocket, "lb-stats-socket", "", "haproxy: admin socket path (absolute); task changes then go through the runtime API without reloads")
+	f.StringVar(&o.nginxAPI, "lb-nginx-api", "", "nginx: serve pacer's upstream API here (unix:/path or 127.0.0.1:port); task changes then reach nginx without reloads (as pacer lb --nginx-api)")
 	f.StringVar(&o.listenHTTP, "lb-listen-http", lb.DefaultListenHTTP, "address of the HTTP virtual hosts (as pacer lb --listen-http)")
 	f.StringVar(&o.bind, "lb-bind", "", "address TCP/UDP services listen on, all addresses when empty (as pacer lb --bind)")
 	f.StringVar(&o.template, "lb-template", "", "Go text/template rendering the config instead of the built-in format (as pacer lb --template)")
@@ -40,11 +41,14 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 	lo := &lbOptions{
 		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
 		template: o.template, listenHTTP: o.listenHTTP, bind: o.bind, statsSocket: o.statsSocket, runtimeAPI: true,
-		streamModule: "auto",
+		streamModule: "auto", nginxAPI: o.nginxAPI, luaModules: "auto", resolveHosts: true,
 	}
 	sel, err := lo.selectOptions()
 	if err != nil {
 		return nil, fmt.Errorf("run: --lb-*: %w", err)
+	}
+	if err := lo.checkNginxAPI(); err != nil {
+		return nil, fmt.Errorf("run: --lb-nginx-api: %w", err)
 	}
 	renderer, err := lo.renderer()
 	if err != nil {
@@ -66,6 +70,7 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 		Renderer: renderer,
 		Sink:     sink,
 		Runtime:  lo.runtime(),
+		Resolver: lo.resolver(),
 		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
 		// As pacer lb's --min-reload-interval default.
 		MinReloadInterval: time.Second,
