@@ -73,7 +73,9 @@ var scenarioKeys = map[string]string{
 //     reached through nginx (Host from subdomain, stream ports) and
 //     HAProxy (vhosts, service ports).
 //  2. An image change rolls out under request loops through both LBs:
-//     zero failed requests, then only the new tasks answer.
+//     zero failed requests, then only the new tasks answer; the tasks
+//     change through the LBs' runtime APIs (HAProxy's stats socket,
+//     nginx's upstream API), not reloads.
 //  3. A task fails its health check: it leaves both LBs and Unhealthy is
 //     paged with the app's dedup key and its environment's routing key.
 //     The leader is killed (kill -9) with the incident open: the other
@@ -89,7 +91,7 @@ func TestScenario(t *testing.T) {
 	lap := func(what string, since time.Time) {
 		t.Logf("%-55s %6.1fs (at %5.1fs)", what, time.Since(since).Seconds(), time.Since(began).Seconds())
 	}
-	nginx, haproxy := lookBinary(t, "nginx", "nginx-light libnginx-mod-stream"), lookBinary(t, "haproxy", "haproxy")
+	nginx, haproxy := lookBinary(t, "nginx", "nginx-light libnginx-mod-stream libnginx-mod-http-lua lua-resty-core"), lookBinary(t, "haproxy", "haproxy")
 	zk := zktest.Start(t)
 	h := &haPair{sim: startSim(t, "--executor", "process", "--task-start", "50ms"), repo: gittest.New(t)}
 	h.rec = newWriteRecorder(t, h.sim)
@@ -207,8 +209,14 @@ func TestScenario(t *testing.T) {
 		}
 	}
 	after := lbs.lbWork(t)
-	t.Logf("LB work for the rolling deploy: nginx %.0f reloads; HAProxy %.0f reloads, %.0f runtime API updates",
-		after[0]-work[0], after[1]-work[1], after[2]-work[2])
+	t.Logf("LB work for the rolling deploy: nginx %.0f reloads, %.0f upstream API updates; HAProxy %.0f reloads, %.0f runtime API updates",
+		after[0]-work[0], after[3]-work[3], after[1]-work[1], after[2]-work[2])
+	// The tasks came and went through the runtime APIs: a handful of
+	// reloads at most (none expected), never one per task.
+	if after[0]-work[0] > 2 || after[1]-work[1] > 2 || after[2] == work[2] || after[3] == work[3] {
+		t.Errorf("rolling deploy: nginx %.0f reloads, %.0f API updates; HAProxy %.0f reloads, %.0f API updates; want at most 2 reloads each and API updates",
+			after[0]-work[0], after[3]-work[3], after[1]-work[1], after[2]-work[2])
+	}
 
 	// 3. A task fails its health check: paged, then healed and resolved.
 	sick := fresh[0]
@@ -380,7 +388,7 @@ func startScenarioLBs(t *testing.T, simURL, nginx, haproxy string) *scenarioLBs 
 	ndir := t.TempDir()
 	nconf := filepath.Join(ndir, "nginx.conf")
 	nargs := []string{"lb", "--marathon", simURL, "--format", "nginx", "--out", nconf,
-		"--listen-http", lbs.nginxHTTP, "--bind", lbs.nginxAddr}
+		"--listen-http", lbs.nginxHTTP, "--bind", lbs.nginxAddr, "--nginx-api", "unix:" + filepath.Join(ndir, "upstreams.sock")}
 	scenarioLBOnce(t, nargs...)
 	ng := startScenarioProc(t, "nginx", nginx, "-p", ndir, "-c", nconf, "-e", "stderr", "-g", "daemon off;")
 
@@ -433,15 +441,17 @@ func scenarioLBOnce(t *testing.T, args ...string) {
 	}
 }
 
-// lbWork counts the config reloads of nginx and HAProxy and HAProxy's
-// runtime API updates so far, from the pacer lb metrics.
-func (lbs *scenarioLBs) lbWork(t *testing.T) [3]float64 {
+// lbWork counts the config reloads of nginx and HAProxy and their runtime
+// API updates (HAProxy's stats socket, nginx's upstream API) so far, from
+// the pacer lb metrics.
+func (lbs *scenarioLBs) lbWork(t *testing.T) [4]float64 {
 	t.Helper()
-	var out [3]float64
+	var out [4]float64
 	for i, m := range []struct{ u, name string }{
 		{lbs.nginxMetrics, `pacer_lb_reloads_total{result="ok"}`},
 		{lbs.haMetrics, `pacer_lb_reloads_total{result="ok"}`},
 		{lbs.haMetrics, `pacer_lb_runtime_updates_total{result="ok"}`},
+		{lbs.nginxMetrics, `pacer_lb_runtime_updates_total{result="ok"}`},
 	} {
 		v, err := metricValue(t.Context(), m.u, m.name)
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gambol99/go-marathon"
+
 	"pacer.dev/pacer/internal/loopback"
 )
 
@@ -117,68 +119,13 @@ func BenchmarkEventToRuntimeHAProxy(b *testing.B) {
 func BenchmarkRollingDeployHAProxyRuntime(b *testing.B) {
 	hb := startHAProxyBench(b, time.Second, Debounce{Min: 20 * time.Millisecond, Max: time.Second})
 	apps := benchApps(1000, 10)
-	const gap = 5 * time.Millisecond
-	var reloads, runtime, passes int
-	var took time.Duration
+	var odd []int
+	for i := 1; i < 200; i += 2 { // the 100 apps without health checks
+		odd = append(odd, i)
+	}
+	var d deployFigures
 	for n := range b.N {
-		reloads, runtime, passes = 0, 0, 0
-		start := time.Now()
-		collect := func() {
-			for {
-				select {
-				case st := <-hb.statuses:
-					passes++
-					if st.Err != nil {
-						b.Fatalf("pass: %+v", st)
-					}
-					if st.Reloaded {
-						reloads++
-					}
-					if st.Runtime {
-						runtime++
-					}
-				default:
-					return
-				}
-			}
-		}
-		for i := 1; i < 200; i += 2 { // the 100 apps without health checks
-			a := apps[i]
-			for j, old := range a.Tasks {
-				fresh := fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)
-				hb.stream.ch <- status(a.ID, fresh, "TASK_RUNNING", 40000+j)
-				hb.stream.ch <- status(a.ID, old.ID, "TASK_KILLING", old.Ports[0])
-				hb.stream.ch <- status(a.ID, old.ID, "TASK_KILLED", old.Ports[0])
-				collect()
-				<-time.After(gap) // pace the deploy: 1,000 tasks in about 5s
-			}
-			// The next deploy replaces the new tasks.
-			a.Tasks = nil
-			for j := range 10 {
-				a.Tasks = append(a.Tasks, task(j+1, withTaskID(fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)), ports(40000+j)))
-			}
-			apps[i] = a
-		}
-		// Wait for the last burst.
-		deadline := time.After(30 * time.Second)
-	wait:
-		for {
-			select {
-			case st := <-hb.statuses:
-				passes++
-				if st.Reloaded {
-					reloads++
-				}
-				if st.Runtime {
-					runtime++
-				}
-			case <-time.After(1500 * time.Millisecond):
-				break wait
-			case <-deadline:
-				break wait
-			}
-		}
-		took = time.Since(start)
+		d = rollingDeploy(b, hb.stream, hb.statuses, apps, odd, n)
 	}
 	b.StopTimer()
 	// The running HAProxy serves exactly the 10,000 tasks of the final
@@ -186,10 +133,84 @@ func BenchmarkRollingDeployHAProxyRuntime(b *testing.B) {
 	if n, err := readyServers(hb.p.Runtime.(*HAProxyRuntime).Socket); err != nil || n != 10000 {
 		b.Errorf("HAProxy has %d servers ready (%v), want 10000", n, err)
 	}
-	b.ReportMetric(float64(reloads), "reloads/deploy")
-	b.ReportMetric(float64(runtime), "runtime-updates/deploy")
-	b.ReportMetric(float64(passes), "passes/deploy")
-	b.ReportMetric(took.Seconds(), "deploy-s")
+	d.report(b)
+}
+
+// deployFigures are what a rolling deploy through the pipeline cost.
+type deployFigures struct {
+	reloads, runtime, passes int
+	took                     time.Duration
+}
+
+func (d deployFigures) report(b *testing.B) {
+	b.ReportMetric(float64(d.reloads), "reloads/deploy")
+	b.ReportMetric(float64(d.runtime), "runtime-updates/deploy")
+	b.ReportMetric(float64(d.passes), "passes/deploy")
+	b.ReportMetric(d.took.Seconds(), "deploy-s")
+}
+
+// rollingDeploy replaces the 10 tasks of each app of apps[idx...] (1,000
+// tasks for 100 apps), one at a time per app (new task running, old task
+// killing, old task killed), 5ms apart, through a running pipeline fed by
+// stream, and counts its passes. apps is updated to the new tasks, so the
+// next deploy (n+1) replaces them.
+func rollingDeploy(b *testing.B, stream *fakeStream, statuses <-chan Status, apps []marathon.Application, idx []int, n int) deployFigures {
+	const gap = 5 * time.Millisecond
+	var d deployFigures
+	count := func(st Status) {
+		d.passes++
+		if st.Err != nil {
+			b.Fatalf("pass: %+v", st)
+		}
+		if st.Reloaded {
+			d.reloads++
+		}
+		if st.Runtime {
+			d.runtime++
+		}
+	}
+	collect := func() {
+		for {
+			select {
+			case st := <-statuses:
+				count(st)
+			default:
+				return
+			}
+		}
+	}
+	start := time.Now()
+	for _, i := range idx {
+		a := apps[i]
+		for j, old := range a.Tasks {
+			fresh := fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)
+			stream.ch <- status(a.ID, fresh, "TASK_RUNNING", 40000+j)
+			stream.ch <- status(a.ID, old.ID, "TASK_KILLING", old.Ports[0])
+			stream.ch <- status(a.ID, old.ID, "TASK_KILLED", old.Ports[0])
+			collect()
+			<-time.After(gap) // pace the deploy: 1,000 tasks in about 5s
+		}
+		// The next deploy replaces the new tasks.
+		a.Tasks = nil
+		for j := range 10 {
+			a.Tasks = append(a.Tasks, task(j+1, onHost("10.1.0.1"), withTaskID(fmt.Sprintf("%s.deploy%d.%d", a.ID, n, j)), ports(40000+j)))
+		}
+		apps[i] = a
+	}
+	// Wait for the last burst.
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case st := <-statuses:
+			count(st)
+			continue
+		case <-time.After(1500 * time.Millisecond):
+		case <-deadline:
+		}
+		break
+	}
+	d.took = time.Since(start)
+	return d
 }
 
 // readyServers counts the servers of a running HAProxy that are not in
