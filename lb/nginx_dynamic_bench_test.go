@@ -20,7 +20,6 @@ type nginxBench struct {
 	clock    *jumpClock
 }
 
-
 func startNginxBench(b *testing.B, minReload time.Duration, deb Debounce) *nginxBench {
 	b.Helper()
 	nginx := requireBinary(b, "nginx")
