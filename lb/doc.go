@@ -9,5 +9,9 @@
 // binary before the file is put in place and reloading afterwards. HAProxy
 // backends have spare server slots, so a change of tasks inside an unchanged
 // structure goes to the running HAProxy through its stats socket
-// (HAProxyRuntime) without a reload; the file is still rewritten.
+// (HAProxyRuntime) without a reload; the file is still rewritten. nginx
+// does the same with RenderOptions.NginxAPI: HTTP upstreams are balanced by
+// a Lua balancer reading server lists that NginxRuntime sends to an API the
+// config serves (nginx_dynamic.go). HostCache resolves agent host names so
+// their tasks can take these paths too.
 package lb

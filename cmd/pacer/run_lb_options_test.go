@@ -12,8 +12,9 @@ import (
 )
 
 // TestRunLBOptions: pacer run's --lb-* flags build the pipeline as pacer
-// lb's do: the HAProxy runtime API with --lb-stats-socket, the HTTP and
-// service addresses from --lb-listen-http and --lb-bind.
+// lb's do: the HAProxy runtime API with --lb-stats-socket, nginx's upstream
+// API with --lb-nginx-api (and host names resolved for either), the HTTP
+// and service addresses from --lb-listen-http and --lb-bind.
 func TestRunLBOptions(t *testing.T) {
 	client, err := marathon.New(marathon.Options{URLs: []string{"http://127.0.0.1:1"}})
 	if err != nil {
@@ -26,6 +27,8 @@ func TestRunLBOptions(t *testing.T) {
 		wantRuntime bool
 		wantListen  string
 	}{
+		{"nginx with an upstream API", runLBOptions{format: "nginx", nginxAPI: "unix:" + filepath.Join(dir, "n.sock"), listenHTTP: "127.0.0.9:8083"},
+			true, "listen unix:" + filepath.Join(dir, "n.sock")},
 		{"haproxy with a stats socket", runLBOptions{format: "haproxy", groups: []string{"*"}, statsSocket: filepath.Join(dir, "h.sock"),
 			listenHTTP: "127.0.0.9:8080", bind: "127.0.0.9"}, true, "127.0.0.9:8080"},
 		{"haproxy without a socket", runLBOptions{format: "haproxy", groups: []string{"*"}, listenHTTP: "127.0.0.9:8081"}, false, "127.0.0.9:8081"},
@@ -39,6 +42,9 @@ func TestRunLBOptions(t *testing.T) {
 			}
 			if got := p.Runtime != nil; got != tc.wantRuntime {
 				t.Errorf("runtime API = %v, want %v", got, tc.wantRuntime)
+			}
+			if got := p.Resolver != nil; got != tc.wantRuntime {
+				t.Errorf("host name resolver = %v, want it with a runtime API (%v)", got, tc.wantRuntime)
 			}
 			cfg, err := p.Renderer.Render(nil)
 			if err != nil {
