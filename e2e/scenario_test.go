@@ -387,8 +387,13 @@ func startScenarioLBs(t *testing.T, simURL, nginx, haproxy string) *scenarioLBs 
 	// the running server.
 	ndir := t.TempDir()
 	nconf := filepath.Join(ndir, "nginx.conf")
+	// The upstream API socket's directory is for nginx and pacer only.
+	apiDir := filepath.Join(ndir, "api")
+	if err := os.Mkdir(apiDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	nargs := []string{"lb", "--marathon", simURL, "--format", "nginx", "--out", nconf,
-		"--listen-http", lbs.nginxHTTP, "--bind", lbs.nginxAddr, "--nginx-api", "unix:" + filepath.Join(ndir, "upstreams.sock")}
+		"--listen-http", lbs.nginxHTTP, "--bind", lbs.nginxAddr, "--nginx-api", "unix:" + filepath.Join(apiDir, "upstreams.sock")}
 	scenarioLBOnce(t, nargs...)
 	ng := startScenarioProc(t, "nginx", nginx, "-p", ndir, "-c", nconf, "-e", "stderr", "-g", "daemon off;")
 

@@ -97,7 +97,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
   # nginx without reloads for task changes (libnginx-mod-http-lua, lua-resty-core):
   pacer lb --marathon http://marathon:8080 --realm internal --format nginx \
     --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload" \
-    --nginx-api unix:/run/nginx-pacer.sock
+    --nginx-api unix:/run/nginx-pacer/upstreams.sock
   pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -153,8 +153,8 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.checkNginxAPI(); err != nil {
-		return err
+	if err := o.checkNginxAPI("--nginx-api"); err != nil {
+		return fmt.Errorf("lb: %w", err)
 	}
 	renderer, err := o.renderer()
 	if err != nil {
@@ -267,29 +267,46 @@ func (o *lbOptions) luaModuleFiles() []string {
 }
 
 // checkNginxAPI refuses --nginx-api where it cannot work.
-func (o *lbOptions) checkNginxAPI() error {
+func (o *lbOptions) checkNginxAPI(flag string) error {
 	switch {
 	case o.nginxAPI == "":
 		return nil
 	case o.format != "nginx":
-		return errors.New("lb: --nginx-api needs --format nginx (HAProxy takes task changes through --stats-socket)")
+		return fmt.Errorf("%s needs the nginx format (HAProxy takes task changes through its stats socket)", flag)
 	case o.template != "":
-		return errors.New("lb: --nginx-api works with the built-in nginx format, not --template")
+		return fmt.Errorf("%s works with the built-in nginx format, not a template", flag)
 	case o.luaModules == "auto" && lb.DetectLuaModules() == nil:
-		return errors.New("lb: --nginx-api needs nginx's lua module, not found in /usr/lib/nginx/modules (Debian: apt-get install libnginx-mod-http-lua lua-resty-core), or name it with --lua-modules")
+		return fmt.Errorf("%s needs nginx's lua module, not found in /usr/lib/nginx/modules (Debian: apt-get install libnginx-mod-http-lua lua-resty-core)", flag)
 	}
 	if socket, ok := strings.CutPrefix(o.nginxAPI, "unix:"); ok {
 		if !filepath.IsAbs(socket) {
-			return fmt.Errorf("lb: --nginx-api %s: the socket path must be absolute", o.nginxAPI)
+			return fmt.Errorf("%s %s: the socket path must be absolute", flag, o.nginxAPI)
 		}
-		return nil
+		return checkSocketDir(flag, filepath.Dir(socket))
 	}
 	host, port, err := net.SplitHostPort(o.nginxAPI)
 	if err != nil || port == "" {
-		return fmt.Errorf("lb: --nginx-api %q: want unix:/path or host:port", o.nginxAPI)
+		return fmt.Errorf("%s %q: want unix:/path or host:port", flag, o.nginxAPI)
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("lb: --nginx-api %s: listen on a loopback address or a unix socket; anyone reaching the API can redirect traffic", o.nginxAPI)
+		return fmt.Errorf("%s %s: listen on a loopback address or a unix socket; anyone reaching the API can redirect traffic", flag, o.nginxAPI)
+	}
+	return nil
+}
+
+// checkSocketDir refuses a directory for the upstream API socket that other
+// users can reach: nginx creates the socket readable and writable by
+// everyone (0666), and whoever can connect can redirect traffic.
+func checkSocketDir(flag, dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: the socket's directory: %w (create it for nginx and pacer only, e.g. install -d -m 0750 %s)", flag, err, dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %s is not a directory", flag, dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o007 != 0 {
+		return fmt.Errorf("%s: directory %s has mode %04o: other users could reach the socket (nginx makes it 0666) and redirect traffic; use a directory only nginx and pacer can enter, e.g. install -d -m 0750 /run/nginx-pacer", flag, dir, perm)
 	}
 	return nil
 }

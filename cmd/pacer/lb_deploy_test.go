@@ -325,8 +325,13 @@ func TestLBRollingDeployNginxDynamic(t *testing.T) {
 	old := r.waitHealthy("/shop/web", 3)
 	dbTasks := r.waitRunning("/shop/db", 2)
 
+	// The API socket's directory is for nginx and pacer only.
+	apiDir := filepath.Join(r.dir, "api")
+	if err := os.Mkdir(apiDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	r.startLB("--format", "nginx", "--realm", "internal", "--nginx-prefix", prefix,
-		"--nginx-api", "unix:"+filepath.Join(r.dir, "upstreams.sock"),
+		"--nginx-api", "unix:"+filepath.Join(apiDir, "upstreams.sock"),
 		"--reload-cmd", nginx+" -p "+prefix+" -c "+r.conf+" -s reload")
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
 	if conf, err := os.ReadFile(r.conf); err != nil || !bytes.Contains(conf, []byte("balancer_by_lua_block")) {

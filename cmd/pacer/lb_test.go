@@ -76,9 +76,11 @@ func TestLBFlagErrors(t *testing.T) {
 		{"realm with haproxy", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a", "--realm", "r"}, "--realm needs --format nginx"},
 		{"debounce min above max", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--debounce-min", "2s", "--debounce-max", "1s"}, "larger than max"},
 		{"missing template", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--template", "/nonexistent.tmpl"}, "--template"},
-		{"nginx api with haproxy", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a", "--nginx-api", "127.0.0.1:9180"}, "--nginx-api needs --format nginx"},
-		{"nginx api with template", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--template", "/t.tmpl", "--nginx-api", "127.0.0.1:9180"}, "not --template"},
+		{"nginx api with haproxy", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a", "--nginx-api", "127.0.0.1:9180"}, "--nginx-api needs the nginx format"},
+		{"nginx api with template", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--template", "/t.tmpl", "--nginx-api", "127.0.0.1:9180"}, "not a template"},
 		{"nginx api on a public address", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "0.0.0.0:9180"}, "loopback address or a unix socket"},
+		{"nginx api socket in /tmp", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:/tmp/pacer-upstreams.sock"}, "other users could reach the socket"},
+		{"nginx api socket in a missing directory", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:/nonexistent/pacer/upstreams.sock"}, "install -d -m 0750 /nonexistent/pacer"},
 		{"nginx api relative socket", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:api.sock"}, "must be absolute"},
 		{"nginx api without port", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "localhost"}, "want unix:/path or host:port"},
 	}

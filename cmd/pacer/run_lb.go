@@ -47,8 +47,8 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 	if err != nil {
 		return nil, fmt.Errorf("run: --lb-*: %w", err)
 	}
-	if err := lo.checkNginxAPI(); err != nil {
-		return nil, fmt.Errorf("run: --lb-nginx-api: %w", err)
+	if err := lo.checkNginxAPI("--lb-nginx-api"); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	renderer, err := lo.renderer()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +22,10 @@ func TestRunLBOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	// The upstream API socket's directory is for nginx and pacer only.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name        string
 		o           runLBOptions
