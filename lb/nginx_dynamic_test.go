@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -180,7 +181,7 @@ func TestNginxDynamicNoReload(t *testing.T) {
 
 // TestNginxDynamicHostNamesReload: a task known by host name cannot go
 // through the Lua balancer (it takes addresses): its upstream keeps static
-// server lines and changes by reload, while the others stay dynamic.
+// server lines and changes by reload, until a HostCache resolves the name.
 func TestNginxDynamicHostNamesReload(t *testing.T) {
 	web1, web2 := namedHTTP(t, "web-1"), namedHTTP(t, "web-2")
 	named := func(ports_ ...int) marathon.Application {
@@ -200,6 +201,25 @@ func TestNginxDynamicHostNamesReload(t *testing.T) {
 		t.Fatalf("named task change: %+v, want a reload", st)
 	}
 	checkServing(t, r.c, "named.test", "web-1", "web-2")
+
+	// With a HostCache the name becomes an address: one reload to make the
+	// upstream dynamic, then task changes go through the API.
+	r.p.Resolver = &HostCache{Clock: newStepClock(), Lookup: func(_ context.Context, host string) ([]net.IP, error) {
+		if host != "localhost" {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		return []net.IP{net.ParseIP("127.0.0.1")}, nil
+	}}
+	if st := r.pass(named(web1, web2)); st.Runtime || !st.Reloaded || st.Err != nil {
+		t.Fatalf("named tasks resolved: %+v, want one reload (the upstream becomes dynamic)", st)
+	}
+	if st := r.pass(named(web2)); !st.Runtime || st.Reloaded || st.Err != nil {
+		t.Fatalf("resolved task change: %+v, want an API update without reload", st)
+	}
+	checkServing(t, r.c, "named.test", "web-2")
+	if n := r.reloadCount(); n != 2 {
+		t.Errorf("%d reloads, want 2", n)
+	}
 }
 
 // TestNginxUpstreamAPIChecksInput: the API refuses a request with any bad
