@@ -8,52 +8,98 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
-// Store keeps the open incidents across restarts and leader changes: cmd
-// saves Tracker.OpenIncidents after each pass and Restores what it loads
-// when it starts paging. FileStore is the local one; cmd has one on
-// ZooKeeper for when leader election is on.
+// Store keeps what a leader owes PagerDuty across restarts and leader
+// changes: the open incidents (cmd saves Tracker.OpenIncidents after each
+// pass and Restores them when it starts paging) and the change events
+// waiting for their deployment to finish. FileStore is the local one; cmd
+// has one on ZooKeeper for when leader election is on. Both use
+// MarshalState.
 type Store interface {
-	// Load returns what was saved last; nothing (and no error) when
-	// nothing was ever saved.
-	Load(ctx context.Context) ([]Open, error)
-	Save(ctx context.Context, open []Open) error
+	// Load returns what was saved last; the zero Persisted (and no error)
+	// when nothing was ever saved.
+	Load(ctx context.Context) (Persisted, error)
+	Save(ctx context.Context, st Persisted) error
 }
 
-// storedState is the persisted form, versioned so it can evolve.
+// Persisted is what a Store keeps.
+type Persisted struct {
+	// Open are the incidents a resolve is owed for.
+	Open []Open
+	// Changes are change events of writes Marathon accepted whose
+	// deployment had not finished yet, oldest first.
+	Changes []Change
+}
+
+// storedState is the persisted form. Changes came later without a version
+// bump: it is optional, so state written before it loads (no pending
+// changes), and an older pacer reading newer state ignores the field
+// (losing only the pending changes) instead of refusing the whole state
+// and not paging at all.
 type storedState struct {
-	Version int    `json:"version"`
-	Open    []Open `json:"open"`
+	Version int            `json:"version"`
+	Open    []Open         `json:"open"`
+	Changes []storedChange `json:"changes,omitempty"`
 }
 
 const stateVersion = 1
 
-// MarshalState encodes open incidents for a Store.
-func MarshalState(open []Open) ([]byte, error) {
-	if open == nil {
-		open = []Open{}
+// storedChange is Change with stable JSON names. The conversions between
+// the two do not compile when Change gains a field, so the stored form
+// cannot silently leave one out.
+type storedChange struct {
+	Route            KeyRef    `json:"route"`
+	Cluster          string    `json:"cluster"`
+	App              string    `json:"app"`
+	Group            string    `json:"group,omitempty"`
+	Environment      string    `json:"environment,omitempty"`
+	Action           string    `json:"action,omitempty"`
+	DeploymentID     string    `json:"deploymentId,omitempty"`
+	Revision         string    `json:"revision,omitempty"`
+	PreviousRevision string    `json:"previousRevision,omitempty"`
+	What             []string  `json:"what,omitempty"`
+	Diff             string    `json:"diff,omitempty"`
+	At               time.Time `json:"at"`
+	Links            []Link    `json:"links,omitempty"`
+}
+
+// MarshalState encodes st for a Store. Equal values give equal
+// bytes, so a caller can compare them to save only what changed.
+func MarshalState(st Persisted) ([]byte, error) {
+	out := storedState{Version: stateVersion, Open: st.Open}
+	if out.Open == nil {
+		out.Open = []Open{}
 	}
-	b, err := json.MarshalIndent(storedState{Version: stateVersion, Open: open}, "", "  ")
+	for _, c := range st.Changes {
+		out.Changes = append(out.Changes, storedChange(c))
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode incident state: %w", err)
 	}
 	return append(b, '\n'), nil
 }
 
-// UnmarshalState decodes what MarshalState wrote.
-func UnmarshalState(b []byte) ([]Open, error) {
-	var st storedState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("decode incident state: %w", err)
+// UnmarshalState decodes what MarshalState wrote, and state written before
+// pending changes were kept.
+func UnmarshalState(b []byte) (Persisted, error) {
+	var in storedState
+	if err := json.Unmarshal(b, &in); err != nil {
+		return Persisted{}, fmt.Errorf("decode incident state: %w", err)
 	}
-	if st.Version != stateVersion {
-		return nil, fmt.Errorf("decode incident state: version %d, want %d", st.Version, stateVersion)
+	if in.Version != stateVersion {
+		return Persisted{}, fmt.Errorf("decode incident state: version %d, want %d", in.Version, stateVersion)
 	}
-	return st.Open, nil
+	st := Persisted{Open: in.Open}
+	for _, c := range in.Changes {
+		st.Changes = append(st.Changes, Change(c))
+	}
+	return st, nil
 }
 
-// FileStore keeps the open incidents in a JSON file (--state-dir), written
+// FileStore keeps the state in a JSON file (--state-dir), written
 // atomically: a temporary file in the same directory, synced, renamed.
 type FileStore struct {
 	Path string
@@ -62,24 +108,24 @@ type FileStore struct {
 var _ Store = FileStore{}
 
 // Load reads the file; a missing file is an empty state.
-func (s FileStore) Load(context.Context) ([]Open, error) {
+func (s FileStore) Load(context.Context) (Persisted, error) {
 	b, err := os.ReadFile(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return Persisted{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load incident state: %w", err)
+		return Persisted{}, fmt.Errorf("load incident state: %w", err)
 	}
-	open, err := UnmarshalState(b)
+	st, err := UnmarshalState(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Path, err)
+		return Persisted{}, fmt.Errorf("%s: %w", s.Path, err)
 	}
-	return open, nil
+	return st, nil
 }
 
 // Save replaces the file.
-func (s FileStore) Save(_ context.Context, open []Open) error {
-	b, err := MarshalState(open)
+func (s FileStore) Save(_ context.Context, st Persisted) error {
+	b, err := MarshalState(st)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type runAlertingOptions struct {
 
 func addRunAlertingFlags(cmd *cobra.Command, o *runAlertingOptions) {
 	f := cmd.Flags()
-	f.StringVar(&o.stateDir, "state-dir", envOr("PACER_STATE_DIR", ""), "keep open incidents here across restarts (without --zk; with it they live in ZooKeeper) (env PACER_STATE_DIR)")
+	f.StringVar(&o.stateDir, "state-dir", envOr("PACER_STATE_DIR", ""), "keep open incidents and pending change events here across restarts (without --zk; with it they live in ZooKeeper) (env PACER_STATE_DIR)")
 	f.DurationVar(&o.clearFor, "alert-clear-for", alerting.DefaultClearFor, "a firing condition resolves once clear this long (hysteresis)")
 	f.StringSliceVar(&o.forOverrides, "alert-for", nil, "Condition=duration: how long a condition holds before it pages, for environments whose spec sets none and for cluster conditions, e.g. MarathonUnreachable=5m")
 	f.DurationVar(&o.crashWindow, "alert-crash-window", 10*time.Minute, "CrashLooping: count task failures within this window")
@@ -55,7 +55,7 @@ func (o runAlertingOptions) forMap() (map[alerting.Condition]time.Duration, erro
 
 // alerter turns the operator's status after each pass into alerting
 // signals, tracks them, sends the incidents and change events, and keeps
-// the open incidents in the store.
+// the open incidents and pending change events in the store.
 type alerter struct {
 	cluster  string
 	now      func() time.Time
@@ -65,7 +65,7 @@ type alerter struct {
 		alerting.ChangeNotifier
 	}
 	delivery *alerting.Delivery // nil when alerts are only logged
-	store    alerting.Store     // nil: open incidents are not kept
+	store    alerting.Store     // nil: open incidents and pending changes are not kept
 	where    string
 	closeFn  func()
 
@@ -73,7 +73,7 @@ type alerter struct {
 	tracker *alerting.Tracker // nil until this instance leads
 	saved   []byte            // what the store holds
 	crashes *crashHistory
-	changes pendingChanges
+	changes pendingChanges // this leader's; empty while following
 
 	// lbStatus is the LB pipeline's last status; nil without --lb-out.
 	lbStatus func() lb.Status
@@ -106,7 +106,7 @@ func newAlerter(o *runOptions, cluster, marathonURL string, logOnly bool, log lo
 		crashes:  newCrashHistory(o.alerting.crashWindow, max(o.alerting.crashFailures, 1)),
 	}
 	if store == nil {
-		log.Info("Open incidents are not persisted: after a restart pacer may page again or miss a resolve; set --state-dir or --zk")
+		log.Info("Open incidents are not persisted: after a restart pacer may page again, miss a resolve or a change event; set --state-dir or --zk")
 	}
 	if logOnly {
 		return al, nil
@@ -161,15 +161,20 @@ func (al *alerter) lbInvalid() string {
 
 // observe tracks and sends what holds after a pass. Only the leader pages:
 // followers compute the same status and would page twice. A new leader
-// (or a restarted pacer) first restores the open incidents from the store.
+// (or a restarted pacer) first restores the open incidents and pending
+// change events from the store.
 func (al *alerter) observe(ctx context.Context, st operator.Status) {
 	log := logr.FromContextOrDiscard(ctx).WithName("alerting")
+	read := readMarathon(ctx, st)
 	ctx = logr.NewContext(context.WithoutCancel(ctx), log)
 	if !st.Leader {
-		al.tracker = nil // the leader owns the incidents now; reload when leading again
+		// The leader owns the incidents and pending changes now (in the
+		// store); reload them when leading again.
+		al.tracker, al.changes, al.saved = nil, pendingChanges{}, nil
 		return
 	}
 	if al.tracker == nil && !al.restore(ctx) {
+		al.changes.add(al.newChanges(st)...) // kept until the store is read
 		return
 	}
 	now := al.now()
@@ -181,74 +186,45 @@ func (al *alerter) observe(ctx context.Context, st operator.Status) {
 			log.Error(err, "Send incident", "incident", inc.DedupKey)
 		}
 	}
-	al.sendChanges(ctx, st)
+	al.sendChanges(ctx, st, read)
 	al.persist(ctx)
 }
 
-// restore starts a tracker with the stored open incidents. Without them
-// pacer could page twice, so a store that cannot be read skips paging
-// this pass (the condition stays visible in status) and is tried again.
+// restore starts a tracker with the stored open incidents and takes over
+// the stored pending changes. Without them pacer could page twice, so a
+// store that cannot be read skips paging this pass (the condition stays
+// visible in status) and is tried again.
 func (al *alerter) restore(ctx context.Context) bool {
 	log := logr.FromContextOrDiscard(ctx)
 	tr := alerting.NewTracker(al.opts)
 	if al.store != nil {
-		open, err := al.store.Load(ctx)
+		saved, err := al.store.Load(ctx)
 		if err != nil {
 			log.Error(err, "Cannot read open incidents; not paging until they are read", "path", al.where)
 			return false
 		}
-		tr.Restore(open)
-		al.saved, _ = alerting.MarshalState(open)
-		log.Info("Restored open incidents", "count", len(open), "path", al.where)
+		tr.Restore(saved.Open)
+		al.changes.add(saved.Changes...)
+		al.saved, _ = alerting.MarshalState(saved)
+		log.Info("Restored open incidents", "count", len(saved.Open), "pendingChanges", len(saved.Changes), "path", al.where)
 	}
 	al.tracker = tr
 	return true
 }
 
-// persist saves the open incidents when they changed.
+// persist saves the open incidents and pending changes when they changed.
 func (al *alerter) persist(ctx context.Context) {
 	if al.store == nil {
 		return
 	}
-	open := al.tracker.OpenIncidents()
-	b, err := alerting.MarshalState(open)
+	st := alerting.Persisted{Open: al.tracker.OpenIncidents(), Changes: al.changes.list()}
+	b, err := alerting.MarshalState(st)
 	if err != nil || bytes.Equal(b, al.saved) {
 		return
 	}
-	if err := al.store.Save(ctx, open); err != nil {
+	if err := al.store.Save(ctx, st); err != nil {
 		logr.FromContextOrDiscard(ctx).Error(err, "Cannot save open incidents; retried after the next pass", "path", al.where)
 		return
 	}
 	al.saved = b
-}
-
-// sendChanges sends the change events of earlier writes whose deployment
-// finished, then queues one for every write Marathon accepted in this pass,
-// to the app environment's routing key.
-func (al *alerter) sendChanges(ctx context.Context, st operator.Status) {
-	log := logr.FromContextOrDiscard(ctx)
-	// Send for the earlier writes first: this pass's live state was read
-	// before its own writes, so it cannot show their deployments yet.
-	for _, c := range al.changes.done(st.Apps) {
-		if err := al.notifier.NotifyChange(ctx, c); err != nil {
-			log.Error(err, "Send change event", "app", c.App)
-		}
-	}
-	apps := make(map[string]operator.AppStatus, len(st.Apps))
-	for _, a := range st.Apps {
-		apps[a.ID] = a
-	}
-	policies := map[string]*alerting.Policy{}
-	for _, ap := range st.Applied {
-		a := apps[ap.App]
-		p := policyOf(policies, a.Group, a.Environment, a.Alerting)
-		if p == nil || p.Urgency == alerting.UrgencyNone {
-			continue // the environment does not page
-		}
-		al.changes.add(alerting.Change{
-			Route: p.RoutingKey, Cluster: al.cluster, App: ap.App, Group: a.ServiceGroup, Environment: a.Environment,
-			Action: ap.Action, DeploymentID: ap.DeploymentID, Revision: ap.Revision, PreviousRevision: ap.PreviousRevision,
-			What: ap.Changes, Diff: strings.Join(ap.Changes, "\n"), At: ap.At, Links: al.opts.Links.Links(al.cluster, ap.App),
-		})
-	}
 }

@@ -22,9 +22,10 @@ const stateFile = "alerting-incidents.json"
 // zkOpTimeout bounds one ZooKeeper read or write of the incident state.
 const zkOpTimeout = 10 * time.Second
 
-// incidentStore picks where open incidents survive a restart: ZooKeeper
-// next to the election when --zk is set (a new leader finds them), else a
-// file in --state-dir, else nowhere (warned at start). close releases it.
+// incidentStore picks where open incidents and pending change events
+// survive a restart: ZooKeeper next to the election when --zk is set (a
+// new leader finds them), else a file in --state-dir, else nowhere (warned
+// at start). close releases it.
 func incidentStore(o *runOptions, cluster string, log logr.Logger) (store alerting.Store, where string, closeFn func(), err error) {
 	if servers := election.ParseServers(o.zk); len(servers) > 0 {
 		base := o.zkPath
@@ -44,8 +45,10 @@ func incidentStore(o *runOptions, cluster string, log logr.Logger) (store alerti
 	return nil, "", func() {}, nil
 }
 
-// zkStore keeps the open incidents in one znode (JSON; ZooKeeper's 1 MB
-// node limit holds thousands of incidents).
+// zkStore keeps the open incidents and pending change events in one znode,
+// encoded as FileStore's file (alerting.MarshalState). ZooKeeper's 1 MB
+// node limit holds thousands of incidents, or about a thousand change
+// events with their diffs.
 type zkStore struct {
 	conn *zk.Conn
 	path string
@@ -64,7 +67,7 @@ func newZKStore(servers []string, p string, sessionTimeout time.Duration, log lo
 func (s *zkStore) close() { s.conn.Close() }
 
 // Load reads the znode; a missing one is an empty state.
-func (s *zkStore) Load(ctx context.Context) ([]alerting.Open, error) {
+func (s *zkStore) Load(ctx context.Context) (alerting.Persisted, error) {
 	var data []byte
 	err := s.within(ctx, func() error {
 		var err error
@@ -72,21 +75,21 @@ func (s *zkStore) Load(ctx context.Context) ([]alerting.Open, error) {
 		return err
 	})
 	if errors.Is(err, zk.ErrNoNode) {
-		return nil, nil
+		return alerting.Persisted{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load incident state %s: %w", s.path, err)
+		return alerting.Persisted{}, fmt.Errorf("load incident state %s: %w", s.path, err)
 	}
-	open, err := alerting.UnmarshalState(data)
+	st, err := alerting.UnmarshalState(data)
 	if err != nil {
-		return nil, fmt.Errorf("zookeeper %s: %w", s.path, err)
+		return alerting.Persisted{}, fmt.Errorf("zookeeper %s: %w", s.path, err)
 	}
-	return open, nil
+	return st, nil
 }
 
 // Save writes the znode, creating it and its parents when missing.
-func (s *zkStore) Save(ctx context.Context, open []alerting.Open) error {
-	data, err := alerting.MarshalState(open)
+func (s *zkStore) Save(ctx context.Context, st alerting.Persisted) error {
+	data, err := alerting.MarshalState(st)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // TestZKStoreSurvivesLeaderChange: what one leader saves in ZooKeeper
 // (next to the election znode, as --zk makes pacer run do) the next
 // leader, on its own session, loads, so it neither pages again nor
-// forgets to resolve.
+// forgets to resolve, and sends the change events still pending.
 func TestZKStoreSurvivesLeaderChange(t *testing.T) {
 	t.Parallel()
 	zk := zktest.Start(t)
@@ -26,13 +26,16 @@ func TestZKStoreSurvivesLeaderChange(t *testing.T) {
 	if where != "zookeeper /pacer/ams/alerting" {
 		t.Errorf("store at %q", where)
 	}
-	if open, err := first.Load(t.Context()); err != nil || open != nil {
-		t.Fatalf("empty store: %v %v", open, err)
+	if saved, err := first.Load(t.Context()); err != nil || saved.Open != nil || saved.Changes != nil {
+		t.Fatalf("empty store: %v %v", saved, err)
 	}
 	since := time.Date(2025, 3, 4, 3, 0, 0, 0, time.UTC)
 	open := []alerting.Open{{Condition: alerting.Unhealthy, Cluster: "ams", App: prodAPI, Route: alerting.KeyRef{FromEnv: "PD_WEB_PROD"},
 		Severity: alerting.SeverityCritical, Summary: prodAPI + ": 1 of 2 tasks unhealthy for 5m on ams", Since: since}}
-	for _, save := range [][]alerting.Open{nil, open} { // creates, then updates the znode
+	changes := []alerting.Change{{Route: alerting.KeyRef{FromEnv: "PD_WEB_PROD"}, Cluster: "ams", App: prodAPI, Action: "scale",
+		DeploymentID: "d1", Revision: "r2", PreviousRevision: "r1", What: []string{"instances: 2 → 3"}, At: since}}
+	want := alerting.Persisted{Open: open, Changes: changes}
+	for _, save := range []alerting.Persisted{{}, want} { // creates, then updates the znode
 		if err := first.Save(t.Context(), save); err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +51,7 @@ func TestZKStoreSurvivesLeaderChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(open, got); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the next leader loaded (-want +got):\n%s", diff)
 	}
 }
