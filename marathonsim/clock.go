@@ -1,6 +1,7 @@
 package marathonsim
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -32,20 +33,20 @@ type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	seq    uint64
-	timers map[uint64]*fakeTimer
+	timers timerHeap // pending timers, earliest first
 }
 
 type fakeTimer struct {
-	c   *FakeClock
-	id  uint64
-	at  time.Time
-	f   func()
-	seq uint64
+	c     *FakeClock
+	at    time.Time
+	f     func()
+	seq   uint64 // scheduling order, breaks ties between equal times
+	index int    // position in c.timers; -1 once run or stopped
 }
 
 // NewFakeClock returns a FakeClock that starts at start.
 func NewFakeClock(start time.Time) *FakeClock {
-	return &FakeClock{now: start, timers: make(map[uint64]*fakeTimer)}
+	return &FakeClock{now: start}
 }
 
 // Now returns the fake current time.
@@ -60,17 +61,19 @@ func (c *FakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	t := &fakeTimer{c: c, id: c.seq, at: c.now.Add(d), f: f, seq: c.seq}
-	c.timers[t.id] = t
+	t := &fakeTimer{c: c, at: c.now.Add(d), f: f, seq: c.seq}
+	heap.Push(&c.timers, t)
 	return t
 }
 
 func (t *fakeTimer) Stop() bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
-	_, ok := t.c.timers[t.id]
-	delete(t.c.timers, t.id)
-	return ok
+	if t.index < 0 {
+		return false
+	}
+	heap.Remove(&t.c.timers, t.index)
+	return true
 }
 
 // Advance moves the clock forward by d, running every timer that falls due on
@@ -82,21 +85,12 @@ func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
-		var next *fakeTimer
-		for _, t := range c.timers {
-			if t.at.After(target) {
-				continue
-			}
-			if next == nil || t.at.Before(next.at) || (t.at.Equal(next.at) && t.seq < next.seq) {
-				next = t
-			}
-		}
-		if next == nil {
+		if len(c.timers) == 0 || c.timers[0].at.After(target) {
 			c.now = target
 			c.mu.Unlock()
 			return
 		}
-		delete(c.timers, next.id)
+		next := heap.Pop(&c.timers).(*fakeTimer)
 		if next.at.After(c.now) {
 			c.now = next.at
 		}
@@ -110,4 +104,37 @@ func (c *FakeClock) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
+}
+
+// timerHeap orders timers by time, then by scheduling order
+// (container/heap), so Advance finds the next one in O(log n).
+type timerHeap []*fakeTimer
+
+func (h timerHeap) Len() int { return len(h) }
+
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h *timerHeap) Push(x any) {
+	t := x.(*fakeTimer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	t.index = -1
+	*h = old[:len(old)-1]
+	return t
 }
