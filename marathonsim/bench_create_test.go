@@ -99,10 +99,23 @@ func BenchmarkCreateAppAt10000(b *testing.B) {
 }
 
 // BenchmarkGroupPut10000Apps: one PUT /v2/groups with 10,000 apps of one
-// instance each into an empty simulator, run to the end of its deployment;
-// ns/app is the time per app including its share of the events.
-func BenchmarkGroupPut10000Apps(b *testing.B) {
-	const n = 10000
+// instance each into an empty simulator with a stream taking all events,
+// run to the end of its deployment; ns/app is the time per app including
+// its share of the events.
+func BenchmarkGroupPut10000Apps(b *testing.B) { benchGroupPut(b, 10000) }
+
+// BenchmarkGroupPutScaling: the same at several sizes; a deployment that
+// is linear in its apps keeps ns/app flat.
+func BenchmarkGroupPutScaling(b *testing.B) {
+	for _, n := range []int{2500, 5000, 10000, 20000} {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) { benchGroupPut(b, n) })
+	}
+}
+
+// benchGroupPut PUTs a group of n apps × 1 instance (virtual executor,
+// FakeClock, so the op measures CPU, not waiting), advances the clock past
+// the task start and checks that /v2/deployments is empty again.
+func benchGroupPut(b *testing.B, n int) {
 	var body strings.Builder
 	body.WriteString(`{"apps":[`)
 	for i := range n {
@@ -116,13 +129,45 @@ func BenchmarkGroupPut10000Apps(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		fc := NewFakeClock(time.Unix(0, 0))
-		s, err := New(Options{Clock: fc})
+		s, err := New(Options{Clock: fc, TaskStart: 200 * time.Millisecond})
 		if err != nil {
 			b.Fatal(err)
 		}
 		drainEvents(b, s)
 		b.StartTimer()
 		post(b, s, "/v2/groups/", body.String(), 200)
+		fc.Advance(200 * time.Millisecond)
+		b.StopTimer()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/deployments", nil))
+		s.mu.Lock()
+		tasks := len(s.tasks)
+		s.mu.Unlock()
+		if got := strings.TrimSpace(rec.Body.String()); got != "[]" || tasks != n {
+			b.Fatalf("/v2/deployments = %.200s, %d tasks; want [] and %d tasks", got, tasks, n)
+		}
+		_ = s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/app")
+}
+
+// BenchmarkOneAppOf10000Instances: POST one app of 10,000 instances into an
+// empty simulator (no stream), run to the end of its deployment. Each task
+// change still counts the app's tasks, so this is quadratic in the
+// instances of one app (not in the number of apps).
+func BenchmarkOneAppOf10000Instances(b *testing.B) {
+	const n = 10000
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		fc := NewFakeClock(time.Unix(0, 0))
+		s, err := New(Options{Clock: fc, TaskStart: 200 * time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		post(b, s, "/v2/apps", fmt.Sprintf(`{"id":"/big","cmd":"sleep 1000","instances":%d}`, n), 201)
 		fc.Advance(200 * time.Millisecond)
 		b.StopTimer()
 		s.mu.Lock()
@@ -134,5 +179,4 @@ func BenchmarkGroupPut10000Apps(b *testing.B) {
 		_ = s.Close()
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/app")
 }

@@ -96,6 +96,7 @@ func (s *Server) store(req changeReq, steps []step, kinds map[string]changeKind)
 	root.Version = version
 	next.groups["/"] = &root
 	s.root = next
+	s.touchAll()
 	s.trees = append(s.trees, next)
 	if len(s.trees) > maxTreeVersions {
 		s.trees = s.trees[1:]

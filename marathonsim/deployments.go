@@ -20,6 +20,7 @@ type deployment struct {
 	affectedSet  map[string]bool   // index of affected, built on first use
 	curIndex     map[string]string // app → action of step curIndexFor
 	curIndexFor  int
+	progress     stepProgress // what of the running step is not done yet
 }
 
 // restartState is the rolling-restart bookkeeping of one RestartApplication.
@@ -39,18 +40,24 @@ func (s *Server) actionFor(id string) (*deployment, string) {
 			continue
 		}
 		if d.cur >= 0 && d.cur < len(d.steps) {
-			if d.curIndex == nil || d.curIndexFor != d.cur {
-				d.curIndex = make(map[string]string, len(d.steps[d.cur].Actions))
-				for _, act := range d.steps[d.cur].Actions {
-					d.curIndex[act.App] = act.Action
-				}
-				d.curIndexFor = d.cur
-			}
-			return d, d.curIndex[id]
+			return d, d.currentActions()[id]
 		}
 		return d, ""
 	}
 	return nil, ""
+}
+
+// currentActions maps each app of the running step to its action. An app
+// has at most one action per step (computePlan).
+func (d *deployment) currentActions() map[string]string {
+	if d.curIndex == nil || d.curIndexFor != d.cur {
+		d.curIndex = make(map[string]string, len(d.steps[d.cur].Actions))
+		for _, act := range d.steps[d.cur].Actions {
+			d.curIndex[act.App] = act.Action
+		}
+		d.curIndexFor = d.cur
+	}
+	return d.curIndex
 }
 
 // affects reports whether id is one of d's affected apps.
@@ -128,49 +135,6 @@ func (s *Server) startStep(d *deployment) {
 		}
 		s.markDirty(act.App)
 	}
-}
-
-// stepDone reports whether every action of the running step is complete.
-func (s *Server) stepDone(d *deployment) bool {
-	for _, act := range d.steps[d.cur].Actions {
-		a := s.root.apps[act.App]
-		r := s.rt[act.App]
-		switch act.Action {
-		case actStart:
-		case actStop:
-			if r != nil && len(r.tasks) > 0 {
-				return false
-			}
-		case actScale:
-			if a == nil {
-				continue
-			}
-			n := a.instances()
-			if r == nil {
-				if n > 0 {
-					return false
-				}
-				continue
-			}
-			if countReady(r, nil) < n || len(r.tasks) > n {
-				return false
-			}
-		case actRestart:
-			if a == nil || r == nil {
-				continue
-			}
-			rs := d.restarts[act.App]
-			for id := range r.tasks {
-				if rs.old[id] {
-					return false
-				}
-			}
-			if countReady(r, rs.old) < a.instances() {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (s *Server) finishDeployment(d *deployment, eventType string) {

@@ -50,6 +50,11 @@ func newSim(t *testing.T, opts Options) *sim {
 		x.evs = append(x.evs, recorded{typ, m})
 		x.mu.Unlock()
 	}
+	s.stepCheck = func(incremental, full bool) {
+		if incremental != full {
+			t.Errorf("stepDone: incremental check says %v, full scan says %v", incremental, full)
+		}
+	}
 	t.Cleanup(func() { _ = s.Close() })
 	return x
 }

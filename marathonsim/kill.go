@@ -62,6 +62,17 @@ func liveTasks(r *appRuntime) []*task {
 	return out[:n]
 }
 
+// countLive counts the tasks of r that are not being killed.
+func countLive(r *appRuntime) int {
+	n := 0
+	for _, t := range r.tasks {
+		if t.state != stateKilling {
+			n++
+		}
+	}
+	return n
+}
+
 // forgetIfGone drops the runtime of a removed app once its last (killing)
 // task is gone, so that an app created again under the same id starts
 // with a fresh queue, backoff and last failure.
@@ -71,5 +82,6 @@ func (s *Server) forgetIfGone(id string) {
 			r.queue.timer.Stop()
 		}
 		delete(s.rt, id)
+		s.touch(id)
 	}
 }

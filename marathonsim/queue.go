@@ -36,13 +36,13 @@ func (s *Server) reconcileApp(id string) {
 		// waiting for its step, or StartApplication (scale to 0)
 	default:
 		n := a.instances()
-		live := liveTasks(r)
-		if extra := len(live) - n; extra > 0 {
-			for _, t := range killOrder(live, a.KillSelection)[:extra] {
+		live := countLive(r) // sorting the tasks on every change made big apps quadratic
+		if extra := live - n; extra > 0 {
+			for _, t := range killOrder(liveTasks(r), a.KillSelection)[:extra] {
 				s.killTask(t, "scaled down")
 			}
 		}
-		want = n - len(live)
+		want = n - live
 	}
 	s.setQueued(r, max(want, 0))
 	s.launchQueued(a, r)

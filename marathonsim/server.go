@@ -70,6 +70,7 @@ type Server struct {
 	faults      faults
 	render      renderCache
 	onEvent     func(eventType string, payload any) // test hook
+	stepCheck   func(incremental, full bool)        // test hook, see stepDone
 	procWG      sync.WaitGroup
 }
 
@@ -152,7 +153,10 @@ func (s *Server) after(d time.Duration, f func()) Timer {
 	})
 }
 
-func (s *Server) markDirty(appID string) { s.dirty[appID] = true }
+func (s *Server) markDirty(appID string) {
+	s.dirty[appID] = true
+	s.touch(appID)
+}
 
 // settle reconciles dirty apps and advances deployments until nothing moves.
 // Every entry point (request, timer, process exit) calls it with s.mu held.
@@ -166,13 +170,25 @@ func (s *Server) settle() {
 		for id := range s.dirty {
 			ids = append(ids, id)
 		}
-		clear(s.dirty)
+		s.dirty = emptied(s.dirty)
 		sort.Strings(ids)
 		for _, id := range ids {
 			s.reconcileApp(id)
 		}
 	}
 	s.log.Warn("Simulation did not settle")
+}
+
+// emptied returns m with no keys. A cleared map keeps its size, and ranging
+// over it costs that size however few keys it holds, so a map that held
+// many keys is replaced: else after a 10,000-app step every later range
+// over the dirty set would walk 10,000 empty slots.
+func emptied(m map[string]bool) map[string]bool {
+	if len(m) > 64 {
+		return map[string]bool{}
+	}
+	clear(m)
+	return m
 }
 
 // publish sends an event to the bus (which adds eventType and timestamp).

@@ -110,6 +110,7 @@ func (s *Server) runtime(id string) *appRuntime {
 	if !ok {
 		r = &appRuntime{id: id, tasks: map[string]*task{}}
 		s.rt[id] = r
+		s.touch(id)
 	}
 	return r
 }

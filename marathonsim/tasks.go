@@ -111,6 +111,7 @@ func (s *Server) launchTask(a *App, r *appRuntime) {
 	nports := len(t.servicePorts)
 	r.tasks[t.id] = t
 	s.tasks[t.id] = t
+	s.touch(a.ID)
 	s.usedCPUs += a.cpus()
 	s.usedMem += a.mem()
 	if err := s.startExecutor(t, nports); err != nil {
