@@ -60,7 +60,7 @@ func (s *Server) handleAppsList(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	s.mu.Lock()
+	s.lock()
 	apps := make([]*appView, 0, len(s.root.apps))
 	for _, id := range s.root.sortedAppIDs() {
 		a := s.root.apps[id]
@@ -75,7 +75,7 @@ func (s *Server) handleAppsList(w http.ResponseWriter, r *http.Request) {
 		}
 		apps = append(apps, s.appView(a, opts))
 	}
-	s.mu.Unlock()
+	s.unlock()
 	// Views hold copies of task state and pointers to immutable app
 	// definitions, so they can be encoded without the lock.
 	writeList(w, "apps", apps)
@@ -87,8 +87,8 @@ func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if _, ok := s.root.apps[a.ID]; ok {
 		writeErr(w, errMsg(409, "An app with id [%s] already exists.", a.ID))
 		return
@@ -122,8 +122,8 @@ func (s *Server) apiPost(r *http.Request, id string) func() {
 func (s *Server) handleAppShow(w http.ResponseWriter, r *http.Request, id string) {
 	opts, _, _ := parseEmbeds(r.URL.Query()["embed"])
 	opts.counts, opts.tasks, opts.lastTaskFailure, opts.deployments, opts.versionInfo = true, true, true, true, true
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if strings.HasSuffix(id, "/*") || id == "*" {
 		gid := canonicalID(strings.TrimSuffix(id, "*"), "/")
 		if _, ok := s.root.groups[gid]; !ok {
@@ -155,8 +155,8 @@ func (s *Server) handleAppPut(w http.ResponseWriter, r *http.Request, id string)
 		return
 	}
 	partial := r.Method == http.MethodPatch || boolParam(r, "partialUpdate", true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	cur, exists := s.root.apps[id]
 	if !exists && r.Method == http.MethodPatch {
 		writeErr(w, appNotFound(id))
@@ -201,8 +201,8 @@ func (s *Server) handleAppsBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	partial := r.Method == http.MethodPatch || boolParam(r, "partialUpdate", true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	next := s.root.clone()
 	for _, item := range items {
 		var head struct{ ID string }
@@ -227,8 +227,8 @@ func (s *Server) handleAppsBulk(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request, id string) {
 	id = canonicalID(id, "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if _, ok := s.root.apps[id]; !ok {
 		writeErr(w, appNotFound(id))
 		return
@@ -245,8 +245,8 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request, id stri
 
 func (s *Server) handleAppRestart(w http.ResponseWriter, r *http.Request, id string) {
 	id = canonicalID(id, "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if _, ok := s.root.apps[id]; !ok {
 		writeErr(w, appNotFound(id))
 		return
@@ -261,8 +261,8 @@ func (s *Server) handleAppRestart(w http.ResponseWriter, r *http.Request, id str
 
 func (s *Server) handleAppVersions(w http.ResponseWriter, r *http.Request, id, version string) {
 	id = canonicalID(id, "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if _, ok := s.root.apps[id]; !ok {
 		writeErr(w, appNotFound(id))
 		return

@@ -10,8 +10,8 @@ import (
 
 func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, taskID string) {
 	id = canonicalID(id, "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	a, ok := s.root.apps[id]
 	if !ok {
 		writeErr(w, appNotFound(id))
@@ -97,8 +97,8 @@ func (s *Server) killTasks(w http.ResponseWriter, r *http.Request, byApp map[str
 }
 
 func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	switch {
 	case rest == "" && r.Method == http.MethodGet:
 		statuses := map[string]bool{}

@@ -22,9 +22,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) error {
 	if !strings.HasPrefix(r.URL.Path, "/v2/") {
 		return nil
 	}
-	s.mu.Lock()
+	s.lock()
 	f := s.faults
-	s.mu.Unlock()
+	s.unlock()
 	if f.LatencyMs > 0 {
 		done := make(chan struct{})
 		t := s.clock.AfterFunc(time.Duration(f.LatencyMs)*time.Millisecond, func() { close(done) })
@@ -67,23 +67,23 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request, rest stri
 			writeErr(w, err)
 			return
 		}
-		s.mu.Lock()
+		s.lock()
 		s.faults = f
 		s.settle()
-		s.mu.Unlock()
+		s.unlock()
 		if f.DropEventStreams {
 			s.bus.DropAll()
 		}
 		writeJSON(w, 200, f)
 	case rest == "/faults" && r.Method == http.MethodDelete:
-		s.mu.Lock()
+		s.lock()
 		s.faults = faults{}
 		s.settle()
-		s.mu.Unlock()
+		s.unlock()
 		w.WriteHeader(http.StatusNoContent)
 	case rest == "/state" && r.Method == http.MethodGet:
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		writeJSON(w, 200, s.stateDump())
 	case strings.HasPrefix(rest, "/tasks/") && r.Method == http.MethodPost:
 		id, verb, _ := strings.Cut(strings.TrimPrefix(rest, "/tasks/"), "/")
@@ -107,8 +107,8 @@ func (s *Server) controlTask(w http.ResponseWriter, r *http.Request, id, verb st
 			return
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	t, ok := s.tasks[id]
 	if !ok {
 		writeErr(w, taskNotFound(id))

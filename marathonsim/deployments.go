@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+
+	"pacer.dev/pacer/marathonsim/internal/events"
 )
 
 // deployment is a running plan (BEHAVIOUR.md §7).
@@ -145,7 +147,7 @@ func (s *Server) finishDeployment(d *deployment, eventType string) {
 		}
 	}
 	if s.wanted(eventType) {
-		s.publish(eventType, map[string]any{"id": d.id, "plan": s.planRaw(d)})
+		s.publish(eventType, deploymentResultEvent(d.id, s.planRaw(d)))
 	}
 	for _, id := range d.affected {
 		s.markDirty(id)
@@ -159,8 +161,24 @@ func (s *Server) cancelDeployment(d *deployment) {
 
 func (s *Server) publishStep(eventType string, d *deployment) {
 	if s.wanted(eventType) {
-		s.publish(eventType, map[string]any{"plan": s.planRaw(d), "currentStep": d.steps[d.cur]})
+		s.publish(eventType, deploymentStepEvent(d.steps[d.cur], s.planRaw(d)))
 	}
+}
+
+// deploymentStepEvent is the payload of deployment_info and
+// deployment_step_success: the bytes json.Marshal gives for
+// map[string]any{"currentStep": step, "plan": plan}, without compacting
+// the plan (the root group twice) once more.
+func deploymentStepEvent(cur step, plan json.RawMessage) events.Encoded {
+	st, _ := json.Marshal(cur)
+	return encodedEvent(keyRaw{"currentStep", st}, keyRaw{"plan", plan})
+}
+
+// deploymentResultEvent is the payload of deployment_success and
+// deployment_failed, as deploymentStepEvent.
+func deploymentResultEvent(id string, plan json.RawMessage) events.Encoded {
+	idRaw, _ := json.Marshal(id)
+	return encodedEvent(keyRaw{"id", idRaw}, keyRaw{"plan", plan})
 }
 
 type deploymentView struct {
@@ -195,8 +213,8 @@ func (s *Server) deploymentViews() []deploymentView {
 }
 
 func (s *Server) handleDeployments(w http.ResponseWriter, r *http.Request, id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if id == "" {
 		if r.Method != http.MethodGet {
 			writeErr(w, errMsg(405, "HTTP 405 Method Not Allowed"))

@@ -99,8 +99,8 @@ func (s *Server) watchProcess(t *task) {
 		if si != nil {
 			si.Close()
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		if s.closed || s.tasks[t.id] != t {
 			return
 		}

@@ -77,8 +77,8 @@ type groupUpdate struct {
 }
 
 func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, rest string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	id, sub := rest, ""
 	if i := strings.Index(rest, "/versions"); i >= 0 && (len(rest) == i+9 || rest[i+9] == '/') {
 		id, sub = rest[:i], rest[i:]

@@ -62,8 +62,8 @@ func (s *Server) runCheck(t *task, i int) {
 		} else {
 			err = probe.HTTP(ctx, addr, path)
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		if s.closed || s.tasks[t.id] != t || t.state != stateRunning {
 			return
 		}

@@ -165,8 +165,8 @@ type queueDelay struct {
 }
 
 func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request, rest string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if rest == "" && r.Method == http.MethodGet {
 		items := []queueItem{}
 		for _, id := range s.root.sortedAppIDs() {

@@ -3,7 +3,6 @@ package marathonsim
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 	"sort"
 )
 
@@ -26,15 +25,7 @@ type renderCache struct {
 
 // wanted reports whether anyone listens for eventType.
 func (s *Server) wanted(eventType string) bool {
-	if s.onEvent != nil {
-		return true
-	}
-	for _, sub := range s.bus.Stats().Subscribers {
-		if sub.EventTypes == nil || slices.Contains(sub.EventTypes, eventType) {
-			return true
-		}
-	}
-	return false
+	return s.onEvent != nil || s.bus.Wants(eventType)
 }
 
 // planRaw is the plan as deployment events carry it, rendered once.

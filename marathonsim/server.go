@@ -52,7 +52,7 @@ type Server struct {
 
 	leader leadership
 
-	mu          sync.Mutex
+	mu          sync.Mutex // guards all below; take it with lock, release with unlock
 	closed      bool
 	root        *tree
 	rt          map[string]*appRuntime
@@ -72,6 +72,7 @@ type Server struct {
 	onEvent     func(eventType string, payload any) // test hook
 	stepCheck   func(incremental, full bool)        // test hook, see stepDone
 	procWG      sync.WaitGroup
+	outbox      outbox
 }
 
 // New returns a Server with an empty root group.
@@ -119,9 +120,9 @@ func New(opts Options) (*Server, error) {
 
 // Close stops every task (and process) and closes the event streams.
 func (s *Server) Close() error {
-	s.mu.Lock()
+	s.lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.unlock()
 		return nil
 	}
 	s.closed = true
@@ -133,7 +134,7 @@ func (s *Server) Close() error {
 	for _, id := range ids {
 		s.stopTask(s.tasks[id], "TASK_KILLED", "simulator shutting down")
 	}
-	s.mu.Unlock()
+	s.unlock()
 	s.procWG.Wait()
 	s.bus.Close()
 	return nil
@@ -143,8 +144,8 @@ func (s *Server) Close() error {
 // lets the simulation settle.
 func (s *Server) after(d time.Duration, f func()) Timer {
 	return s.clock.AfterFunc(d, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		if s.closed {
 			return
 		}
@@ -189,14 +190,6 @@ func emptied(m map[string]bool) map[string]bool {
 	}
 	clear(m)
 	return m
-}
-
-// publish sends an event to the bus (which adds eventType and timestamp).
-func (s *Server) publish(eventType string, payload any) {
-	if s.onEvent != nil {
-		s.onEvent(eventType, payload)
-	}
-	s.bus.Publish(eventType, payload)
 }
 
 // ServeHTTP serves the Marathon v2 API, /ping, and the /sim/v1 control API

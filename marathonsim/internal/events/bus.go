@@ -94,7 +94,13 @@ func (s *subscriber) stop() { s.killOnce.Do(func() { close(s.kill) }) }
 // A payload that does not marshal to a JSON object is discarded and counted
 // in Stats.Invalid.
 func (b *Bus) Publish(eventType string, payload any) {
-	f, err := b.encode(eventType, payload)
+	b.PublishAt(eventType, payload, b.now())
+}
+
+// PublishAt is Publish with the event's timestamp given, for a caller that
+// records events as they happen and publishes them later, in order.
+func (b *Bus) PublishAt(eventType string, payload any, at time.Time) {
+	f, err := b.encodeAt(eventType, payload, at)
 	if err != nil {
 		b.invalid.Add(1)
 		return
@@ -123,10 +129,27 @@ func (b *Bus) fanOut(f *frame) {
 	}
 }
 
-// encode marshals payload once and adds eventType and timestamp to it.
+// Encoded is a payload that is already a compact JSON object; the bus
+// writes it as it is. (json.Marshal would compact it once more, which for
+// a deployment event carrying the whole root group twice is most of the
+// cost of the event.)
+type Encoded []byte
+
+// MarshalJSON returns e, so that an Encoded payload marshals as the object
+// it holds.
+func (e Encoded) MarshalJSON() ([]byte, error) { return e, nil }
+
+// encode marshals payload once and adds eventType and a timestamp of now.
 func (b *Bus) encode(eventType string, payload any) (*frame, error) {
+	return b.encodeAt(eventType, payload, b.now())
+}
+
+// encodeAt marshals payload once and adds eventType and timestamp at.
+func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, error) {
 	body := []byte("{}")
-	if payload != nil {
+	if enc, ok := payload.(Encoded); ok {
+		body = enc
+	} else if payload != nil {
 		var err error
 		if body, err = json.Marshal(payload); err != nil {
 			return nil, err
@@ -140,7 +163,7 @@ func (b *Bus) encode(eventType string, payload any) (*frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := b.now().UTC().Format(timestampLayout)
+	ts := at.UTC().Format(timestampLayout)
 
 	var buf bytes.Buffer
 	buf.Grow(len(body) + len(typ) + 2*len(eventType) + 64)
@@ -187,6 +210,19 @@ func (b *Bus) Close() {
 	}
 	b.mu.Unlock()
 	b.handlers.Wait()
+}
+
+// Wants reports whether an open stream takes events of eventType, so that
+// a publisher can skip building an event nobody reads.
+func (b *Bus) Wants(eventType string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		if s.wants(eventType) {
+			return true
+		}
+	}
+	return false
 }
 
 // Stats is a snapshot of the bus counters.

@@ -33,6 +33,10 @@ func TestEncode(t *testing.T) {
 			`{"taskId":"p","ports":null,"eventType":"x","timestamp":"` + fixedStamp + `"}`},
 		{"marshaler output is compacted", "x", rawJSON(` { "a" : 1 } `),
 			`{"a":1,"eventType":"x","timestamp":"` + fixedStamp + `"}`},
+		{"encoded is taken as it is", "x", Encoded(`{"b":[1,2]}`),
+			`{"b":[1,2],"eventType":"x","timestamp":"` + fixedStamp + `"}`},
+		{"empty encoded object", "x", Encoded(`{}`), `{"eventType":"x","timestamp":"` + fixedStamp + `"}`},
+		{"encoded non-object rejected", "x", Encoded(`[1]`), ""},
 		{"slice rejected", "x", []int{1}, ""},
 		{"string rejected", "x", "s", ""},
 		{"unmarshalable rejected", "x", map[string]any{"c": make(chan int)}, ""},
@@ -121,6 +125,35 @@ func TestWireFormat(t *testing.T) {
 	st := bus.Stats()
 	if len(st.Subscribers) != 1 || st.Subscribers[0].Delivered != 2 || st.Subscribers[0].RemoteAddress != "127.0.0.1" {
 		t.Errorf("stats = %+v", st)
+	}
+}
+
+// PublishAt stamps the event with the time given, not the bus clock's.
+func TestPublishAtKeepsItsTime(t *testing.T) {
+	bus, srv := newBusServer(t, Options{})
+	s := open(t, srv, "?event_type=x")
+	at := time.Date(2020, 1, 2, 3, 4, 5, 678_900_000, time.FixedZone("X", -3600))
+	bus.PublishAt("x", Encoded(`{"a":1}`), at)
+	want := sseEvent{Type: "x", Data: `{"a":1,"eventType":"x","timestamp":"2020-01-02T04:04:05.678Z"}`}
+	if ev := s.next(t); ev != want {
+		t.Errorf("event\n got %+v\nwant %+v", ev, want)
+	}
+}
+
+func TestWants(t *testing.T) {
+	bus, srv := newBusServer(t, Options{})
+	if bus.Wants("x") {
+		t.Error("Wants with no stream = true")
+	}
+	open(t, srv, "?event_type=x")
+	waitSubscribers(t, bus, 1)
+	if !bus.Wants("x") || bus.Wants("y") {
+		t.Errorf("Wants(x), Wants(y) = %v, %v with a stream of x; want true, false", bus.Wants("x"), bus.Wants("y"))
+	}
+	open(t, srv, "")
+	waitSubscribers(t, bus, 2)
+	if !bus.Wants("y") {
+		t.Error("Wants(y) = false with a stream of every type")
 	}
 }
 
