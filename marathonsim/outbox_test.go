@@ -234,14 +234,27 @@ func TestStuckStreamDoesNotBlockRequests(t *testing.T) {
 	<-w.entered // stuck writing event_stream_attached
 
 	// 2 × 2,100 staging events alone overflow the 4,096-event queue.
-	n := events.DefaultBufferPerSubscriber/2 + 50
-	x.must(201, "POST", "/v2/apps", fmt.Sprintf(`{"id":"/big","cmd":"x","instances":%d}`, n))
+	const apps, each = 42, 50
+	x.s.stepCheck = nil // a full scan of the 42-app step per task start
+	var group strings.Builder
+	group.WriteString(`{"id":"/big","apps":[`)
+	for i := range apps {
+		if i > 0 {
+			group.WriteString(",")
+		}
+		fmt.Fprintf(&group, `{"id":"a%d","cmd":"x","instances":%d}`, i, each)
+	}
+	group.WriteString("]}")
+	if apps*each*2 <= events.DefaultBufferPerSubscriber {
+		t.Fatal("too few events to fill the queue")
+	}
+	x.must(201, "POST", "/v2/groups", group.String())
 	x.advance(time.Second)
-	if got := x.app("/big")["tasksRunning"]; got != float64(n) {
-		t.Errorf("tasksRunning = %v, want %d", got, n)
+	if got := x.app("/big/a0")["tasksRunning"]; got != float64(each) {
+		t.Errorf("tasksRunning = %v, want %d", got, each)
 	}
 	x.must(200, "GET", "/v2/apps", nil)
-	x.must(200, "PUT", "/v2/apps/big", `{"instances":1}`)
+	x.must(200, "PUT", "/v2/apps/big/a0", `{"instances":1}`)
 	st := x.s.bus.Stats()
 	if len(st.Subscribers) != 1 || st.Subscribers[0].Dropped == 0 || st.Subscribers[0].Delivered != 0 {
 		t.Errorf("stats = %+v, want one stream that dropped events and delivered none", st)
