@@ -55,6 +55,13 @@ func BenchmarkRenderNginx(b *testing.B) {
 	benchRender(b, FlavorNixy, NginxRenderer{Options: RenderOptions{StreamModule: "/usr/lib/nginx/modules/ngx_stream_module.so"}})
 }
 
+// BenchmarkRenderNginxDynamic renders with --nginx-api: HTTP upstreams
+// balanced by Lua, their server lists as strings.
+func BenchmarkRenderNginxDynamic(b *testing.B) {
+	benchRender(b, FlavorNixy, NginxRenderer{Options: RenderOptions{StreamModule: "/usr/lib/nginx/modules/ngx_stream_module.so",
+		NginxAPI: "unix:/run/nginx-pacer/upstreams.sock", LuaModules: []string{"ndk_http_module.so", "ngx_http_lua_module.so"}}})
+}
+
 func BenchmarkRenderHAProxy(b *testing.B) {
 	benchRender(b, FlavorMarathonLB, HAProxyRenderer{})
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -173,8 +174,8 @@ func dynamicUpstream(opts RenderOptions, b Backend) bool {
 }
 
 func isIPv4(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.To4() != nil && !strings.Contains(host, ":")
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Is4()
 }
 
 // nginxDictSize is the size of the shared dict for backends: room for
