@@ -38,6 +38,12 @@ func describe(c Condition, d Details) string {
 		}
 		return "tasks unhealthy"
 	case Underprovisioned:
+		// Marathon counts no task healthy when the app has no health
+		// checks (and none while they are in their grace period): then
+		// the running tasks are what serves.
+		if d.Instances > 0 && d.Healthy+d.Unhealthy == 0 {
+			return fmt.Sprintf("%d of %d instances running", d.Running, d.Instances)
+		}
 		if d.Instances > 0 {
 			return fmt.Sprintf("%d of %d instances running and healthy", d.Healthy, d.Instances)
 		}

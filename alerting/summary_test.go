@@ -44,6 +44,7 @@ func TestSummaries(t *testing.T) {
 		{Unhealthy, 5 * time.Minute, Details{}},
 		{Underprovisioned, 5 * time.Minute, Details{Instances: 12, Running: 10, Healthy: 8, Message: "insufficient cpus (8 wanted, 2.5 offered)"}},
 		{Underprovisioned, 90 * time.Minute, Details{Instances: 3}},
+		{Underprovisioned, time.Minute, Details{Instances: 3, Running: 2, Message: "1 task(s) waiting to launch: no resources offered"}}, // no health checks
 		{CrashLooping, 5 * time.Minute, Details{Message: "Exited with status 137 (OOMKilled): " + strings.Repeat("x", 400)}},
 		{OutOfSync, 15 * time.Minute, Details{Revision: "3fb4278a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f", Diff: "instances: 12 → 14"}},
 		{OutOfSync, 26 * time.Hour, Details{}},
