@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,8 +50,13 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 	// The wait between dependency levels is bounded as the wait for a
 	// locking deployment: unbounded, one stalled deployment would hold the
 	// loop (status, alerting, new revisions) until it finished.
+	started := clock.Now()
+	supersede := func(id string, deployments []string) bool {
+		i, ok := index[id]
+		return ok && o.supersedes(ctx, apps[i], deployments, started)
+	}
 	res, err := reconciler.Apply(actx, o.opts.Marathon, &reconciler.Plan{Schema: reconciler.PlanSchema, Apps: writes},
-		reconciler.ApplyOptions{LockWait: o.opts.LockWait, WaitTimeout: o.opts.LockWait, Clock: clock})
+		reconciler.ApplyOptions{LockWait: o.opts.LockWait, WaitTimeout: o.opts.LockWait, Clock: clock, Supersede: supersede})
 	now := clock.Now()
 	interrupted := ""
 	switch {
@@ -113,6 +119,30 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 		log.Info("Applied changes", "written", written, "of", len(writes), "revision", o.good.rev.ID)
 	}
 	return retryAt, applied
+}
+
+// supersedes reports whether the write of a's new revision may replace the
+// deployments locking it (Options.SupersedeAfter): each of them older than
+// SupersedeAfter and touching a alone, and a moving from one pacer revision
+// to another.
+func (o *Operator) supersedes(ctx context.Context, a AppStatus, deployments []string, now time.Time) bool {
+	after := o.opts.SupersedeAfter
+	if after <= 0 || a.LiveRevision == "" || o.good == nil || a.LiveRevision == o.good.rev.ID {
+		return false
+	}
+	for _, id := range deployments {
+		i := slices.IndexFunc(a.RunningDeployments, func(d DeploymentStatus) bool { return d.ID == id })
+		if i < 0 {
+			return false
+		}
+		d := a.RunningDeployments[i]
+		if d.apps != 1 || d.Started.IsZero() || now.Sub(d.Started) < after {
+			return false
+		}
+	}
+	logr.FromContextOrDiscard(ctx).Info("Superseding a deployment of an older revision that has run too long",
+		"app", a.ID, "deployments", deployments, "liveRevision", a.LiveRevision, "revision", o.good.rev.ID, "after", after)
+	return true
 }
 
 func appliedChange(w reconciler.AppPlan, deploymentID, previous, revision string, at time.Time) AppliedChange {

@@ -85,6 +85,15 @@ type Options struct {
 	// is written; the pass is requeued after RequeueAfter instead (defaults
 	// 5s and 5s).
 	LockWait, RequeueAfter time.Duration
+	// SupersedeAfter lets a new revision replace a deployment that locks an
+	// app instead of waiting for it, when that deployment is older than
+	// this, touches that app alone and moves it to another pacer revision
+	// (the app's pacer.dev/revision label): typically pacer's own
+	// deployment of a bad version that never gets healthy, which the fix
+	// pushed after it could otherwise never replace. The write uses
+	// force=true; Marathon cancels the old deployment without rolling it
+	// back. Zero never supersedes.
+	SupersedeAfter time.Duration
 	// ShutdownGrace is how long an in-flight apply may go on once ctx is
 	// cancelled (default 10s).
 	ShutdownGrace time.Duration

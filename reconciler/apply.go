@@ -25,6 +25,12 @@ type ApplyOptions struct {
 	Wait bool
 	// WaitTimeout bounds that wait (0: until ctx is done).
 	WaitTimeout time.Duration
+	// Supersede, when set, is asked about an app that running deployments
+	// lock, before waiting for them: true writes the app at once with
+	// force=true, which cancels those deployments (Marathon does not roll
+	// them back). pacer run uses it to replace its own stuck deployment of
+	// an older revision with the new one.
+	Supersede func(app string, deployments []string) bool
 	// LockWait bounds the wait for a deployment that locks an app before
 	// pacer writes it; past it the app is reported locked and the pass asks
 	// to be requeued. Default 2 minutes.
@@ -43,7 +49,8 @@ type Progress struct {
 	App          string
 	Action       Action
 	DeploymentID string
-	// Event is submitted, locked, waiting or done.
+	// Event is submitted, superseded (before submitted, when the write
+	// cancelled running deployments), locked, waiting or done.
 	Event string
 	// Pending is the number of deployments still running (waiting events).
 	Pending int
@@ -59,7 +66,9 @@ type AppResult struct {
 	Locked bool
 	// LockedBy are the deployments that locked it.
 	LockedBy []string
-	Err      error
+	// Superseded are the deployments the write cancelled (Supersede).
+	Superseded []string
+	Err        error
 }
 
 // ApplyResult is the outcome of Apply.
@@ -136,25 +145,35 @@ type applier struct {
 	log  logr.Logger
 }
 
-// applyOne writes one app, waiting (bounded) for deployments that lock it.
+// applyOne writes one app, waiting (bounded) for deployments that lock it,
+// or superseding them when the Supersede option says so.
 func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 	r := AppResult{ID: ap.ID, Action: ap.Action}
 	log := a.log.WithValues("app", ap.ID, "action", string(ap.Action))
-	if !a.opts.Force && len(ap.deployments) > 0 {
+	force := a.opts.Force
+	if !force && len(ap.deployments) > 0 && a.supersedes(ap.ID, ap.deployments) {
+		force, r.Superseded = true, ap.deployments
+	}
+	if !force && len(ap.deployments) > 0 {
 		if _, err := a.wait(ctx, ap.deployments, a.opts.LockWait); err != nil {
 			r.LockedBy = ap.deployments
 			return a.locked(r, log, err)
 		}
 	}
-	id, err := a.write(ctx, ap)
+	id, err := a.write(ctx, ap, force)
 	var le *marathon.LockedError
-	if errors.As(err, &le) && !a.opts.Force {
+	if errors.As(err, &le) && !force {
 		a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, Event: "locked", Pending: len(le.DeploymentIDs)})
-		if _, werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
-			r.LockedBy = le.DeploymentIDs
-			return a.locked(r, log, werr)
+		if a.supersedes(ap.ID, le.DeploymentIDs) {
+			r.Superseded = le.DeploymentIDs
+			id, err = a.write(ctx, ap, true)
+		} else {
+			if _, werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
+				r.LockedBy = le.DeploymentIDs
+				return a.locked(r, log, werr)
+			}
+			id, err = a.write(ctx, ap, false)
 		}
-		id, err = a.write(ctx, ap)
 	}
 	if errors.As(err, &le) {
 		r.LockedBy = le.DeploymentIDs
@@ -169,9 +188,18 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 		return r
 	}
 	r.DeploymentID = id
-	log.Info("Submitted change", "deploymentID", id)
+	if len(r.Superseded) > 0 {
+		log.Info("Submitted change, superseding deployments", "deploymentID", id, "superseded", r.Superseded)
+		a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, DeploymentID: id, Event: "superseded"})
+	} else {
+		log.Info("Submitted change", "deploymentID", id)
+	}
 	a.opts.Progress(Progress{App: ap.ID, Action: ap.Action, DeploymentID: id, Event: "submitted"})
 	return r
+}
+
+func (a *applier) supersedes(app string, deployments []string) bool {
+	return a.opts.Supersede != nil && a.opts.Supersede(app, deployments)
 }
 
 func (a *applier) locked(r AppResult, log logr.Logger, err error) AppResult {
@@ -181,14 +209,14 @@ func (a *applier) locked(r AppResult, log logr.Logger, err error) AppResult {
 	return r
 }
 
-func (a *applier) write(ctx context.Context, ap AppPlan) (string, error) {
+func (a *applier) write(ctx context.Context, ap AppPlan, force bool) (string, error) {
 	switch ap.Action {
 	case ActionCreate, ActionUpdate:
-		return a.m.PutApp(ctx, ap.ID, ap.definition, a.opts.Force)
+		return a.m.PutApp(ctx, ap.ID, ap.definition, force)
 	case ActionScale:
-		return a.m.ScaleApp(ctx, ap.ID, ap.scaleTo, a.opts.Force)
+		return a.m.ScaleApp(ctx, ap.ID, ap.scaleTo, force)
 	case ActionDelete:
-		return a.m.DeleteApp(ctx, ap.ID, a.opts.Force)
+		return a.m.DeleteApp(ctx, ap.ID, force)
 	}
 	return "", fmt.Errorf("nothing to write for action %s", ap.Action)
 }

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,57 @@ func TestApplyLocked(t *testing.T) {
 			t.Errorf("calls (-want +got):\n%s", d)
 		}
 	})
+}
+
+func TestApplySupersede(t *testing.T) {
+	locked := &marathon.LockedError{Message: "locked", DeploymentIDs: []string{"stuck"}}
+	for _, tc := range []struct {
+		name           string
+		supersede      bool
+		putErrors      []error // what the first PutApp answers
+		want           []string
+		wantSuperseded []string
+		wantLocked     bool
+	}{
+		{name: "supersede: written at once with force", supersede: true,
+			want: []string{"ListApps", "PutApp /a force=true"}, wantSuperseded: []string{"stuck"}},
+		{name: "supersede after a 409: the retry forces", supersede: true, putErrors: []error{locked},
+			want: []string{"ListApps", "PutApp /a force=false", "PutApp /a force=true"}, wantSuperseded: []string{"stuck"}},
+		{name: "no supersede: waits, then locked", supersede: false,
+			want: []string{"ListApps", "Deployments", "Deployments", "Deployments"}, wantLocked: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := reconcilertest.NewFakeMarathon(managed(`{"id":"/a","cmd":"x"}`))
+			if tc.putErrors == nil {
+				f.StartDeployment("stuck", "/a", 1000)
+			} else {
+				f.Errors = map[string][]error{"PutApp /a": tc.putErrors}
+			}
+			var asked []string
+			opts := ApplyOptions{LockWait: 2 * time.Second, PollInterval: time.Second, Supersede: func(app string, deps []string) bool {
+				asked = append(asked, app+" "+strings.Join(deps, ","))
+				return tc.supersede
+			}}
+			res, err := planAndApply(t, f, []DesiredApp{desiredApp("/a", `{"cmd":"y"}`)}, PlanOptions{}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := f.Calls()
+			if len(calls) > len(tc.want) {
+				calls = calls[:len(tc.want)]
+			}
+			if d := cmp.Diff(tc.want, calls); d != "" {
+				t.Errorf("calls (-want +got):\n%s", d)
+			}
+			if len(asked) == 0 || !strings.HasPrefix(asked[0], "/a stuck") {
+				t.Errorf("Supersede asked %q, want about /a and deployment stuck", asked)
+			}
+			r := res.Apps[0]
+			if d := cmp.Diff(tc.wantSuperseded, r.Superseded); d != "" || r.Locked != tc.wantLocked {
+				t.Errorf("result %+v: superseded (-want +got) %s, locked %v want %v", r, d, r.Locked, tc.wantLocked)
+			}
+		})
+	}
 }
 
 func TestApplyErrorsDoNotStopOthers(t *testing.T) {

@@ -31,6 +31,7 @@ type runOptions struct {
 	listen                                                string
 	dryRun                                                bool
 	shutdownTimeout                                       time.Duration
+	supersedeAfter                                        time.Duration
 	maxDeleteRatio                                        float64
 	retries                                               int
 	lb                                                    runLBOptions
@@ -87,6 +88,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.DurationVar(&o.zkSessionTimeout, "zk-session-timeout", election.DefaultSessionTimeout, "ZooKeeper session timeout")
 	f.StringVar(&o.listen, "listen", envOr("PACER_LISTEN", ":9090"), "HTTP address for health, metrics, status and the webhook (env PACER_LISTEN)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "read-only: plan and report, never write to Marathon")
+	f.DurationVar(&o.supersedeAfter, "supersede-after", 10*time.Minute, "a new revision replaces (force=true) a deployment of an older revision that locks its app alone and has run this long, instead of waiting for it forever; 0: always wait")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
@@ -114,6 +116,9 @@ func jsonLogsByDefault(cmd *cobra.Command, a *app) error {
 func runRun(ctx context.Context, a *app, o *runOptions) error {
 	if a.opts.cluster == "" {
 		return errors.New("run: --cluster is required (or PACER_CLUSTER)")
+	}
+	if o.supersedeAfter < 0 {
+		return fmt.Errorf("run: --supersede-after %v must not be negative (0: always wait)", o.supersedeAfter)
 	}
 	log := a.log
 	ctx = logr.NewContext(ctx, log)
@@ -202,7 +207,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
-		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics,
+		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter,
 		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },
 	})
 	if err != nil {
