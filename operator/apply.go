@@ -136,7 +136,7 @@ func (o *Operator) supersedes(ctx context.Context, a AppStatus, deployments []st
 			return false
 		}
 		d := a.RunningDeployments[i]
-		if d.apps != 1 || d.Started.IsZero() || now.Sub(d.Started) < after {
+		if d.AffectedApps != 1 || d.Started.IsZero() || now.Sub(d.Started) < after {
 			return false
 		}
 	}

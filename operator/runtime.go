@@ -16,8 +16,9 @@ type DeploymentStatus struct {
 	// Started is the deployment's version (when Marathon accepted it); zero
 	// when Marathon did not say.
 	Started time.Time `json:"started,omitzero"`
-	// apps is how many apps the deployment touches.
-	apps int
+	// AffectedApps is how many apps the deployment touches (Marathon's
+	// affectedApps); zero when unknown.
+	AffectedApps int `json:"affectedApps,omitempty"`
 }
 
 // LaunchQueueStatus is an app's entry in Marathon's launch queue: tasks
@@ -69,7 +70,7 @@ func (o *Operator) readRuntime(ctx context.Context) runtime {
 		log.V(1).Info("Cannot read deployments; their ages are unknown this pass", "reason", err.Error())
 	}
 	for _, d := range deps {
-		ds := DeploymentStatus{ID: d.ID, Started: parseMarathonTime(d.Version), apps: len(d.AffectedApps)}
+		ds := DeploymentStatus{ID: d.ID, Started: parseMarathonTime(d.Version), AffectedApps: len(d.AffectedApps)}
 		for _, app := range d.AffectedApps {
 			id := canonical(app)
 			rt.deployments[id] = append(rt.deployments[id], ds)

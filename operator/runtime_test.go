@@ -68,7 +68,7 @@ func TestPassReadsDeploymentsAndQueueOnce(t *testing.T) {
 	}
 	a := appsByID(st)[api]
 	want := AppStatus{
-		RunningDeployments: []DeploymentStatus{{ID: "d-1", Started: time.Date(2025, 3, 1, 11, 30, 0, 0, time.UTC)}},
+		RunningDeployments: []DeploymentStatus{{ID: "d-1", Started: time.Date(2025, 3, 1, 11, 30, 0, 0, time.UTC), AffectedApps: 1}},
 		LaunchQueue: &LaunchQueueStatus{Count: 2, Delayed: true, DelayLeft: 30 * time.Second,
 			Since: time.Date(2025, 3, 1, 11, 58, 0, 0, time.UTC), ProcessedOffers: 10, UnusedOffers: 10},
 		LastTaskFailure: "TASK_FAILED exit 1", LastTaskFailureAt: time.Date(2025, 3, 1, 11, 59, 0, 0, time.UTC),

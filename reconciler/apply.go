@@ -31,9 +31,10 @@ type ApplyOptions struct {
 	// them back). pacer run uses it to replace its own stuck deployment of
 	// an older revision with the new one.
 	Supersede func(app string, deployments []string) bool
-	// LockWait bounds the wait for a deployment that locks an app before
-	// pacer writes it; past it the app is reported locked and the pass asks
-	// to be requeued. Default 2 minutes.
+	// LockWait bounds the wait for deployments that lock apps before pacer
+	// writes them, for the whole Apply (they run at the same time); past it
+	// a locked app is reported locked after one more look, and the pass
+	// asks to be requeued. Default 2 minutes.
 	LockWait time.Duration
 	// PollInterval is how often /v2/deployments is read once a deployment
 	// has run for a while (the first reads come sooner). Default 2s.
@@ -143,6 +144,23 @@ type applier struct {
 	m    Marathon
 	opts ApplyOptions
 	log  logr.Logger
+	// lockDeadline ends the waits for locking deployments of this Apply
+	// (see lockWait); zero until the first wait.
+	lockDeadline time.Time
+}
+
+// lockWait is how long the next wait for deployments locking an app may
+// last: what is left of LockWait since the first such wait of this Apply,
+// and never less than one look at /v2/deployments. The deployments locking
+// different apps run at the same time in Marathon, so one bounded wait
+// covers them all: a stuck deployment on each of many apps costs the pass
+// LockWait once, not once per app.
+func (a *applier) lockWait() time.Duration {
+	now := a.opts.Clock.Now()
+	if a.lockDeadline.IsZero() {
+		a.lockDeadline = now.Add(a.opts.LockWait)
+	}
+	return max(a.lockDeadline.Sub(now), time.Nanosecond)
 }
 
 // applyOne writes one app, waiting (bounded) for deployments that lock it,
@@ -155,7 +173,7 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 		force, r.Superseded = true, ap.deployments
 	}
 	if !force && len(ap.deployments) > 0 {
-		if _, err := a.wait(ctx, ap.deployments, a.opts.LockWait); err != nil {
+		if _, err := a.wait(ctx, ap.deployments, a.lockWait()); err != nil {
 			r.LockedBy = ap.deployments
 			return a.locked(r, log, err)
 		}
@@ -168,7 +186,7 @@ func (a *applier) applyOne(ctx context.Context, ap AppPlan) AppResult {
 			r.Superseded = le.DeploymentIDs
 			id, err = a.write(ctx, ap, true)
 		} else {
-			if _, werr := a.wait(ctx, le.DeploymentIDs, a.opts.LockWait); werr != nil {
+			if _, werr := a.wait(ctx, le.DeploymentIDs, a.lockWait()); werr != nil {
 				r.LockedBy = le.DeploymentIDs
 				return a.locked(r, log, werr)
 			}

@@ -205,6 +205,34 @@ func TestApplySupersede(t *testing.T) {
 	}
 }
 
+// TestApplyLockWaitIsShared: three apps, each locked by a deployment that
+// does not finish: the pass waits LockWait once in all, not once per app.
+func TestApplyLockWaitIsShared(t *testing.T) {
+	f := reconcilertest.NewFakeMarathon()
+	var desired []DesiredApp
+	for _, id := range []string{"/a", "/b", "/c"} {
+		f.StartDeployment("stuck"+id, id, 1000)
+		f.Errors = map[string][]error{}
+		desired = append(desired, desiredApp(id, `{"cmd":"x"}`))
+	}
+	for _, id := range []string{"/a", "/b", "/c"} {
+		f.Errors["PutApp "+id] = []error{&marathon.LockedError{Message: "locked", DeploymentIDs: []string{"stuck" + id}}}
+	}
+	clock := reconcilertest.NewFakeClock(time.Unix(0, 0))
+	res, err := planAndApply(t, f, desired, PlanOptions{}, ApplyOptions{LockWait: 10 * time.Second, PollInterval: time.Second, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Apps {
+		if !r.Locked {
+			t.Errorf("%s: %+v, want locked", r.ID, r)
+		}
+	}
+	if waited := clock.Now().Sub(time.Unix(0, 0)); waited > 12*time.Second {
+		t.Errorf("waited %v for three locked apps, want about LockWait (10s) in all", waited)
+	}
+}
+
 func TestApplyErrorsDoNotStopOthers(t *testing.T) {
 	f := reconcilertest.NewFakeMarathon()
 	f.Errors = map[string][]error{"PutApp /a": {&marathon.InvalidError{Status: 422, Message: "Object is not valid"}}}
