@@ -94,7 +94,7 @@ func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) 
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan, change nothing")
 		f.BoolVar(&o.force, "force", false, "override deployments that lock an app instead of waiting for them")
 		f.DurationVar(&o.waitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for Marathon deployments to finish")
-		f.DurationVar(&o.lockWait, "lock-wait", 2*time.Minute, "how long to wait for a running deployment that locks an app before giving up on it (without --force)")
+		f.DurationVar(&o.lockWait, "lock-wait", 2*time.Minute, "how long to wait, in all, for running deployments that lock apps before giving up on them (without --force)")
 	}
 }
 
