@@ -17,85 +17,110 @@ import (
 	"pacer.dev/pacer/internal/loopback"
 )
 
-// haproxyBench is a pipeline in front of a real HAProxy (master-worker,
-// stats socket) serving benchApps(1000, 10): 1,000 apps, 10,000 tasks.
-type haproxyBench struct {
+// runtimeBench is a pipeline in front of a real load balancer with a
+// runtime API (HAProxy's stats socket, nginx's upstream API) serving
+// benchApps(1000, 10): 1,000 apps, 10,000 tasks.
+type runtimeBench struct {
 	p        *Pipeline
 	stream   *fakeStream
 	statuses chan Status
 	clock    *jumpClock
 }
 
-func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *haproxyBench {
+// lbUnderBench is what a benchmark needs of the load balancer: how it
+// renders, validates and is reloaded, and its runtime API.
+type lbUnderBench struct {
+	sel      SelectOptions
+	renderer Renderer
+	sink     *FileSink
+	// start runs the load balancer on the config in place and returns its
+	// reload command.
+	start   func() []string
+	runtime RuntimeUpdater
+	// ready answers nil once the runtime API answers.
+	ready func() error
+}
+
+// startRuntimeBench puts the config the pipeline would write in place,
+// starts the load balancer on it (so the pipeline's first pass finds it in
+// place and running) and runs the pipeline until the benchmark ends.
+func startRuntimeBench(b *testing.B, lb lbUnderBench, minReload time.Duration, deb Debounce) *runtimeBench {
+	b.Helper()
+	apps := benchApps(1000, 10)
+	sel := Backends(b.Context(), apps, lb.sel, nil)
+	cfg, err := lb.renderer.Render(sel.Backends)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := lb.sink.Apply(b.Context(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	lb.sink.Reload = lb.start()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := lb.ready()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the runtime API did not answer within 30s: %v", err)
+		}
+		<-time.After(50 * time.Millisecond) // poll
+	}
+	rb := &runtimeBench{stream: &fakeStream{ch: make(chan Event)}, statuses: make(chan Status, 1024), clock: &jumpClock{}}
+	rb.p = &Pipeline{
+		Clock: rb.clock, MinReloadInterval: minReload, Debounce: deb,
+		Source:   &Source{Lister: &fakeLister{apps: apps}, Events: rb.stream, State: &LiveState{}, Resync: time.Hour},
+		Select:   lb.sel,
+		Health:   NewHealthMemory(time.Minute, time.Now),
+		Renderer: lb.renderer, Sink: lb.sink, FastPath: true, Runtime: lb.runtime,
+		OnStatus: func(s Status) { rb.statuses <- s },
+	}
+	ctx, cancel := context.WithCancel(b.Context())
+	done := make(chan error, 1)
+	go func() { done <- rb.p.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	if st := <-rb.statuses; st.Err != nil || st.Changed {
+		b.Fatalf("first pass: %+v, want the config in place unchanged", st)
+	}
+	return rb
+}
+
+func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *runtimeBench {
 	b.Helper()
 	haproxy := requireBinary(b, "haproxy")
-	apps := benchApps(1000, 10)
 	dir := b.TempDir()
 	socket := filepath.Join(dir, "haproxy.sock")
 	// Its own loopback address: the 1,000 service ports (10000 up) are
 	// bound there, clear of other tests' LBs.
 	addr := loopback.Addr(b)
-	renderer := HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort(addr, loopback.Port(b, addr)), Bind: addr, StatsSocket: socket}}
 	sink := &FileSink{Path: filepath.Join(dir, "haproxy.cfg"), Validate: []string{haproxy, "-c", "-f", FilePlaceholder}}
-	// HAProxy starts on the config the pipeline would write, so the
-	// pipeline's first pass finds it in place and running.
-	sel := Backends(b.Context(), apps, SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}}, nil)
-	cfg, err := renderer.Render(sel.Backends)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := sink.Apply(b.Context(), cfg); err != nil {
-		b.Fatal(err)
-	}
-	pid := startServer(b, haproxy, "-W", "-db", "-f", sink.Path)
-	sink.Reload = []string{"kill", "-USR2", strconv.Itoa(pid)}
-	rt := &HAProxyRuntime{Socket: socket}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := (&haproxyRig{socket: socket}).workerPid(); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("HAProxy's stats socket did not answer within 30s")
-		}
-		<-time.After(50 * time.Millisecond) // poll
-	}
-	hb := &haproxyBench{stream: &fakeStream{ch: make(chan Event)}, statuses: make(chan Status, 1024), clock: &jumpClock{}}
-	hb.p = &Pipeline{
-		Clock: hb.clock, MinReloadInterval: minReload, Debounce: deb,
-		Source:   &Source{Lister: &fakeLister{apps: apps}, Events: hb.stream, State: &LiveState{}, Resync: time.Hour},
-		Select:   SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}},
-		Health:   NewHealthMemory(time.Minute, time.Now),
-		Renderer: renderer, Sink: sink, FastPath: true, Runtime: rt,
-		OnStatus: func(s Status) { hb.statuses <- s },
-	}
-	ctx, cancel := context.WithCancel(b.Context())
-	done := make(chan error, 1)
-	go func() { done <- hb.p.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	if st := <-hb.statuses; st.Err != nil || st.Changed {
-		b.Fatalf("first pass: %+v, want the config in place unchanged", st)
-	}
-	return hb
+	return startRuntimeBench(b, lbUnderBench{
+		sel:      SelectOptions{Flavor: FlavorMarathonLB, Groups: []string{"*"}},
+		renderer: HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort(addr, loopback.Port(b, addr)), Bind: addr, StatsSocket: socket}},
+		sink:     sink,
+		start: func() []string {
+			pid := startServer(b, haproxy, "-W", "-db", "-f", sink.Path)
+			return []string{"kill", "-USR2", strconv.Itoa(pid)}
+		},
+		runtime: &HAProxyRuntime{Socket: socket},
+		ready:   func() error { _, err := (&haproxyRig{socket: socket}).workerPid(); return err },
+	}, minReload, deb)
 }
 
-// BenchmarkEventToRuntimeHAProxy measures one task health change on a
-// 1,000-app, 10,000-task cluster served by a real HAProxy: from the event
-// entering the pipeline to the running HAProxy updated through its stats
-// socket and the config file rewritten (no validation, no reload).
-func BenchmarkEventToRuntimeHAProxy(b *testing.B) {
-	hb := startHAProxyBench(b, time.Second, Debounce{})
-	// Task 0 of app 0 (health-checked) flips between unhealthy and healthy.
-	apps := benchApps(1, 10)
-	id := apps[0].Tasks[0].ID
+// eventToRuntime flips the health of one task of app (health-checked) b.N
+// times and reports the latency from the event to the end of the pass,
+// which must take the runtime API.
+func (rb *runtimeBench) eventToRuntime(b *testing.B, app marathon.Application) {
+	id := app.Tasks[0].ID
 	lat := make([]time.Duration, 0, b.N)
 	runtime := 0
 	b.ResetTimer()
 	for i := range b.N {
-		hb.clock.jump(time.Second)
+		rb.clock.jump(time.Second)
 		start := time.Now()
-		hb.stream.ch <- healthEv(apps[0].ID, id, i%2 == 1)
-		st := <-hb.statuses
+		rb.stream.ch <- healthEv(app.ID, id, i%2 == 1)
+		st := <-rb.statuses
 		lat = append(lat, time.Since(start))
 		if st.Err != nil || !st.Changed || st.Reloaded {
 			b.Fatalf("pass %d: %+v", i, st)
@@ -109,6 +134,16 @@ func BenchmarkEventToRuntimeHAProxy(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*9/10].Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(runtime)/float64(b.N), "runtime-ratio")
+}
+
+// BenchmarkEventToRuntimeHAProxy measures one task health change on a
+// 1,000-app, 10,000-task cluster served by a real HAProxy: from the event
+// entering the pipeline to the running HAProxy updated through its stats
+// socket and the config file rewritten (no validation, no reload).
+func BenchmarkEventToRuntimeHAProxy(b *testing.B) {
+	hb := startHAProxyBench(b, time.Second, Debounce{})
+	// Task 0 of app 0 (health-checked) flips between unhealthy and healthy.
+	hb.eventToRuntime(b, benchApps(1, 10)[0])
 }
 
 // BenchmarkRollingDeployHAProxyRuntime replaces 1,000 tasks (10 tasks of

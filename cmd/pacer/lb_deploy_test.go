@@ -341,19 +341,7 @@ func TestLBRollingDeployNginxDynamic(t *testing.T) {
 	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(old)) })
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
 	// The first reload (retried until nginx ran) has happened.
-	pollUntil(t, 10*time.Second, func() error {
-		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
-			return fmt.Errorf("reloads %q, %v", v, err)
-		}
-		return nil
-	})
-	reloadsBefore := r.metricInt(`pacer_lb_reloads_total{result="ok"}`)
-	runtimeBefore := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`)
-
-	r.rollAndCount(old)
-	reloads := r.metricInt(`pacer_lb_reloads_total{result="ok"}`) - reloadsBefore
-	runtime := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`) - runtimeBefore
-	t.Logf("rolling deploy: %d reloads, %d upstream API updates", reloads, runtime)
+	reloads, runtime := r.rollCountingRuntime(old)
 	if reloads != 0 || runtime == 0 {
 		t.Errorf("rolling deploy: %d reloads and %d upstream API updates; want no reload, API updates", reloads, runtime)
 	}
@@ -388,21 +376,9 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 	}
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
 	// The first reload (retried until the pid file exists) has happened.
-	pollUntil(t, 10*time.Second, func() error {
-		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
-			return fmt.Errorf("reloads %q, %v", v, err)
-		}
-		return nil
-	})
-	reloadsBefore := r.metricInt(`pacer_lb_reloads_total{result="ok"}`)
-	runtimeBefore := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`)
-
-	r.rollAndCount(old)
-	// Tasks came and went inside the backend's server slots: the runtime
-	// API applied them, with at most a handful of reloads (none expected).
-	reloads := r.metricInt(`pacer_lb_reloads_total{result="ok"}`) - reloadsBefore
-	runtime := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`) - runtimeBefore
-	t.Logf("rolling deploy: %d reloads, %d runtime API updates", reloads, runtime)
+	// Tasks come and go inside the backend's server slots: the runtime API
+	// applies them, with at most a handful of reloads (none expected).
+	reloads, runtime := r.rollCountingRuntime(old)
 	if reloads > 2 || runtime == 0 {
 		t.Errorf("rolling deploy: %d reloads and %d runtime updates; want at most 2 reloads, runtime updates", reloads, runtime)
 	}
@@ -417,6 +393,26 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 	if err := reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)); err != nil {
 		t.Errorf("TCP service after the deploy: %v", err)
 	}
+}
+
+// rollCountingRuntime waits for pacer lb's first successful reload (retried
+// until the load balancer ran), then runs rollAndCount and returns the
+// reloads and runtime API updates the roll cost.
+func (r *lbRig) rollCountingRuntime(old []simTask) (reloads, runtime int) {
+	r.t.Helper()
+	pollUntil(r.t, 10*time.Second, func() error {
+		if v, err := r.metric(`pacer_lb_reloads_total{result="ok"}`); err != nil || v == "0" {
+			return fmt.Errorf("reloads %q, %v", v, err)
+		}
+		return nil
+	})
+	reloadsBefore := r.metricInt(`pacer_lb_reloads_total{result="ok"}`)
+	runtimeBefore := r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`)
+	r.rollAndCount(old)
+	reloads = r.metricInt(`pacer_lb_reloads_total{result="ok"}`) - reloadsBefore
+	runtime = r.metricInt(`pacer_lb_runtime_updates_total{result="ok"}`) - runtimeBefore
+	r.t.Logf("rolling deploy: %d reloads, %d runtime API updates", reloads, runtime)
+	return reloads, runtime
 }
 
 // groupProcs counts the processes in process group pgid (from /proc).
