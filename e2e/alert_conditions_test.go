@@ -133,14 +133,8 @@ func (r *condRun) waitConverged(what string, apps ...condApp) {
 			for _, a := range apps {
 				id := condAppID(env, a.name)
 				want[id] = true
-				l, ok := live[id]
-				switch {
-				case !ok:
-					return false, fmt.Errorf("%s missing", id)
-				case l.Instances != a.instances || l.TasksRunning != a.instances:
-					return false, fmt.Errorf("%s: %d instances, %d running; want %d", id, l.Instances, l.TasksRunning, a.instances)
-				case len(l.Deployments) > 0:
-					return false, fmt.Errorf("%s: deployments %v", id, l.Deployments)
+				if err := settledAt(live, id, a.instances); err != nil {
+					return false, err
 				}
 			}
 		}

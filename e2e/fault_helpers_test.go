@@ -367,6 +367,21 @@ func faultSimApps(simURL string) (map[string]faultSimApp, error) {
 	return out, nil
 }
 
+// settledAt reports why app id is not running at instances tasks with no
+// deployment left in the simulator's apps (nil when it is).
+func settledAt(live map[string]faultSimApp, id string, instances int) error {
+	l, ok := live[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("%s missing", id)
+	case l.Instances != instances || l.TasksRunning != instances:
+		return fmt.Errorf("%s: %d instances, %d running; want %d", id, l.Instances, l.TasksRunning, instances)
+	case len(l.Deployments) > 0:
+		return fmt.Errorf("%s: deployments %v", id, l.Deployments)
+	}
+	return nil
+}
+
 // faultConverged reports whether the simulator runs exactly the desired
 // apps of the shop group at their instance counts, with no deployment left,
 // and pacer's status says every one is Synced.
@@ -379,14 +394,8 @@ func faultConverged(simURL string, p *faultPacer, want []faultApp) (bool, error)
 	for _, a := range want {
 		id := faultAppID(a.name)
 		wantIDs[id] = true
-		l, ok := live[id]
-		switch {
-		case !ok:
-			return false, fmt.Errorf("%s missing", id)
-		case l.Instances != a.instances || l.TasksRunning != a.instances:
-			return false, fmt.Errorf("%s: %d instances, %d running; want %d", id, l.Instances, l.TasksRunning, a.instances)
-		case len(l.Deployments) > 0:
-			return false, fmt.Errorf("%s: deployments %v", id, l.Deployments)
+		if err := settledAt(live, id, a.instances); err != nil {
+			return false, err
 		}
 	}
 	for id := range live {
