@@ -15,6 +15,7 @@ import (
 	"github.com/gambol99/go-marathon"
 
 	"pacer.dev/pacer/internal/loopback"
+	"pacer.dev/pacer/internal/proctest"
 )
 
 // haproxyRig runs the pipeline's passes by hand (Pass) in front of a real
@@ -43,7 +44,7 @@ func newHAProxyRig(t *testing.T, apps ...marathon.Application) *haproxyRig {
 	// The first config is written before HAProxy runs, so without a
 	// reload command; the next pass finds it unchanged and in use.
 	r.pass(apps...)
-	pid, out := startServerOut(t, haproxy, "-W", "-db", "-f", sink.Path)
+	pid, out := proctest.Start(t, haproxy, "-W", "-db", "-f", sink.Path)
 	sink.Reload = []string{"kill", "-USR2", strconv.Itoa(pid)}
 	eventually(t, 10*time.Second, func() error { _, err := r.workerPid(); return err })
 	// The worker may serve before the master is done loading; a SIGUSR2

@@ -9,18 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gambol99/go-marathon"
 
 	"pacer.dev/pacer/internal/loopback"
+	"pacer.dev/pacer/internal/proctest"
 )
 
 // Real-server tests: the rendered configs run in real nginx and HAProxy on
@@ -174,63 +172,12 @@ func TestRealHAProxy(t *testing.T) {
 	checkServing(t, c, "web.test", "web-1", "web-2")
 }
 
-// startServer runs a load balancer in the foreground as a child of the test,
-// in its own process group, and stops the whole group in t.Cleanup. It
-// returns the process id.
+// startServer runs a load balancer in the foreground as a child of the test
+// (proctest.Start) and returns its pid.
 func startServer(t testing.TB, bin string, args ...string) int {
 	t.Helper()
-	pid, _ := startServerOut(t, bin, args...)
+	pid, _ := proctest.Start(t, bin, args...)
 	return pid
-}
-
-// syncBuffer is a bytes.Buffer a running child writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// startServerOut is startServer that also returns the server's output.
-func startServerOut(t testing.TB, bin string, args ...string) (int, *syncBuffer) {
-	t.Helper()
-	out := &syncBuffer{}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
-		}
-	})
-	select {
-	case err := <-done:
-		t.Fatalf("%s exited at once: %v\n%s", bin, err, out.String())
-	default:
-	}
-	return cmd.Process.Pid, out
 }
 
 // eventually polls cond until it returns nil or the deadline passes.

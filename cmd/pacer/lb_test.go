@@ -13,21 +13,20 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"pacer.dev/pacer/internal/loopback"
+	"pacer.dev/pacer/internal/proctest"
 	"pacer.dev/pacer/marathonsim"
 )
 
 // runLBCLI runs `pacer <args>` with the lb command in place of the
 // placeholder root.go registers until issue 6 is wired in.
 func runLBCLI(ctx context.Context, args ...string) cliResult {
-	var out, errOut syncBuffer
+	var out, errOut proctest.Buffer
 	a := &app{stdout: &out, stderr: &errOut}
 	root := newRootCmd(a)
 	if old, _, err := root.Find([]string{"lb"}); err == nil && old != root {
@@ -43,24 +42,6 @@ func runLBCLI(ctx context.Context, args ...string) cliResult {
 		code = exitError
 	}
 	return cliResult{code: code, stdout: out.String(), stderr: errOut.String()}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestLBFlagErrors(t *testing.T) {
@@ -403,33 +384,12 @@ func startNginx(t *testing.T, nginx, prefix, conf string) {
 	startProcess(t, nginx, "-p", prefix, "-c", conf, "-e", "stderr", "-g", "daemon off;")
 }
 
-// startProcess runs a server in its own process group, stops the group in
-// t.Cleanup (SIGTERM, SIGKILL after 10 s) and shows its output when the
-// test failed. It returns the pid.
+// startProcess runs a server as a child of the test (proctest.Start) and
+// returns its pid.
 func startProcess(t *testing.T, bin string, args ...string) int {
 	t.Helper()
-	var out syncBuffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	waited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(waited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-waited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-waited
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
-		}
-	})
-	return cmd.Process.Pid
+	pid, _ := proctest.Start(t, bin, args...)
+	return pid
 }
 
 func lookBinary(t *testing.T, name string) string {
