@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,33 +17,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/proctest"
 )
-
-// lockedBuffer collects a process's output for the test to read while it
-// runs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // pacerProc is one `pacer run` process in its own process group.
 type pacerProc struct {
 	name string
 	base string // http://host:port of its --listen
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *proctest.Buffer
 
 	mu     sync.Mutex
 	killed bool
@@ -59,7 +41,7 @@ var servingRE = regexp.MustCompile(`"msg":"Serving HTTP".*?"addr":"([^"]+)"`)
 func startPacer(tb testing.TB, name string, env []string, args ...string) *pacerProc {
 	tb.Helper()
 	args = append([]string{"run", "--listen", "127.0.0.1:0", "--git-cache-dir", tb.TempDir()}, args...)
-	p := &pacerProc{name: name, logs: &lockedBuffer{}, done: make(chan struct{})}
+	p := &pacerProc{name: name, logs: &proctest.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin.pacer, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -384,7 +366,7 @@ func startSimTB(tb testing.TB, args ...string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr proctest.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start marathon-sim: %v", err)

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/proctest"
 )
 
 // Helpers of the end-to-end scenario (scenario_test.go). Names carry a
@@ -205,13 +207,13 @@ func scenarioConverged(ctx context.Context, simURL string, want map[string]strin
 type scenarioProc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *proctest.Buffer
 	done chan struct{}
 }
 
 func startScenarioProc(t *testing.T, name, path string, args ...string) *scenarioProc {
 	t.Helper()
-	p := &scenarioProc{name: name, out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &scenarioProc{name: name, out: &proctest.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(path, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/proctest"
 )
 
 // TestDevConvergesAndHealsDrift runs `pacer dev` on the example specs as a
@@ -14,7 +16,7 @@ import (
 func TestDevConvergesAndHealsDrift(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr proctest.Buffer
 	exit := make(chan int, 1)
 	go func() {
 		exit <- run(ctx, []string{"dev", "--specs", "../../examples/specs", "--listen", "127.0.0.1:0"}, &stdout, &stderr)

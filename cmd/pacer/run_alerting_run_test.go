@@ -16,6 +16,7 @@ import (
 
 	"pacer.dev/pacer/alerting/pdtest"
 	"pacer.dev/pacer/internal/gittest"
+	"pacer.dev/pacer/internal/proctest"
 )
 
 // Routing keys: PagerDuty's are 32 characters.
@@ -56,7 +57,7 @@ spec:
 // pacerRun is one `pacer run` process in the test.
 type pacerRun struct {
 	base    string
-	stderr  *lockedBuffer
+	stderr  *proctest.Buffer
 	cancel  context.CancelFunc
 	exit    chan int
 	stopped bool
@@ -65,8 +66,8 @@ type pacerRun struct {
 func startPacer(t *testing.T, args ...string) *pacerRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	p := &pacerRun{stderr: &lockedBuffer{}, cancel: cancel, exit: make(chan int, 1)}
-	var stdout lockedBuffer
+	p := &pacerRun{stderr: &proctest.Buffer{}, cancel: cancel, exit: make(chan int, 1)}
+	var stdout proctest.Buffer
 	go func() { p.exit <- run(ctx, append([]string{"run"}, args...), &stdout, p.stderr) }()
 	p.base = waitListen(t, p.stderr)
 	t.Cleanup(func() { p.stop(t) })

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,31 +8,13 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"pacer.dev/pacer/internal/proctest"
 	"pacer.dev/pacer/marathonsim"
 	"pacer.dev/pacer/operator"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the command and the test at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // eventually polls cond until it holds or timeout passes; these tests run
 // real servers (simulator, git, HTTP), so they poll like e2e tests do.
@@ -77,7 +58,7 @@ func newOperatorSim(t *testing.T) string {
 var listenRE = regexp.MustCompile(`"Serving HTTP".*?"addr":"([^"]+)"|Serving HTTP\s+\{"addr": "([^"]+)"\}|status:\s+(http://[^/\s]+)/api/v1/status`)
 
 // waitListen finds the HTTP address pacer logged or printed.
-func waitListen(t *testing.T, out ...*lockedBuffer) string {
+func waitListen(t *testing.T, out ...*proctest.Buffer) string {
 	t.Helper()
 	var base string
 	eventually(t, 10*time.Second, "pacer listening", func() (bool, string) {

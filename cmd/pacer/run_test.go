@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pacer.dev/pacer/internal/gittest"
+	"pacer.dev/pacer/internal/proctest"
 )
 
 func webSpecs(instances string) map[string]string {
@@ -43,7 +44,7 @@ func TestRunFollowsGitAndHealsDrift(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr proctest.Buffer
 	exit := make(chan int, 1)
 	go func() {
 		exit <- run(ctx, []string{"run", "--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
