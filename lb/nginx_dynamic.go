@@ -249,11 +249,16 @@ func (n *NginxRuntime) Update(ctx context.Context, prev, next []Backend) (int, e
 	for _, b := range prev {
 		old[b.Name] = b
 	}
+	full := n.synced == nil // the lists nginx holds are unknown: send them all
 	var body bytes.Buffer
 	count := 0
 	for _, b := range next {
 		was, ok := old[b.Name]
 		if ok && slices.Equal(was.Servers, b.Servers) {
+			if full && n.dynamic(b) {
+				writeListLine(&body, b)
+				count++
+			}
 			continue
 		}
 		if !ok || !n.dynamic(b) || !n.dynamic(was) {
@@ -262,18 +267,7 @@ func (n *NginxRuntime) Update(ctx context.Context, prev, next []Backend) (int, e
 		writeListLine(&body, b)
 		count++
 	}
-	full := n.synced == nil
-	if full {
-		// The lists nginx holds are unknown: send them all.
-		body.Reset()
-		count = 0
-		for _, b := range next {
-			if n.dynamic(b) {
-				writeListLine(&body, b)
-				count++
-			}
-		}
-	} else if count == 0 {
+	if count == 0 && !full {
 		return 0, nil
 	}
 	if err := n.post(ctx, full, &body); err != nil {
@@ -382,9 +376,9 @@ func notListening(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT)
 }
 
-// NginxUpstreams reads the lists nginx holds (GET on the upstream API), by
+// Lists reads the lists nginx holds (GET on the upstream API), by
 // upstream name. For tests and `curl`-free debugging.
-func (n *NginxRuntime) NginxUpstreams(ctx context.Context) (map[string][]string, error) {
+func (n *NginxRuntime) Lists(ctx context.Context) (map[string][]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, cmpOrDur(n.Timeout, 5*time.Second))
 	defer cancel()
 	base, client := n.endpoint()

@@ -30,7 +30,7 @@ func startNginxBench(b *testing.B, minReload time.Duration, deb Debounce) *runti
 			return []string{"kill", "-HUP", strconv.Itoa(pid)}
 		},
 		runtime: rt,
-		ready:   func() error { _, err := rt.NginxUpstreams(b.Context()); return err },
+		ready:   func() error { _, err := rt.Lists(b.Context()); return err },
 	}, minReload, deb)
 }
 
@@ -65,7 +65,7 @@ func BenchmarkRollingDeployNginxDynamic(b *testing.B) {
 		d = rollingDeploy(b, nb.stream, nb.statuses, apps, idx, n)
 	}
 	b.StopTimer()
-	lists, err := nb.p.Runtime.(*NginxRuntime).NginxUpstreams(b.Context())
+	lists, err := nb.p.Runtime.(*NginxRuntime).Lists(b.Context())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func newNginxRig(t *testing.T, apps ...marathon.Application) *nginxRig {
 	}
 	pid := startServer(t, nginx, "-p", prefix, "-c", r.conf, "-e", "stderr", "-g", "daemon off;")
 	sink.Reload = []string{"sh", "-c", "echo >> " + r.reloads + " && kill -HUP " + strconv.Itoa(pid)}
-	eventually(t, 10*time.Second, func() error { _, err := r.rt.NginxUpstreams(t.Context()); return err })
+	eventually(t, 10*time.Second, func() error { _, err := r.rt.Lists(t.Context()); return err })
 	if st := r.pass(apps...); st.Changed || st.Err != nil {
 		t.Fatalf("second pass: %+v", st)
 	}
@@ -162,7 +162,7 @@ func TestNginxDynamicNoReload(t *testing.T) {
 	if n := r.reloadCount(); n != 1 {
 		t.Errorf("%d reloads, want 1 (the new app)", n)
 	}
-	lists, err := r.rt.NginxUpstreams(t.Context())
+	lists, err := r.rt.Lists(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
