@@ -47,6 +47,10 @@ type DesiredApp struct {
 	// /container/docker/image) to the spec location that sets it
 	// ("file:line"), or "" when unknown. It places Marathon's 422 errors.
 	Locate func(pointer string) string
+	// ShowEnv are the env keys (exact or path.Match patterns such as LOG_*)
+	// whose values a plan may print; every other env value, and every
+	// secrets entry, is masked (mask.go).
+	ShowEnv []string
 }
 
 // decodeObject decodes a JSON object keeping numbers as json.Number, so that

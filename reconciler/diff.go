@@ -29,6 +29,9 @@ type Change struct {
 	Old any `json:"old,omitempty"`
 	// New is the desired value (absent for remove).
 	New any `json:"new,omitempty"`
+	// Masked means Old and New are "(masked <hash>)" stand-ins of env or
+	// secrets values (see mask.go), never the values.
+	Masked bool `json:"masked,omitempty"`
 }
 
 // String renders the change as `path: "old" → "new"`, `path: + new` or
@@ -36,12 +39,25 @@ type Change struct {
 func (c Change) String() string {
 	switch c.Op {
 	case OpAdd:
-		return fmt.Sprintf("%s: + %s", c.Path, render(c.New))
+		return fmt.Sprintf("%s: + %s", c.Path, c.NewText())
 	case OpRemove:
-		return fmt.Sprintf("%s: - %s", c.Path, render(c.Old))
+		return fmt.Sprintf("%s: - %s", c.Path, c.OldText())
 	default:
-		return fmt.Sprintf("%s: %s → %s", c.Path, render(c.Old), render(c.New))
+		return fmt.Sprintf("%s: %s → %s", c.Path, c.OldText(), c.NewText())
 	}
+}
+
+// OldText renders Old as compact JSON, or as its "(masked <hash>)" stand-in.
+func (c Change) OldText() string { return c.text(c.Old) }
+
+// NewText renders New as compact JSON, or as its "(masked <hash>)" stand-in.
+func (c Change) NewText() string { return c.text(c.New) }
+
+func (c Change) text(v any) string {
+	if c.Masked {
+		return maskedText(v)
+	}
+	return render(v)
 }
 
 // render prints a normalized value as compact JSON (maps with sorted keys).

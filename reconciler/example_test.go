@@ -14,8 +14,8 @@ import (
 func ExamplePlan_String() {
 	desired := []reconciler.DesiredApp{
 		{ID: "/shop/api", Source: "services/shop.yaml:8:5", Definition: json.RawMessage(`{"cmd":"api","instances":4}`)},
-		{ID: "/shop/web", Source: "services/shop.yaml:12:5", Definition: json.RawMessage(
-			`{"instances":2,"container":{"type":"DOCKER","docker":{"image":"web:2"}},"env":{"LOG_LEVEL":"debug"}}`)},
+		{ID: "/shop/web", Source: "services/shop.yaml:12:5", ShowEnv: []string{"LOG_*"}, Definition: json.RawMessage(
+			`{"instances":2,"container":{"type":"DOCKER","docker":{"image":"web:2"}},"env":{"DB_PASSWORD":"hunter2","LOG_LEVEL":"debug"}}`)},
 		{ID: "/shop/worker", Source: "services/shop.yaml:20:5", Definition: json.RawMessage(`{"cmd":"work"}`)},
 	}
 	live := []marathon.App{
@@ -35,6 +35,7 @@ func ExamplePlan_String() {
 	//     instances: 2 → 4
 	// ~ update /shop/web  (services/shop.yaml:12:5)
 	//     container.docker.image: "web:1" → "web:2"
+	//     env.DB_PASSWORD: + (masked 34e3a78b)
 	//     env.LOG_LEVEL: + "debug"
 	// + create /shop/worker  (services/shop.yaml:20:5)
 	// Plan: 1 to create, 1 to update, 1 to scale, 0 to delete; 0 unchanged, 1 skipped.

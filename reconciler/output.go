@@ -172,11 +172,11 @@ func (p *Plan) markdown(opts WriteOptions) string {
 		for _, c := range a.Changes {
 			switch c.Op {
 			case OpAdd:
-				fmt.Fprintf(&b, "+ %s: %s\n", c.Path, render(c.New))
+				fmt.Fprintf(&b, "+ %s: %s\n", c.Path, c.NewText())
 			case OpRemove:
-				fmt.Fprintf(&b, "- %s: %s\n", c.Path, render(c.Old))
+				fmt.Fprintf(&b, "- %s: %s\n", c.Path, c.OldText())
 			default:
-				fmt.Fprintf(&b, "- %s: %s\n+ %s: %s\n", c.Path, render(c.Old), c.Path, render(c.New))
+				fmt.Fprintf(&b, "- %s: %s\n+ %s: %s\n", c.Path, c.OldText(), c.Path, c.NewText())
 			}
 		}
 		b.WriteString("```\n\n</details>\n\n")

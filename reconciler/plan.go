@@ -57,6 +57,13 @@ type PlanOptions struct {
 	// Cache, when set, keeps the normalized desired apps between passes:
 	// a caller planning again and again (the operator) holds one.
 	Cache *PlanCache
+	// Cluster is the cluster the pass is for. When set, a pass is refused
+	// (ErrForeignCluster) if Marathon holds apps labelled for another
+	// cluster (owner.go); it also keys the hashes of masked values.
+	Cluster string
+	// MaskSalt keys the hashes of masked env and secrets values in the
+	// plan's changes (mask.go); "" means DefaultMaskSalt.
+	MaskSalt string
 }
 
 // AppPlan is the plan for one app.
@@ -174,6 +181,7 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	parallel(len(todo), func(k int) {
 		d := desired[todo[k]]
 		plans[k], perr[k] = planApp(d, liveByID[canonicalID(d.ID)], opts)
+		newMasker(opts.MaskSalt, opts.Cluster, canonicalID(d.ID), d.ShowEnv).mask(plans[k].Changes)
 	})
 	if opts.Cache != nil {
 		opts.Cache.end()
@@ -186,6 +194,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 		p.Apps = append(p.Apps, plans[k])
 	}
 	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := checkOwnership(live, seen, opts.Cluster); err != nil {
 		return nil, err
 	}
 	orphans, refused := planOrphans(live, seen, opts, &p.Warnings)

@@ -26,6 +26,7 @@ type goldenDesired struct {
 	Definition        json.RawMessage `json:"definition"`
 	IgnoreDifferences []string        `json:"ignoreDifferences"`
 	Source            string          `json:"source"`
+	ShowEnv           []string        `json:"showEnv"`
 }
 
 // goldenOptions is testdata/<case>/options.json.
@@ -33,6 +34,8 @@ type goldenOptions struct {
 	Prune          bool           `json:"prune"`
 	MaxDeleteRatio float64        `json:"maxDeleteRatio"`
 	LoadBalancers  *LoadBalancers `json:"loadBalancers"`
+	Cluster        string         `json:"cluster"`
+	MaskSalt       string         `json:"maskSalt"`
 }
 
 // loadLive serves live.json as GET /v2/apps and reads it through the real
@@ -70,7 +73,7 @@ func loadCase(t *testing.T, dir string) ([]DesiredApp, []marathon.App, PlanOptio
 	}
 	desired := make([]DesiredApp, 0, len(gd))
 	for _, d := range gd {
-		desired = append(desired, DesiredApp{ID: d.ID, Definition: d.Definition, IgnoreDifferences: d.IgnoreDifferences, Source: d.Source, Revision: "4c0ffee"})
+		desired = append(desired, DesiredApp{ID: d.ID, Definition: d.Definition, IgnoreDifferences: d.IgnoreDifferences, Source: d.Source, Revision: "4c0ffee", ShowEnv: d.ShowEnv})
 	}
 	var opts PlanOptions
 	if raw, err := os.ReadFile(filepath.Join(dir, "options.json")); err == nil {
@@ -78,7 +81,7 @@ func loadCase(t *testing.T, dir string) ([]DesiredApp, []marathon.App, PlanOptio
 		if err := json.Unmarshal(raw, &o); err != nil {
 			t.Fatal(err)
 		}
-		opts = PlanOptions{Prune: o.Prune, MaxDeleteRatio: o.MaxDeleteRatio, LoadBalancers: o.LoadBalancers}
+		opts = PlanOptions{Prune: o.Prune, MaxDeleteRatio: o.MaxDeleteRatio, LoadBalancers: o.LoadBalancers, Cluster: o.Cluster, MaskSalt: o.MaskSalt}
 	}
 	return desired, loadLive(t, filepath.Join(dir, "live.json")), opts
 }
