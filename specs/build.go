@@ -39,7 +39,7 @@ func sourceOf(file string, n *yaml.Node) Source {
 	return Source{File: file, Line: n.Line, Col: n.Column}
 }
 
-func buildCluster(root *yaml.Node, v map[string]any, file string) *Cluster {
+func buildCluster(d *decoder, root *yaml.Node, v map[string]any, file string) *Cluster {
 	name := asString(asMap(v["metadata"])["name"])
 	if name == "" {
 		return nil
@@ -49,6 +49,8 @@ func buildCluster(root *yaml.Node, v map[string]any, file string) *Cluster {
 	return &Cluster{
 		Name:          name,
 		MarathonURLs:  asStrings(asMap(spec["marathon"])["urls"]),
+		Expect:        buildExpect(asMap(asMap(spec["marathon"])["expect"])),
+		ShowEnv:       buildShowEnv(d, root, spec),
 		NixyRealms:    listedStrings(lb, "nixyRealms"),
 		HAProxyGroups: listedStrings(lb, "haproxyGroups"),
 		Source:        sourceOf(file, root),
@@ -71,6 +73,7 @@ func buildGroup(d *decoder, root *yaml.Node, v map[string]any, file string) *Ser
 		Name:     name,
 		Parent:   parent,
 		Defaults: asMap(spec["defaults"]),
+		ShowEnv:  buildShowEnv(d, root, spec),
 		Source:   sourceOf(file, root),
 		path:     joinID(parent, name),
 		node:     root,

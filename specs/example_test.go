@@ -70,6 +70,6 @@ spec:
 		fmt.Printf("%s %s\n", app.ID, app.Definition)
 	}
 	// Output:
-	// /hello/production/db {"cmd":"sleep 1000","cpus":1,"id":"/hello/production/db","instances":1,"labels":{"pacer.dev/environment":"production","pacer.dev/managed-by":"pacer","pacer.dev/service-group":"/hello","pacer.dev/source":"specs.yaml"},"mem":64}
-	// /hello/production/web {"cmd":"sleep 1000","cpus":1,"dependencies":["/hello/production/db"],"id":"/hello/production/web","instances":1,"labels":{"pacer.dev/environment":"production","pacer.dev/managed-by":"pacer","pacer.dev/service-group":"/hello","pacer.dev/source":"specs.yaml"},"mem":128}
+	// /hello/production/db {"cmd":"sleep 1000","cpus":1,"id":"/hello/production/db","instances":1,"labels":{"pacer.dev/cluster":"ams","pacer.dev/environment":"production","pacer.dev/managed-by":"pacer","pacer.dev/service-group":"/hello","pacer.dev/source":"specs.yaml"},"mem":64}
+	// /hello/production/web {"cmd":"sleep 1000","cpus":1,"dependencies":["/hello/production/db"],"id":"/hello/production/web","instances":1,"labels":{"pacer.dev/cluster":"ams","pacer.dev/environment":"production","pacer.dev/managed-by":"pacer","pacer.dev/service-group":"/hello","pacer.dev/source":"specs.yaml"},"mem":128}
 }

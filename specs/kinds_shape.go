@@ -47,8 +47,10 @@ func clusterShape() *shape {
 	meta := object("", map[string]*shape{"name": nameShape("Cluster name, used by ServiceGroup environments and --cluster.")}, "name")
 	spec := object("", map[string]*shape{
 		"marathon": object("How to reach the cluster's Marathon.", map[string]*shape{
-			"urls": arrayOf(str("http(s) URL of a Marathon master.")).nonEmpty().described("Marathon masters, tried in turn."),
+			"urls":   arrayOf(str("http(s) URL of a Marathon master.")).nonEmpty().described("Marathon masters, tried in turn."),
+			"expect": expectShape(),
 		}, "urls"),
+		"plan": planShape("of every ServiceGroup deployed to this cluster"),
 		"loadBalancers": object("The load balancers pacer configures in this cluster. Apps deployed here must name a listed realm or group in NIXY_REALM and HAPROXY_GROUP / HAPROXY_{n}_GROUP; a list left out is not checked.", map[string]*shape{
 			"nixyRealms":    arrayOf(nameShape("")).described("nixy realms (label NIXY_REALM) served here; an app naming another realm is invalid."),
 			"haproxyGroups": arrayOf(nameShape("")).described("marathon-lb groups (label HAPROXY_GROUP, HAPROXY_{n}_GROUP) served here; an app naming another group is invalid (\"*\" in the label matches any)."),
@@ -68,6 +70,7 @@ func serviceGroupShape() *shape {
 		"defaults":     appShape().described("Fields merged under every app of the group (the app wins)."),
 		"environments": mapOf(environmentShape()).described("Environments by name; each becomes a Marathon group."),
 		"apps":         mapOf(groupAppShape()).described("Apps by name; the id is <parent>/<name>/<environment>/<app>."),
+		"plan":         planShape("of this group (added to the Cluster's spec.plan)"),
 	}, "environments", "apps")
 	return documentShape(KindServiceGroup, "A service: its apps, deployed once per environment.", meta, spec)
 }

@@ -15,7 +15,10 @@ const (
 	LabelServiceGroup = "pacer.dev/service-group"
 	LabelEnvironment  = "pacer.dev/environment"
 	LabelProtect      = "pacer.dev/protect" // "true": pacer never deletes the app
-	ManagedByPacer    = "pacer"
+	// LabelCluster is the Cluster the app was rendered for; the reconciler
+	// refuses to write to a Marathon holding apps of another cluster.
+	LabelCluster   = "pacer.dev/cluster"
+	ManagedByPacer = "pacer"
 )
 
 // Marathon's defaults for the resources, written out so the rendered
@@ -40,6 +43,7 @@ func (s *Set) Render(cluster, environment string) ([]App, error) {
 	if environment != "" && !s.hasEnvironment(environment) {
 		return nil, fmt.Errorf("render: unknown environment %q; no ServiceGroup defines it", environment)
 	}
+	c := s.Clusters[slices.IndexFunc(s.Clusters, func(c *Cluster) bool { return c.Name == cluster })]
 	apps := make([]App, 0, s.countApps(cluster, environment))
 	buf := make([]byte, 0, 4096)
 	for _, g := range s.Groups {
@@ -50,6 +54,7 @@ func (s *Set) Render(cluster, environment string) ([]App, error) {
 			for _, a := range g.Apps {
 				var app App
 				app, buf = renderApp(g, e, a, cluster, buf)
+				app.ShowEnv = showEnv(c, g)
 				apps = append(apps, app)
 			}
 		}
@@ -97,7 +102,7 @@ func (s *Set) hasEnvironment(name string) bool {
 func renderApp(g *ServiceGroup, e *Environment, a *AppSpec, cluster string, buf []byte) (App, []byte) {
 	group := e.Path()
 	id := joinID(group, a.Name)
-	buf = appendDefinition(buf[:0], id, g, e, a)
+	buf = appendDefinition(buf[:0], id, g, e, a, cluster)
 	raw := make(json.RawMessage, len(buf))
 	copy(raw, buf)
 	return App{
@@ -120,7 +125,7 @@ func renderApp(g *ServiceGroup, e *Environment, a *AppSpec, cluster string, buf 
 // dependencies, resource defaults and pacer's labels. It writes the JSON
 // directly instead of building a map per app: rendering is the hot path of
 // every reconcile pass.
-func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *AppSpec) []byte {
+func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *AppSpec, cluster string) []byte {
 	group := e.Path()
 	m := a.merged[e.Name]
 	if m == nil {
@@ -150,7 +155,7 @@ func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *A
 		case "id":
 			b = appendString(b, id)
 		case "labels":
-			b = appendLabels(b, asMap(m["labels"]), g, e, a)
+			b = appendLabels(b, asMap(m["labels"]), g, e, a, cluster)
 		case "dependencies":
 			deps, _ := m[k].([]any)
 			b = append(b, '[')
@@ -183,8 +188,9 @@ func resourceDefault(k string) any {
 }
 
 // appendLabels writes the user's labels plus pacer's, sorted.
-func appendLabels(b []byte, user map[string]any, g *ServiceGroup, e *Environment, a *AppSpec) []byte {
+func appendLabels(b []byte, user map[string]any, g *ServiceGroup, e *Environment, a *AppSpec, cluster string) []byte {
 	pacer := [...][2]string{
+		{LabelCluster, cluster},
 		{LabelEnvironment, e.Name},
 		{LabelManagedBy, ManagedByPacer},
 		{LabelServiceGroup, g.Path()},
@@ -217,4 +223,13 @@ func appendLabels(b []byte, user map[string]any, g *ServiceGroup, e *Environment
 		b = appendString(b, v)
 	}
 	return append(b, '}')
+}
+
+// showEnv is what the plans of g's apps on c may print: the Cluster's
+// spec.plan.showEnv, then the group's (nil when neither sets any).
+func showEnv(c *Cluster, g *ServiceGroup) []string {
+	if len(c.ShowEnv)+len(g.ShowEnv) == 0 {
+		return nil
+	}
+	return slices.Concat(c.ShowEnv, g.ShowEnv)
 }

@@ -156,6 +156,7 @@ spec:
 		"labels": map[string]any{
 			"HAPROXY_GROUP": "internal", "NIXY_REALM": "internal",
 			LabelManagedBy: "pacer", LabelSource: "g.yaml", LabelServiceGroup: "/services/web", LabelEnvironment: "test",
+			LabelCluster: "ams",
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

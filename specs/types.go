@@ -61,6 +61,12 @@ type Set struct {
 type Cluster struct {
 	Name         string
 	MarathonURLs []string
+	// Expect is spec.marathon.expect (nil when not set): what the cluster's
+	// Marathon must report in /v2/info.
+	Expect *MarathonExpect
+	// ShowEnv is spec.plan.showEnv: env keys (or path.Match patterns) whose
+	// values plans of the apps deployed here may print.
+	ShowEnv []string
 	// NixyRealms and HAProxyGroups are what the cluster's load balancers
 	// serve (spec.loadBalancers). Validate checks the NIXY_REALM and
 	// HAPROXY_GROUP / HAPROXY_{n}_GROUP labels of the apps deployed here
@@ -83,6 +89,9 @@ type ServiceGroup struct {
 	Apps         []*AppSpec     // sorted by name
 	Defaults     map[string]any // merged under every app
 	Source       Source
+	// ShowEnv is spec.plan.showEnv: env keys (or path.Match patterns) whose
+	// values plans may print; every other env value is masked.
+	ShowEnv []string
 
 	path string
 	node *yaml.Node
@@ -148,5 +157,6 @@ type App struct {
 	IgnoreDifferences []string        `json:"ignoreDifferences,omitempty"`
 	Sync              Sync            `json:"sync"`
 	Alerting          *Alerting       `json:"alerting,omitempty"`
-	Definition        json.RawMessage `json:"definition"` // the Marathon app JSON
+	Definition        json.RawMessage `json:"definition"`        // the Marathon app JSON
+	ShowEnv           []string        `json:"showEnv,omitempty"` // env keys (or patterns) plans may print: the Cluster's spec.plan.showEnv, then the group's
 }
