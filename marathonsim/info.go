@@ -13,7 +13,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		"buildref":    "8d31177218d676326f5ac95f3e963403105a568d",
 		"elected":     true,
 		"leader":      leader,
-		"frameworkId": "marathonsim-0000",
+		"frameworkId": s.opts.FrameworkID,
 		"marathon_config": map[string]any{
 			"access_control_allow_origin":        nil,
 			"checkpoint":                         true,
@@ -57,7 +57,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 			"webui_url":                          nil,
 		},
 		"zookeeper_config": map[string]any{
-			"zk": "zk://localhost:2181/marathon", "zk_compression": true, "zk_compression_threshold": 65536,
+			"zk": s.opts.ZK, "zk_compression": true, "zk_compression_threshold": 65536,
 			"zk_connection_timeout": 10000, "zk_max_node_size": 1024000, "zk_max_versions": 50,
 			"zk_session_timeout": 10000, "zk_timeout": 10000,
 		},

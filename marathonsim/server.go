@@ -41,6 +41,12 @@ type Options struct {
 	// SetLeader changes both at run time.
 	Leader  string
 	Standby bool
+	// FrameworkID and ZK are what /v2/info reports as frameworkId and
+	// zookeeper_config.zk (defaults marathonsim-0000 and
+	// zk://localhost:2181/marathon): two simulators playing two clusters
+	// tell themselves apart by them, as two real Marathons do.
+	FrameworkID string
+	ZK          string
 }
 
 // Server is a simulated Marathon 1.4.13 leader.
@@ -95,6 +101,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
+	}
+	if opts.FrameworkID == "" {
+		opts.FrameworkID = "marathonsim-0000"
+	}
+	if opts.ZK == "" {
+		opts.ZK = "zk://localhost:2181/marathon"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -99,6 +99,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// MaxDeleteRatio is the prune guard (0: reconciler default).
 	MaxDeleteRatio float64
+	// MaskSalt keys the hashes that stand in for env and secrets values in
+	// plans, the status and alerts ("": reconciler.DefaultMaskSalt).
+	MaskSalt string
 	// Clock defaults to the real clock.
 	Clock Clock
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.

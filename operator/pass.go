@@ -74,7 +74,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	rt := o.readRuntime(ctx)
 	plan, err := reconciler.NewPlan(o.good.desired, live, reconciler.PlanOptions{
 		Prune: len(o.good.prune) > 0, PruneGroups: o.good.prune, MaxDeleteRatio: o.opts.MaxDeleteRatio,
-		LoadBalancers: o.good.lbs, Cache: o.planCache,
+		LoadBalancers: o.good.lbs, Cache: o.planCache, Cluster: o.opts.Cluster, MaskSalt: o.opts.MaskSalt,
 	})
 	if err != nil {
 		failed = true

@@ -98,7 +98,7 @@ func (o *Operator) load(rev Revision, now time.Time) (*loaded, error) {
 		l.byID[a.ID] = a
 		l.desired[i] = reconciler.DesiredApp{
 			ID: a.ID, Definition: a.Definition, IgnoreDifferences: a.IgnoreDifferences,
-			Source: a.Source.String(), Revision: rev.ID,
+			Source: a.Source.String(), Revision: rev.ID, ShowEnv: a.ShowEnv,
 		}
 	}
 	return l, nil

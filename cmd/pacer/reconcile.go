@@ -173,6 +173,9 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 	if err != nil {
 		return nil, err
 	}
+	if _, err := checkSpecIdentity(ctx, client, cluster); err != nil {
+		return nil, err
+	}
 	live, err := client.ListApps(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read live apps: %w", err)
@@ -188,6 +191,8 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 		MaxDeleteRatio: o.maxDeleteRatio,
 		Adopt:          o.adopt,
 		LoadBalancers:  &reconciler.LoadBalancers{Cluster: cluster.Name, NixyRealms: cluster.NixyRealms, HAProxyGroups: cluster.HAProxyGroups},
+		Cluster:        cluster.Name,
+		MaskSalt:       os.Getenv(maskSaltEnv),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -206,6 +211,7 @@ func desiredApps(apps []specs.App, revision string, loc *specLocator) []reconcil
 			Source:            app.Source.String(),
 			Revision:          revision,
 			Locate:            loc.locate(app),
+			ShowEnv:           app.ShowEnv,
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -126,15 +128,20 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	if err != nil {
 		return err
 	}
+	spec, specErr := clusterSpec(ctx, src, a.opts.cluster)
 	urls := a.opts.marathon
 	if urls == "" {
-		if urls, err = clusterURLs(ctx, src, a.opts.cluster); err != nil {
-			return err
+		if specErr != nil || len(spec.MarathonURLs) == 0 {
+			return fmt.Errorf("run: no --marathon, and no Marathon URLs for cluster %s: %w", a.opts.cluster, cmp.Or(specErr, errors.New("the Cluster spec lists none")))
 		}
+		urls = strings.Join(spec.MarathonURLs, ",")
 	}
 	client, err := marathon.New(marathon.Options{URLs: []string{urls}, UserAgent: "pacer", Retry: marathon.Retry{Attempts: o.retries + 1}})
 	if err != nil {
 		return fmt.Errorf("run: marathon client: %w", err)
+	}
+	if err := checkRunIdentity(ctx, client, a.opts.cluster, spec, o.alerting.stateDir); err != nil {
+		return err
 	}
 	return runOperator(ctx, a, o, operatorDeps{source: src, webhook: hook, trigger: trigger, client: client})
 }
@@ -207,7 +214,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
-		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter,
+		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
 		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },
 	})
 	if err != nil {

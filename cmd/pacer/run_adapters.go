@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"pacer.dev/pacer/gitsource"
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/operator"
-	"pacer.dev/pacer/specs"
 )
 
 // gitSyncTimeout bounds one fetch: gitsource's Sync needs a deadline.
@@ -42,25 +40,6 @@ func (e opEvents) Stream(ctx context.Context, fn func(operator.Event)) error {
 	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
 		fn(operator.Event{Type: ev.Type, Data: ev.Data, Gap: ev.Gap})
 	})
-}
-
-// clusterURLs reads the Marathon URLs of cluster from the newest revision,
-// for when --marathon is not given.
-func clusterURLs(ctx context.Context, src operator.Source, cluster string) (string, error) {
-	rev, err := src.Sync(ctx)
-	if rev.FS == nil {
-		return "", fmt.Errorf("run: no --marathon, and no spec revision to read cluster %s from: %w", cluster, err)
-	}
-	set, err := specs.Load(rev.FS)
-	if set == nil {
-		return "", fmt.Errorf("run: read specs for the Marathon URLs: %w", err)
-	}
-	for _, c := range set.Clusters {
-		if c.Name == cluster && len(c.MarathonURLs) > 0 {
-			return strings.Join(c.MarathonURLs, ","), nil
-		}
-	}
-	return "", fmt.Errorf("run: no --marathon, and cluster %q has no Marathon URLs in revision %s", cluster, rev.ID)
 }
 
 // taskGroup runs named goroutines and collects their errors.
