@@ -2,16 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 
+	"pacer.dev/pacer/election/zktest"
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/marathonsim"
+	"pacer.dev/pacer/reconciler"
 	"pacer.dev/pacer/reconciler/reconcilertest"
 )
 
@@ -170,7 +174,7 @@ func TestRunRemembersMarathonIdentity(t *testing.T) {
 		return c
 	}
 	ctx := logr.NewContext(t.Context(), logr.Discard())
-	if err := checkRunIdentity(ctx, client(ams.URL), "ams", nil, state); err != nil {
+	if err := checkRunIdentity(ctx, client(ams.URL), "ams", nil, fileIdentity{dir: state}); err != nil {
 		t.Fatalf("first sight: %v", err)
 	}
 	var saved savedIdentity
@@ -178,7 +182,7 @@ func TestRunRemembersMarathonIdentity(t *testing.T) {
 	if err != nil || json.Unmarshal(data, &saved) != nil || saved.Identity.FrameworkID != "ams-framework-0000" || saved.Cluster != "ams" {
 		t.Fatalf("identity file %s (%v): want ams's framework id", data, err)
 	}
-	if err := checkRunIdentity(ctx, client(ams.URL), "ams", nil, state); err != nil {
+	if err := checkRunIdentity(ctx, client(ams.URL), "ams", nil, fileIdentity{dir: state}); err != nil {
 		t.Errorf("same Marathon again: %v", err)
 	}
 	fra.Rec.Reset()
@@ -196,7 +200,42 @@ func TestRunRemembersMarathonIdentity(t *testing.T) {
 		t.Errorf("run wrote to fra's Marathon: %v", w)
 	}
 	if r := runCLI(t, "run", "--specs", dir, "--cluster", "fra", "--marathon", fra.URL, "--state-dir", state, "--listen", "127.0.0.1:0"); r.code != exitError ||
-		!strings.Contains(r.stderr, "belongs to cluster ams, not fra") {
+		!strings.Contains(r.stderr, identityFile+" belongs to cluster ams, not fra") {
 		t.Errorf("run of another cluster on the same --state-dir: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestRunRemembersMarathonIdentityInZooKeeper: with --zk the identity lives
+// next to the election, where every instance of the cluster finds it.
+func TestRunRemembersMarathonIdentityInZooKeeper(t *testing.T) {
+	t.Parallel()
+	ams, fra := newClusterSim(t, "ams"), newClusterSim(t, "fra")
+	zk := zktest.Start(t)
+	o := &runOptions{zk: zk.Addr(), zkSessionTimeout: 2 * time.Second}
+	check := func(url string) error {
+		t.Helper()
+		store, closeStore, err := newIdentityStore(o, "ams", logr.Discard())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeStore()
+		if w := store.where(); w != "zookeeper /pacer/ams/marathon-identity" {
+			t.Errorf("identity kept in %s", w)
+		}
+		c, err := marathon.New(marathon.Options{URLs: []string{url}, Retry: marathon.Retry{Attempts: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkRunIdentity(logr.NewContext(t.Context(), logr.Discard()), c, "ams", nil, store)
+	}
+	if err := check(ams.URL); err != nil {
+		t.Fatalf("first sight: %v", err)
+	}
+	if err := check(ams.URL); err != nil {
+		t.Errorf("same Marathon, another session: %v", err)
+	}
+	err := check(fra.URL)
+	if !errors.Is(err, reconciler.ErrWrongMarathon) || !strings.Contains(err.Error(), "zookeeper /pacer/ams/marathon-identity") {
+		t.Errorf("fra's Marathon: %v; want ErrWrongMarathon naming the znode", err)
 	}
 }

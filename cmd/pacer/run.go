@@ -140,7 +140,13 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	if err != nil {
 		return fmt.Errorf("run: marathon client: %w", err)
 	}
-	if err := checkRunIdentity(ctx, client, a.opts.cluster, spec, o.alerting.stateDir); err != nil {
+	ids, closeIDs, err := newIdentityStore(o, a.opts.cluster, log)
+	if err != nil {
+		return err
+	}
+	err = checkRunIdentity(ctx, client, a.opts.cluster, spec, ids)
+	closeIDs()
+	if err != nil {
 		return err
 	}
 	return runOperator(ctx, a, o, operatorDeps{source: src, webhook: hook, trigger: trigger, client: client})
