@@ -43,6 +43,10 @@ func newMasker(salt, cluster, app string, show []string) masker {
 func (m masker) mask(changes []Change) {
 	for i := range changes {
 		c := &changes[i]
+		if strings.HasPrefix(c.Path, dockerParams) {
+			m.maskParameter(c)
+			continue
+		}
 		field, key, rest, ok := sensitivePath(c.Path)
 		if !ok {
 			continue
@@ -151,11 +155,53 @@ func sensitivePath(p string) (field, key, rest string, ok bool) {
 	return "", "", "", false
 }
 
-// maskedText renders a value of a masked change: hashes as they are, any
-// other value (a shown entry of a masked object) as JSON.
+// maskedText renders a value of a masked change: hashes (and NAME=hash of
+// docker parameters) as they are, any other value (a shown entry of a
+// masked object) as JSON.
 func maskedText(v any) string {
-	if s, ok := v.(string); ok && strings.HasPrefix(s, maskedPrefix) {
+	if s, ok := v.(string); ok && strings.Contains(s, maskedPrefix) {
 		return s
 	}
 	return render(v)
+}
+
+// dockerParams prefixes the changes of docker run parameters, where
+// {key: env (or e), value: NAME=VALUE} sets an env variable too.
+const dockerParams = "container.docker.parameters["
+
+// maskParameter masks the value of NAME=VALUE in a change of a docker
+// parameter: a whole {key, value} entry when its key is env or e, or any
+// parameter's value alone (path ...].value), since the change does not say
+// which key it belongs to: over-masking a log-opt is harmless, showing a
+// password is not. NAME stays readable; showEnv applies to it.
+func (m masker) maskParameter(c *Change) {
+	masked := false
+	maskKV := func(v any) any {
+		s, ok := v.(string)
+		name, _, found := strings.Cut(s, "=")
+		if !ok || !found || m.shown(name) {
+			return v
+		}
+		masked = true
+		return name + "=" + m.hash("env", name, s)
+	}
+	maskEntry := func(v any) any {
+		e, ok := v.(map[string]any)
+		if !ok || (e["key"] != "env" && e["key"] != "e") {
+			return v
+		}
+		out := make(map[string]any, len(e))
+		for k, x := range e {
+			out[k] = x
+		}
+		out["value"] = maskKV(e["value"])
+		return out
+	}
+	switch {
+	case strings.HasSuffix(c.Path, "].value"):
+		c.Old, c.New = maskKV(c.Old), maskKV(c.New)
+	case strings.HasSuffix(c.Path, "]"):
+		c.Old, c.New = maskEntry(c.Old), maskEntry(c.New)
+	}
+	c.Masked = c.Masked || masked
 }
