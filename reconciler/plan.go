@@ -110,7 +110,8 @@ type Summary struct {
 //	  "apps": [ {"id": "/a", "action": "create|update|scale|delete|unchanged|skip",
 //	             "source": "file:line", "reason": "why skipped",
 //	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
-//	                           "old": <live value>, "new": <git value>} ],
+//	                           "old": <live value>, "new": <git value>,
+//	                           "masked": true} ],
 //	             "stopsExposing": ["haproxy group external", "nixy realm internal"] } ],
 //	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0},
 //	  "warnings": ["..."],
@@ -122,6 +123,10 @@ type Summary struct {
 // the load balancer groups and realms that serve it now and would not
 // after the change. warnings include desired apps whose NIXY_REALM or
 // HAPROXY_GROUP names nothing the cluster's load balancers serve.
+//
+// masked is present (true) when old and new are "(masked <hash>)"
+// stand-ins: env and secrets values are never printed unless the app's
+// ShowEnv lets a key through (mask.go).
 //
 // Apps are sorted by id; values are normalized JSON values. Fields are only
 // ever added within v1.
