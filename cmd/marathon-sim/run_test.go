@@ -34,7 +34,8 @@ func TestRunServesAndStops(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--capacity", "cpus=4,mem=1024", "--task-start", "10ms"}, &stdout, &stderr)
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--capacity", "cpus=4,mem=1024", "--task-start", "10ms",
+			"--framework-id", "fra-0000", "--zk", "zk://zk-1.fra:2181/marathon"}, &stdout, &stderr)
 	}()
 	var url string
 	deadline := time.Now().Add(10 * time.Second)
@@ -55,6 +56,15 @@ func TestRunServesAndStops(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "pong" {
 		t.Errorf("GET /ping = %d %q", resp.StatusCode, body)
+	}
+	resp, err = http.Get(url + "/v2/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"frameworkId":"fra-0000"`) || !strings.Contains(string(body), `"zk":"zk://zk-1.fra:2181/marathon"`) {
+		t.Errorf("GET /v2/info = %s; want the --framework-id and --zk given", body)
 	}
 	cancel()
 	select {
