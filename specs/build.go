@@ -39,7 +39,7 @@ func sourceOf(file string, n *yaml.Node) Source {
 	return Source{File: file, Line: n.Line, Col: n.Column}
 }
 
-func buildCluster(root *yaml.Node, v map[string]any, file string) *Cluster {
+func buildCluster(d *decoder, root *yaml.Node, v map[string]any, file string) *Cluster {
 	name := asString(asMap(v["metadata"])["name"])
 	if name == "" {
 		return nil
@@ -49,6 +49,7 @@ func buildCluster(root *yaml.Node, v map[string]any, file string) *Cluster {
 	return &Cluster{
 		Name:          name,
 		MarathonURLs:  asStrings(asMap(spec["marathon"])["urls"]),
+		Marathon:      buildMarathonAccess(d, at(root, "spec", "marathon"), asMap(spec["marathon"])),
 		NixyRealms:    listedStrings(lb, "nixyRealms"),
 		HAProxyGroups: listedStrings(lb, "haproxyGroups"),
 		Source:        sourceOf(file, root),

@@ -38,7 +38,7 @@ func decodeDocument(r *fileResult, doc *yaml.Node, sh *shapes) {
 	}
 	switch kindNode.Value {
 	case KindCluster:
-		if c := buildCluster(root, v, r.name); c != nil {
+		if c := buildCluster(d, root, v, r.name); c != nil {
 			r.clusters = append(r.clusters, c)
 		}
 	case KindServiceGroup:
