@@ -160,7 +160,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := marathon.New(marathon.Options{URLs: []string{a.opts.marathon}, UserAgent: "pacer-lb"})
+	client, err := a.newClient(clientSpec{urls: splitURLs(a.opts.marathon), agent: "pacer-lb", retries: 4})
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}

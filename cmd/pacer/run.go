@@ -20,6 +20,7 @@ import (
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
+	"pacer.dev/pacer/specs"
 )
 
 // runOptions are the flags of pacer run.
@@ -126,13 +127,17 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	if err != nil {
 		return err
 	}
-	urls := a.opts.marathon
-	if urls == "" {
-		if urls, err = clusterURLs(ctx, src, a.opts.cluster); err != nil {
+	// With --marathon the spec is not read before the first pass: Marathon
+	// access then comes from flags and environment only.
+	urls := splitURLs(a.opts.marathon)
+	var cluster *specs.Cluster
+	if len(urls) == 0 {
+		if cluster, err = clusterSpec(ctx, src, a.opts.cluster); err != nil {
 			return err
 		}
+		urls = cluster.MarathonURLs
 	}
-	client, err := marathon.New(marathon.Options{URLs: []string{urls}, UserAgent: "pacer", Retry: marathon.Retry{Attempts: o.retries + 1}})
+	client, err := a.newClient(clientSpec{urls: urls, cluster: cluster, agent: "pacer", retries: o.retries})
 	if err != nil {
 		return fmt.Errorf("run: marathon client: %w", err)
 	}

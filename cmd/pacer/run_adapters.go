@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,23 +43,23 @@ func (e opEvents) Stream(ctx context.Context, fn func(operator.Event)) error {
 	})
 }
 
-// clusterURLs reads the Marathon URLs of cluster from the newest revision,
-// for when --marathon is not given.
-func clusterURLs(ctx context.Context, src operator.Source, cluster string) (string, error) {
+// clusterSpec reads cluster from the newest revision, for its Marathon URLs
+// and access settings when --marathon is not given.
+func clusterSpec(ctx context.Context, src operator.Source, cluster string) (*specs.Cluster, error) {
 	rev, err := src.Sync(ctx)
 	if rev.FS == nil {
-		return "", fmt.Errorf("run: no --marathon, and no spec revision to read cluster %s from: %w", cluster, err)
+		return nil, fmt.Errorf("run: no --marathon, and no spec revision to read cluster %s from: %w", cluster, err)
 	}
 	set, err := specs.Load(rev.FS)
 	if set == nil {
-		return "", fmt.Errorf("run: read specs for the Marathon URLs: %w", err)
+		return nil, fmt.Errorf("run: read specs for the Marathon URLs: %w", err)
 	}
 	for _, c := range set.Clusters {
 		if c.Name == cluster && len(c.MarathonURLs) > 0 {
-			return strings.Join(c.MarathonURLs, ","), nil
+			return c, nil
 		}
 	}
-	return "", fmt.Errorf("run: no --marathon, and cluster %q has no Marathon URLs in revision %s", cluster, rev.ID)
+	return nil, fmt.Errorf("run: no --marathon, and cluster %q has no Marathon URLs in revision %s", cluster, rev.ID)
 }
 
 // taskGroup runs named goroutines and collects their errors.

@@ -218,8 +218,10 @@ func shortReason(err error) string {
 		return "unknown error"
 	case errors.As(err, &te):
 		return fmt.Sprintf("no answer within %s", te.After)
-	case errors.As(err, &nm), errors.As(err, &tl):
-		return strings.TrimPrefix(err.Error(), urlOf(err)+": ")
+	case errors.As(err, &nm):
+		return strings.TrimPrefix(nm.Error(), nm.URL+" ")
+	case errors.As(err, &tl):
+		return strings.TrimPrefix(tl.Error(), tl.URL+": ")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):
@@ -239,16 +241,14 @@ type attemptError struct {
 	permanent bool // retrying cannot help (untrusted certificate, not Marathon)
 }
 
-func (e *attemptError) Error() string { return e.url + ": " + e.err.Error() }
-func (e *attemptError) Unwrap() error { return e.err }
-
-func urlOf(err error) string {
-	var ae *attemptError
-	if errors.As(err, &ae) {
-		return ae.url
+func (e *attemptError) Error() string {
+	msg := e.err.Error()
+	if strings.Contains(msg, e.url) { // timeouts, TLS and HTML errors name it
+		return msg
 	}
-	return ""
+	return e.url + ": " + msg
 }
+func (e *attemptError) Unwrap() error { return e.err }
 
 // bodyDecoder is an out value of do that decodes a 2xx body as it streams
 // in, instead of from a buffer holding all of it (the app list of a large
