@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"pacer.dev/pacer/internal/httpserve"
 	"pacer.dev/pacer/lb"
 )
 
@@ -31,7 +32,7 @@ func serveLBMetrics(ctx context.Context, addr string, p *lb.Pipeline) (stop func
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := httpserve.New(mux, ln, httpserve.Options{})
 	log := logr.FromContextOrDiscard(ctx)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

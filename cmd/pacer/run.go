@@ -17,6 +17,7 @@ import (
 
 	"pacer.dev/pacer/election"
 	"pacer.dev/pacer/gitsource"
+	"pacer.dev/pacer/internal/httpserve"
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
@@ -38,6 +39,7 @@ type runOptions struct {
 	lb                                                    runLBOptions
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
 	alerting                                              runAlertingOptions
+	http                                                  httpserve.Options
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -90,6 +92,8 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.StringVar(&o.listen, "listen", envOr("PACER_LISTEN", ":9090"), "HTTP address for health, metrics, status and the webhook (env PACER_LISTEN)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "read-only: plan and report, never write to Marathon")
 	f.DurationVar(&o.supersedeAfter, "supersede-after", 10*time.Minute, "a new revision replaces (force=true) a deployment of an older revision that locks its app alone and has run this long, instead of waiting for it forever; 0: always wait")
+	f.DurationVar(&o.http.IdleTimeout, "http-idle-timeout", httpserve.DefaultIdleTimeout, "close a keep-alive HTTP connection idle this long")
+	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "serve at most this many HTTP connections at once; more wait for a free slot")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
@@ -234,10 +238,10 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 				return st.State == election.Leader, st.Leader
 			}})
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context {
-			return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
-		}}
+	srv, srvLn := httpserve.New(mux, ln, o.http)
+	srv.BaseContext = func(net.Listener) context.Context {
+		return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
+	}
 	if d.onListen != nil {
 		d.onListen(ln.Addr().String())
 	}
@@ -249,7 +253,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	defer stopBG()
 	var tasks taskGroup
 	tasks.goErr("http", func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(srvLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
