@@ -166,13 +166,13 @@ func (o *runOptions) source(a *app, log logr.Logger) (operator.Source, http.Hand
 	whToken, err := gitsource.LoadWebhookToken(os.Getenv)
 	if err != nil {
 		log.Info("GitLab webhook disabled: no secret", "reason", err.Error())
-		return gitSource{s: s}, nil, trigger, nil
+		return gitSource{s: s, trigger: trigger}, nil, trigger, nil
 	}
 	hook, err := gitsource.NewWebhook(gitsource.WebhookOptions{Token: whToken, Branch: o.gitBranch, Trigger: trigger})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("run: webhook: %w", err)
 	}
-	return gitSource{s: s}, hook, trigger, nil
+	return gitSource{s: s, trigger: trigger}, hook, trigger, nil
 }
 
 // operatorDeps are what run and dev resolve differently.
