@@ -223,7 +223,7 @@ func parseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("marathon url %s: not a valid URL", redactRaw(s))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("marathon url %s: want http(s)://host[:port]", u.Redacted())
+		return nil, fmt.Errorf("marathon url %s: want http(s)://host[:port]", displayURL(u))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil

@@ -28,7 +28,7 @@ func checkMarathonAnswer(base *url.URL, resp *http.Response, br *bufio.Reader) e
 	first := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	isHTML := strings.Contains(media, "html") || len(first) > 0 && first[0] == '<'
 	if isHTML {
-		return &NotMarathonError{URL: base.Redacted(), Status: resp.StatusCode, ContentType: ct, HTML: true, Title: htmlTitle(br)}
+		return &NotMarathonError{URL: displayURL(base), Status: resp.StatusCode, ContentType: ct, HTML: true, Title: htmlTitle(br)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || len(first) == 0 {
 		return nil
@@ -38,7 +38,7 @@ func checkMarathonAnswer(base *url.URL, resp *http.Response, br *bufio.Reader) e
 	if first[0] == '{' || first[0] == '[' || first[0] == '"' {
 		return nil
 	}
-	return &NotMarathonError{URL: base.Redacted(), Status: resp.StatusCode, ContentType: ct}
+	return &NotMarathonError{URL: displayURL(base), Status: resp.StatusCode, ContentType: ct}
 }
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)

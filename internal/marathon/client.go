@@ -127,8 +127,16 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// URL returns the Marathon URL currently preferred (redacted).
-func (c *Client) URL() string { return c.urls[c.current.Load()].Redacted() }
+// displayURL is u for messages and logs: without user info, which may
+// hold a password.
+func displayURL(u *url.URL) string {
+	v := *u
+	v.User = nil
+	return v.String()
+}
+
+// URL returns the Marathon URL currently preferred, without user info.
+func (c *Client) URL() string { return displayURL(c.urls[c.current.Load()]) }
 
 // do sends one request, failing over to the next URL on connection errors
 // and 5xx and, when no URL answered, retrying every URL with exponential
@@ -143,7 +151,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if final || round >= c.retry.Attempts {
 			return hdr, err
 		}
-		r.retry(c.urls[c.current.Load()].Redacted(), r.lastURL, r.lastErr, wait)
+		r.retry(displayURL(c.urls[c.current.Load()]), r.lastURL, r.lastErr, wait)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -271,7 +279,7 @@ func (c *Client) round(ctx context.Context, r *retrier, method, path string, que
 		u := c.urls[idx]
 		res, err := c.attempt(ctx, u, method, path, query, body, out)
 		if err == nil && res.status >= 500 {
-			err = &attemptError{url: u.Redacted(), err: mapError(res.status, res.data)}
+			err = &attemptError{url: displayURL(u), err: mapError(res.status, res.data)}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -280,26 +288,26 @@ func (c *Client) round(ctx context.Context, r *retrier, method, path string, que
 			var ae *attemptError
 			permanent = permanent && errors.As(err, &ae) && ae.permanent
 			errs = append(errs, err)
-			r.failed(u.Redacted(), err)
+			r.failed(displayURL(u), err)
 			if i < len(c.urls)-1 {
-				r.retry(c.urls[(idx+1)%len(c.urls)].Redacted(), u.Redacted(), err, 0)
+				r.retry(displayURL(c.urls[(idx+1)%len(c.urls)]), displayURL(u), err, 0)
 			}
 			continue
 		}
 		c.current.Store(int32(idx))
 		c.followLeader(res.hdr)
 		if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
-			return res.hdr, true, &AuthError{URL: u.Redacted(), Status: res.status, Sent: c.creds.String()}
+			return res.hdr, true, &AuthError{URL: displayURL(u), Status: res.status, Sent: c.creds.String()}
 		}
 		if res.status < 200 || res.status > 299 {
 			return res.hdr, true, mapError(res.status, res.data)
 		}
 		if res.decodeErr != nil {
-			return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, u.Redacted(), res.decodeErr)
+			return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, displayURL(u), res.decodeErr)
 		}
 		if out != nil && !res.streamed && len(res.data) > 0 {
 			if err := json.Unmarshal(res.data, out); err != nil {
-				return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, u.Redacted(), err)
+				return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, displayURL(u), err)
 			}
 		}
 		return res.hdr, true, nil
@@ -327,7 +335,7 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	if err == nil {
 		return res, nil
 	}
-	fail := &attemptError{url: base.Redacted(), err: err}
+	fail := &attemptError{url: displayURL(base), err: err}
 	var nm *NotMarathonError
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
@@ -335,11 +343,11 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	var ci x509.CertificateInvalidError
 	switch {
 	case ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout):
-		fail.err = &TimeoutError{URL: base.Redacted(), After: c.timeout}
+		fail.err = &TimeoutError{URL: displayURL(base), After: c.timeout}
 	case errors.As(err, &nm):
 		fail.permanent = nm.Status < 500
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
-		fail.err, fail.permanent = &TLSError{URL: base.Redacted(), Err: unwrapURLError(err)}, true
+		fail.err, fail.permanent = &TLSError{URL: displayURL(base), Err: unwrapURLError(err)}, true
 	default:
 		fail.err = unwrapURLError(err)
 	}
