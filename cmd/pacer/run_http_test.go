@@ -10,67 +10,104 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/httpserve"
+	"pacer.dev/pacer/lb"
 )
 
-// TestRunHTTPLimits checks that `pacer run` serves its endpoints with the
-// idle timeout and connection cap of its flags (internal/httpserve tests
-// the mechanisms themselves).
+// rawConn is one keep-alive HTTP/1.1 connection driven by hand, to see
+// what the server does with it (internal/httpserve tests the mechanisms;
+// these tests check that the commands use them).
+type rawConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialRaw(t *testing.T, addr string) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return &rawConn{c: c, br: bufio.NewReader(c)}
+}
+
+// get sends GET path and reports whether a 200 came within d.
+func (r *rawConn) get(t *testing.T, path string, d time.Duration) bool {
+	t.Helper()
+	if _, err := io.WriteString(r.c, "GET "+path+" HTTP/1.1\r\nHost: pacer\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return r.answered(t, d)
+}
+
+func (r *rawConn) answered(t *testing.T, d time.Duration) bool {
+	t.Helper()
+	_ = r.c.SetReadDeadline(time.Now().Add(d))
+	resp, err := http.ReadResponse(r.br, nil)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == 200
+}
+
+// closedByServer waits up to d for the server to close the connection.
+func (r *rawConn) closedByServer(d time.Duration) bool {
+	_ = r.c.SetReadDeadline(time.Now().Add(d))
+	_, err := r.br.ReadByte()
+	return errors.Is(err, io.EOF)
+}
+
+// checkLimits drives a server configured with a cap of 2 connections and a
+// short idle timeout: a third connection waits, the idle ones are closed,
+// and then the third is served.
+func checkLimits(t *testing.T, addr, path string) {
+	t.Helper()
+	admitted := []*rawConn{dialRaw(t, addr), dialRaw(t, addr)}
+	for i, c := range admitted {
+		if !c.get(t, path, 10*time.Second) {
+			t.Fatalf("admitted connection %d: no answer", i)
+		}
+	}
+	waiting := dialRaw(t, addr)
+	if waiting.get(t, path, 200*time.Millisecond) {
+		t.Fatal("a third connection was served with a cap of 2")
+	}
+	for i, c := range admitted {
+		if !c.closedByServer(20 * time.Second) {
+			t.Fatalf("idle connection %d was not closed by the server", i)
+		}
+	}
+	if !waiting.answered(t, 10*time.Second) {
+		t.Fatal("the waiting connection was not served once the idle ones were closed")
+	}
+}
+
 func TestRunHTTPLimits(t *testing.T) {
 	simURL := newOperatorSim(t)
 	dir := specTree(t, map[string]string{"clusters.yaml": testCluster, "services/shop.yaml": serviceGroup("shop", []string{"api"}, "")})
 	p := startPacer(t, "--specs", dir, "--cluster", "t", "--marathon", simURL, "--listen", "127.0.0.1:0", "--retries", "0",
 		"--log-format", "console", "--shutdown-timeout", "5s", "--http-idle-timeout", "400ms", "--http-max-conns", "2")
-	addr := strings.TrimPrefix(p.base, "http://")
+	checkLimits(t, strings.TrimPrefix(p.base, "http://"), "/healthz")
+}
 
-	get := func(c net.Conn, br *bufio.Reader, within time.Duration) (bool, error) {
-		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: pacer\r\n\r\n"); err != nil {
-			return false, err
-		}
-		_ = c.SetReadDeadline(time.Now().Add(within))
-		resp, err := http.ReadResponse(br, nil)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode == 200, nil
+func TestLBMetricsHTTPLimits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var conns []net.Conn
-	var readers []*bufio.Reader
-	for i := range 3 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		conns, readers = append(conns, c), append(readers, bufio.NewReader(c))
-		wait := 10 * time.Second
-		if i == 2 {
-			wait = 200 * time.Millisecond
-		}
-		ok, err := get(c, readers[i], wait)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		if ok != (i < 2) {
-			t.Fatalf("connection %d answered %v with --http-max-conns 2", i, ok)
-		}
+	addr := ln.Addr().String()
+	ln.Close()
+	stop, err := serveLBMetrics(t.Context(), addr, httpserve.Options{IdleTimeout: 400 * time.Millisecond, MaxConns: 2}, &lb.Pipeline{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The two admitted connections go idle and are closed by pacer, which
-	// lets the third one in.
-	for i := range 2 {
-		_ = conns[i].SetReadDeadline(time.Now().Add(20 * time.Second))
-		if _, err := readers[i].ReadByte(); !errors.Is(err, io.EOF) {
-			t.Fatalf("idle connection %d: %v, want closed by pacer (--http-idle-timeout 400ms)", i, err)
-		}
-	}
-	_ = conns[2].SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(readers[2], nil)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("waiting connection after the idle ones closed: %v", err)
-	}
-	resp.Body.Close()
+	t.Cleanup(stop)
+	checkLimits(t, addr, "/metrics")
 }
