@@ -21,6 +21,7 @@ import (
 type tlsSim struct {
 	url, caFile string
 	hits        atomic.Int32
+	streams     atomic.Int32 // authorized /v2/events subscriptions
 }
 
 func startTLSSim(t *testing.T) *tlsSim {
@@ -36,6 +37,9 @@ func startTLSSim(t *testing.T) *tlsSim {
 			w.Header().Set("WWW-Authenticate", `Basic realm="marathon"`)
 			http.Error(w, `{"message":"invalid username or password."}`, http.StatusUnauthorized)
 			return
+		}
+		if r.URL.Path == "/v2/events" {
+			s.streams.Add(1)
 		}
 		sim.ServeHTTP(w, r)
 	}))
@@ -178,5 +182,33 @@ func TestMarathonURLWithoutScheme(t *testing.T) {
 		if r.code != exitError || r.stderr != want {
 			t.Errorf("%s: exit %d, stderr %q; want 1, %q", cmd, r.code, r.stderr, want)
 		}
+	}
+}
+
+// TestRunUsesClusterSpecAccess: without --marathon, `pacer run` reaches a
+// TLS Marathon with basic auth named in the Cluster spec, writes through it
+// and keeps its event stream (credentials on every call).
+func TestRunUsesClusterSpecAccess(t *testing.T) {
+	sim := startTLSSim(t)
+	t.Setenv("SHOP_MARATHON_AUTH", "alice:s3cret")
+	dir := specTree(t, map[string]string{
+		"clusters.yaml":      clusterWith(sim.url, "    basicAuth: {fromEnv: SHOP_MARATHON_AUTH}\n    timeout: 20s\n"),
+		"services/shop.yaml": serviceGroup("shop", []string{"api"}, ""),
+	})
+	p := startPacer(t, "--specs", dir, "--cluster", "t", "--listen", "127.0.0.1:0", "--retries", "0",
+		"--log-format", "console", "--shutdown-timeout", "5s", "--marathon-ca-file", sim.caFile)
+	eventually(t, 30*time.Second, "app created and in sync", func() (bool, string) {
+		st, err := getStatus(t, p.base)
+		if err != nil {
+			return false, err.Error()
+		}
+		a, ok := appStatus(st, "/services/shop/production/api")
+		return ok && a.Sync == "Synced" && st.MarathonError == "" && sim.streams.Load() > 0, p.stderr.String()
+	})
+	if strings.Contains(p.stderr.String(), "s3cret") {
+		t.Errorf("the password reached the log:\n%s", p.stderr.String())
+	}
+	if strings.Contains(p.stderr.String(), "401") {
+		t.Errorf("some call went without credentials:\n%s", p.stderr.String())
 	}
 }
