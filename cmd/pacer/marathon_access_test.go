@@ -120,6 +120,9 @@ func TestMarathonAccessFlags(t *testing.T) {
 					t.Errorf("output leaks %q:\n%s\n%s", secret, r.stdout, r.stderr)
 				}
 			}
+			if strings.Contains(r.stderr, "retrying") {
+				t.Errorf("retried a request that cannot succeed:\n%s", r.stderr)
+			}
 			if got := sim.hits.Load(); tc.wantHits >= 0 && got != tc.wantHits {
 				t.Errorf("requests reaching Marathon = %d, want %d (no retry storm)", got, tc.wantHits)
 			}
