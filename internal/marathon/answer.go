@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"html"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,7 +18,7 @@ import (
 // an HTML body (by Content-Type or by its first byte) is not Marathon's, nor
 // is a 2xx body that does not start like JSON. 401 and 403 are left
 // to the caller, which names the credentials. It peeks at br without
-// consuming it.
+// consuming it (unless the answer is HTML); br needs a buffer of 512 bytes.
 func checkMarathonAnswer(base *url.URL, resp *http.Response, br *bufio.Reader) error {
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return nil
@@ -43,9 +44,9 @@ func checkMarathonAnswer(base *url.URL, resp *http.Response, br *bufio.Reader) e
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
-// htmlTitle finds the page title in the first 4 KiB.
+// htmlTitle finds the page title in the first 4 KiB, consuming them.
 func htmlTitle(br *bufio.Reader) string {
-	head, _ := br.Peek(4096)
+	head, _ := io.ReadAll(io.LimitReader(br, 4096))
 	m := titleRE.FindSubmatch(head)
 	if m == nil {
 		return ""

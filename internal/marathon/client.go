@@ -389,7 +389,7 @@ func (c *Client) send(ctx context.Context, base *url.URL, method, path string, q
 	}
 	defer resp.Body.Close()
 	res := attemptResult{status: resp.StatusCode, hdr: resp.Header}
-	br := bufio.NewReader(resp.Body)
+	br := bufio.NewReaderSize(resp.Body, 512)
 	if err := checkMarathonAnswer(base, resp, br); err != nil {
 		return attemptResult{}, err
 	}
