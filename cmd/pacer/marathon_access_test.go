@@ -16,8 +16,9 @@ import (
 	"pacer.dev/pacer/marathonsim"
 )
 
-// tlsSim is the simulator behind TLS and basic auth (alice:s3cret), as a
-// Marathon started with --http_credentials behind an internal CA.
+// tlsSim is the simulator behind TLS and basic auth (alice:s3cret) or a
+// DC/OS token (tok-123), as a Marathon started with --http_credentials or
+// behind DC/OS's admin router, with an internal CA.
 type tlsSim struct {
 	url, caFile string
 	hits        atomic.Int32
@@ -33,7 +34,7 @@ func startTLSSim(t *testing.T) *tlsSim {
 	s := &tlsSim{}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
-		if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "s3cret" {
+		if u, p, ok := r.BasicAuth(); (!ok || u != "alice" || p != "s3cret") && r.Header.Get("Authorization") != "token=tok-123" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="marathon"`)
 			http.Error(w, `{"message":"invalid username or password."}`, http.StatusUnauthorized)
 			return
@@ -88,6 +89,10 @@ func TestMarathonAccessFlags(t *testing.T) {
 	}{
 		{name: "basic auth file and CA file", args: []string{"--marathon-basic-auth-file", good, "--marathon-ca-file", sim.caFile},
 			wantCode: exitOK, wantHits: 1},
+		{name: "token file", args: []string{"--marathon-token-file", secretFile(t, "tok-123\n"), "--marathon-ca-file", sim.caFile},
+			wantCode: exitOK, wantHits: 1},
+		{name: "token from env", env: map[string]string{"PACER_MARATHON_TOKEN": "tok-123"}, args: []string{"--marathon-ca-file", sim.caFile},
+			wantCode: exitOK, wantHits: 1},
 		{name: "basic auth from env, CA from env", env: map[string]string{"PACER_MARATHON_BASIC_AUTH": "alice:s3cret", "PACER_MARATHON_CA_FILE": sim.caFile},
 			wantCode: exitOK, wantHits: 1},
 		{name: "basic auth named in the Cluster spec", cluster: "    basicAuth: {fromEnv: SHOP_MARATHON_AUTH}\n",
@@ -115,7 +120,7 @@ func TestMarathonAccessFlags(t *testing.T) {
 			if tc.wantErr != "" && !strings.Contains(r.stderr, tc.wantErr) {
 				t.Errorf("stderr %q, want it to contain %q", r.stderr, tc.wantErr)
 			}
-			for _, secret := range []string{"s3cret", "hunter2"} {
+			for _, secret := range []string{"s3cret", "hunter2", "tok-123"} {
 				if strings.Contains(r.stdout+r.stderr, secret) {
 					t.Errorf("output leaks %q:\n%s\n%s", secret, r.stdout, r.stderr)
 				}
