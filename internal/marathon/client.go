@@ -244,7 +244,7 @@ func shortReason(err error) string {
 
 // attemptError is a failed attempt against one URL.
 type attemptError struct {
-	url       string // redacted
+	url       string // without user info
 	err       error
 	permanent bool // retrying cannot help (untrusted certificate, not Marathon)
 }
@@ -256,6 +256,7 @@ func (e *attemptError) Error() string {
 	}
 	return e.url + ": " + msg
 }
+
 func (e *attemptError) Unwrap() error { return e.err }
 
 // bodyDecoder is an out value of do that decodes a 2xx body as it streams

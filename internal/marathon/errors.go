@@ -129,7 +129,7 @@ var ErrUnauthorized = errors.New("unauthorized")
 
 // AuthError is a 401 or 403 from one URL. It matches ErrUnauthorized.
 type AuthError struct {
-	URL    string // redacted
+	URL    string // without user info
 	Status int
 	// Sent describes the credentials sent (never their value); "none" when
 	// none are configured.
@@ -153,7 +153,7 @@ func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }
 
 // TimeoutError is an attempt that got no complete answer within the timeout.
 type TimeoutError struct {
-	URL   string // redacted
+	URL   string // without user info
 	After time.Duration
 }
 
@@ -170,7 +170,7 @@ var ErrNotMarathon = errors.New("not the Marathon API")
 
 // NotMarathonError describes such an answer. It matches ErrNotMarathon.
 type NotMarathonError struct {
-	URL         string // redacted
+	URL         string // without user info
 	Status      int
 	ContentType string
 	HTML        bool
@@ -204,7 +204,7 @@ func orUnknown(ct string) string {
 // TLSError is a certificate Marathon presented that pacer does not trust.
 // Retrying cannot help, so it is not retried.
 type TLSError struct {
-	URL string // redacted
+	URL string // without user info
 	Err error
 }
 
