@@ -220,3 +220,25 @@ func TestRunUsesClusterSpecAccess(t *testing.T) {
 		t.Errorf("some call went without credentials:\n%s", p.stderr.String())
 	}
 }
+
+// TestRunLogsRetries: `pacer run` at the default log level shows every
+// retry with the URL and the reason.
+func TestRunLogsRetries(t *testing.T) {
+	simURL := newOperatorSim(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	dir := specTree(t, map[string]string{"clusters.yaml": testCluster, "services/shop.yaml": serviceGroup("shop", []string{"api"}, "")})
+	p := startPacer(t, "--specs", dir, "--cluster", "t", "--marathon", deadURL+","+simURL, "--listen", "127.0.0.1:0",
+		"--retries", "0", "--log-format", "json", "--shutdown-timeout", "5s")
+	eventually(t, 10*time.Second, "a retry logged", func() (bool, string) {
+		for _, line := range strings.Split(p.stderr.String(), "\n") {
+			if strings.Contains(line, `"msg":"Retrying Marathon request"`) && strings.Contains(line, `"level":"info"`) &&
+				strings.Contains(line, `"failedURL":"`+deadURL+`"`) && strings.Contains(line, `"url":"`+simURL+`"`) &&
+				strings.Contains(line, `"reason":"connection refused"`) {
+				return true, ""
+			}
+		}
+		return false, p.stderr.String()
+	})
+}
