@@ -332,7 +332,8 @@ var errAttemptTimeout = errors.New("attempt timed out")
 func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any) (attemptResult, error) {
 	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
-	res, err := c.send(actx, base, method, path, query, body, out)
+	var gotHeaders bool
+	res, err := c.send(actx, base, method, path, query, body, out, &gotHeaders)
 	if err == nil {
 		return res, nil
 	}
@@ -344,7 +345,7 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	var ci x509.CertificateInvalidError
 	switch {
 	case ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout):
-		fail.err = &TimeoutError{URL: displayURL(base), After: c.timeout}
+		fail.err = &TimeoutError{URL: displayURL(base), After: c.timeout, Partial: gotHeaders}
 	case errors.As(err, &nm):
 		fail.permanent = nm.Status < 500
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
@@ -365,8 +366,9 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// send does one HTTP exchange and reads (or streams) the body.
-func (c *Client) send(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any) (attemptResult, error) {
+// send does one HTTP exchange and reads (or streams) the body; it sets
+// *gotHeaders once the response headers are in.
+func (c *Client) send(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any, gotHeaders *bool) (attemptResult, error) {
 	u := *base
 	u.Path = base.Path + path
 	u.RawQuery = query.Encode()
@@ -389,6 +391,7 @@ func (c *Client) send(ctx context.Context, base *url.URL, method, path string, q
 		return attemptResult{}, err
 	}
 	defer resp.Body.Close()
+	*gotHeaders = true
 	res := attemptResult{status: resp.StatusCode, hdr: resp.Header}
 	br := bufio.NewReaderSize(resp.Body, 512)
 	if err := checkMarathonAnswer(base, resp, br); err != nil {

@@ -155,9 +155,15 @@ func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }
 type TimeoutError struct {
 	URL   string // without user info
 	After time.Duration
+	// Partial is set when the headers came but the body did not finish (a
+	// server or proxy dripping it).
+	Partial bool
 }
 
 func (e *TimeoutError) Error() string {
+	if e.Partial {
+		return fmt.Sprintf("no complete answer within %s from %s (the body was still arriving)", e.After, e.URL)
+	}
 	return fmt.Sprintf("no answer within %s from %s", e.After, e.URL)
 }
 
