@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/go-logr/logr"
 )
@@ -28,6 +31,9 @@ type WebhookOptions struct {
 	Trigger *Trigger
 	// MaxBodyBytes bounds the request body; 5 MiB when zero.
 	MaxBodyBytes int64
+	// RateLimit bounds the requests per client address (429 with
+	// Retry-After beyond it); 20 at once, then 1/s, by default.
+	RateLimit RateLimit
 }
 
 // Webhook is the http.Handler for GitLab push events. It only fires the
@@ -38,6 +44,7 @@ type Webhook struct {
 	ref      string
 	trigger  *Trigger
 	maxBody  int64
+	limit    *limiter
 }
 
 // NewWebhook checks opts. An empty token is refused: the webhook is never
@@ -60,6 +67,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		ref:      "refs/heads/" + opts.Branch,
 		trigger:  opts.Trigger,
 		maxBody:  opts.MaxBodyBytes,
+		limit:    newLimiter(opts.RateLimit),
 	}, nil
 }
 
@@ -76,11 +84,19 @@ type webhookReply struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// ServeHTTP answers 405 to anything but POST, 401 to a missing or wrong
-// token (compared in constant time), 400 to an unreadable body, 200 with a
-// reason to events it ignores, and 202 when it fired the trigger.
+// ServeHTTP answers 429 to a client over its rate limit, 405 to anything
+// but POST, 401 to a missing or wrong token (compared in constant time), 400
+// to an unreadable body, 200 with a reason to events it ignores (a push of
+// the revision the source has already fetched among them), and 202 when it
+// fired the trigger or joined the sync already pending.
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := logr.FromContextOrDiscard(r.Context()).WithName("webhook")
+	if ok, wait := h.limit.allow(clientAddr(r)); !ok {
+		log.V(1).Info("Rejected webhook", "reason", "rate limited", "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		reply(w, http.StatusTooManyRequests, "rejected", "too many requests from "+clientAddr(r))
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(w, http.StatusMethodNotAllowed, "rejected", "method not allowed")
@@ -108,9 +124,27 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, "ignored", reason)
 		return
 	}
-	pending := h.trigger.Fire()
-	log.Info("Webhook triggered sync", "ref", ev.Ref, "revision", ev.After, "coalesced", !pending)
-	reply(w, http.StatusAccepted, "sync triggered", "")
+	switch h.trigger.FireRevision(ev.After) {
+	case AlreadyFetched:
+		reason := fmt.Sprintf("revision %s is already fetched", ev.After)
+		log.V(1).Info("Ignored webhook", "reason", reason)
+		reply(w, http.StatusOK, "ignored", reason)
+	case Joined:
+		log.V(1).Info("Webhook joined the pending sync", "ref", ev.Ref, "revision", ev.After)
+		reply(w, http.StatusAccepted, "sync already pending", "")
+	default:
+		log.Info("Webhook triggered sync", "ref", ev.Ref, "revision", ev.After)
+		reply(w, http.StatusAccepted, "sync triggered", "")
+	}
+}
+
+// clientAddr is the host of the client's address, the rate limit's key.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // authorized compares the digests of the tokens, so neither the contents

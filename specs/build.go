@@ -51,6 +51,7 @@ func buildCluster(d *decoder, root *yaml.Node, v map[string]any, file string) *C
 		MarathonURLs:  asStrings(asMap(spec["marathon"])["urls"]),
 		Expect:        buildExpect(asMap(asMap(spec["marathon"])["expect"])),
 		ShowEnv:       buildShowEnv(d, root, spec),
+		Marathon:      buildMarathonAccess(d, at(root, "spec", "marathon"), asMap(spec["marathon"])),
 		NixyRealms:    listedStrings(lb, "nixyRealms"),
 		HAProxyGroups: listedStrings(lb, "haproxyGroups"),
 		Source:        sourceOf(file, root),

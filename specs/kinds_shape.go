@@ -47,8 +47,13 @@ func clusterShape() *shape {
 	meta := object("", map[string]*shape{"name": nameShape("Cluster name, used by ServiceGroup environments and --cluster.")}, "name")
 	spec := object("", map[string]*shape{
 		"marathon": object("How to reach the cluster's Marathon.", map[string]*shape{
-			"urls":   arrayOf(str("http(s) URL of a Marathon master.")).nonEmpty().described("Marathon masters, tried in turn."),
-			"expect": expectShape(),
+			"expect":  expectShape(),
+			"urls":    arrayOf(str("http(s) URL of a Marathon master.")).nonEmpty().described("Marathon masters, tried in turn."),
+			"timeout": str("How long one request to one Marathon URL may take, a Go duration such as 30s (default 30s); --marathon-timeout and PACER_MARATHON_TIMEOUT win."),
+			"basicAuth": marathonSecretShape("Where the Marathon HTTP basic auth credentials (user:password) come from; never inline.",
+				"Marathon credentials are secrets and must not be written in specs; use {fromEnv: VAR} or {fromFile: path}"),
+			"token": marathonSecretShape("Where the DC/OS token for Marathon (sent as Authorization: token=...) comes from; never inline.",
+				"Marathon tokens are secrets and must not be written in specs; use {fromEnv: VAR} or {fromFile: path}"),
 		}, "urls"),
 		"plan": planShape("of every ServiceGroup deployed to this cluster"),
 		"loadBalancers": object("The load balancers pacer configures in this cluster. Apps deployed here must name a listed realm or group in NIXY_REALM and HAPROXY_GROUP / HAPROXY_{n}_GROUP; a list left out is not checked.", map[string]*shape{
@@ -57,6 +62,17 @@ func clusterShape() *shape {
 		}),
 	}, "marathon")
 	return documentShape(KindCluster, "A Marathon cluster pacer deploys to.", meta, spec)
+}
+
+// marathonSecretShape is a {fromEnv | fromFile} reference to a Marathon
+// credential; a scalar is refused with scalarMsg.
+func marathonSecretShape(doc, scalarMsg string) *shape {
+	s := object(doc, map[string]*shape{
+		"fromEnv":  str("Environment variable holding the secret."),
+		"fromFile": str("File holding the secret."),
+	})
+	s.scalarMsg = scalarMsg
+	return s
 }
 
 func serviceGroupShape() *shape {

@@ -67,6 +67,9 @@ type Cluster struct {
 	// ShowEnv is spec.plan.showEnv: env keys (or path.Match patterns) whose
 	// values plans of the apps deployed here may print.
 	ShowEnv []string
+	// Marathon is how to reach those URLs (spec.marathon.timeout,
+	// basicAuth, token); zero values mean unset.
+	Marathon MarathonAccess
 	// NixyRealms and HAProxyGroups are what the cluster's load balancers
 	// serve (spec.loadBalancers). Validate checks the NIXY_REALM and
 	// HAPROXY_GROUP / HAPROXY_{n}_GROUP labels of the apps deployed here
@@ -78,6 +81,14 @@ type Cluster struct {
 	Source        Source
 
 	node *yaml.Node // the document's root mapping
+}
+
+// MarathonAccess is the Cluster spec's part of how to reach Marathon. The
+// credentials are references; the secrets are never in git.
+type MarathonAccess struct {
+	Timeout   time.Duration
+	BasicAuth SecretRef
+	Token     SecretRef
 }
 
 // ServiceGroup is a service: apps deployed once per environment, in the

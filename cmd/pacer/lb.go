@@ -13,12 +13,14 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
+	"pacer.dev/pacer/internal/httpserve"
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/lb"
 )
 
 // lbOptions are the flags of pacer lb.
 type lbOptions struct {
+	http         httpserve.Options // the --metrics-listen server
 	format       string
 	realm        string
 	groups       []string
@@ -128,6 +130,8 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.DurationVar(&o.debounceMax, "debounce-max", time.Second, "longest wait from the first change of a burst")
 	f.DurationVar(&o.minReload, "min-reload-interval", time.Second, "least time between two config writes and reloads (bounds reload storms during rolling deploys)")
 	f.StringVar(&o.metricsAddr, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics (off when empty)")
+	f.DurationVar(&o.http.IdleTimeout, "http-idle-timeout", httpserve.DefaultIdleTimeout, "--metrics-listen: close a keep-alive connection idle this long")
+	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "--metrics-listen: serve at most this many connections at once; more wait for a free slot")
 	f.DurationVar(&o.resync, "resync", lb.DefaultResync, "period of full re-reads of Marathon")
 	f.DurationVar(&o.healthGrace, "health-grace", 5*time.Minute, "keep a task's last known health this long when Marathon reports none (leader failover)")
 	return cmd
@@ -160,7 +164,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := marathon.New(marathon.Options{URLs: []string{a.opts.marathon}, UserAgent: "pacer-lb"})
+	client, err := a.newClient(clientSpec{urls: splitURLs(a.opts.marathon), agent: "pacer-lb", retries: 4})
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}
@@ -188,7 +192,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 		return nil
 	}
 	if o.metricsAddr != "" {
-		stop, err := serveLBMetrics(ctx, o.metricsAddr, p)
+		stop, err := serveLBMetrics(ctx, o.metricsAddr, o.http, p)
 		if err != nil {
 			return err
 		}

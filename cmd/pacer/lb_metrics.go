@@ -13,13 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"pacer.dev/pacer/internal/httpserve"
 	"pacer.dev/pacer/lb"
 )
 
 // serveLBMetrics registers the pipeline's metrics on a new registry and
-// serves it at http://addr/metrics (pacer lb --metrics-listen) until stop
-// is called.
-func serveLBMetrics(ctx context.Context, addr string, p *lb.Pipeline) (stop func(), err error) {
+// serves it at http://addr/metrics (pacer lb --metrics-listen), with the
+// connection limits of limits, until stop is called.
+func serveLBMetrics(ctx context.Context, addr string, limits httpserve.Options, p *lb.Pipeline) (stop func(), err error) {
 	reg := prometheus.NewRegistry()
 	if p.Metrics, err = lb.NewMetrics(reg); err != nil {
 		return nil, fmt.Errorf("lb: %w", err)
@@ -31,7 +32,7 @@ func serveLBMetrics(ctx context.Context, addr string, p *lb.Pipeline) (stop func
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := httpserve.New(mux, ln, limits)
 	log := logr.FromContextOrDiscard(ctx)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

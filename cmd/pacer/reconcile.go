@@ -169,7 +169,7 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 	if err != nil {
 		return nil, err
 	}
-	client, err := newMarathonClient(a.opts.marathon, cluster, o.retries)
+	client, err := newMarathonClient(a, cluster, o.retries)
 	if err != nil {
 		return nil, err
 	}
@@ -257,16 +257,17 @@ func findCluster(set *specs.Set, name string) *specs.Cluster {
 	return nil
 }
 
-// newMarathonClient uses --marathon when given, else the Cluster spec's URLs.
-func newMarathonClient(flagURLs string, cluster *specs.Cluster, retries int) (*marathon.Client, error) {
+// newMarathonClient uses --marathon when given, else the Cluster spec's URLs;
+// retries are printed to stderr as progress.
+func newMarathonClient(a *app, cluster *specs.Cluster, retries int) (*marathon.Client, error) {
 	urls := cluster.MarathonURLs
-	if flagURLs != "" {
-		urls = strings.Split(flagURLs, ",")
+	if a.opts.marathon != "" {
+		urls = splitURLs(a.opts.marathon)
 	}
 	if retries < 0 {
 		return nil, fmt.Errorf("--retries %d: want 0 or more", retries)
 	}
-	c, err := marathon.New(marathon.Options{URLs: urls, UserAgent: "pacer", Retry: marathon.Retry{Attempts: retries + 1}})
+	c, err := a.newClient(clientSpec{urls: urls, cluster: cluster, agent: "pacer", retries: retries, progress: a.stderr})
 	if err != nil {
 		return nil, fmt.Errorf("marathon client: %w", err)
 	}

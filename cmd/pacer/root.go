@@ -49,10 +49,12 @@ type globalOptions struct {
 // app is what commands receive: the shared options, the output streams and a
 // logger built once the flags are parsed.
 type app struct {
-	opts   globalOptions
-	stdout io.Writer
-	stderr io.Writer
-	log    logr.Logger
+	opts globalOptions
+	// marathonFlags say how to reach Marathon (marathon_access.go).
+	marathonFlags marathonFlags
+	stdout        io.Writer
+	stderr        io.Writer
+	log           logr.Logger
 }
 
 // run executes the command line and returns the process exit code.
@@ -91,7 +93,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 				return err
 			}
 			a.log = log
-			return nil
+			return a.marathonFlags.check(a.opts.marathon)
 		},
 	}
 	f := root.PersistentFlags()
@@ -101,6 +103,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 	f.StringVar(&a.opts.environment, "environment", os.Getenv("PACER_ENVIRONMENT"), "only this environment, e.g. production (env PACER_ENVIRONMENT)")
 	f.StringVar(&a.opts.logFormat, "log-format", envOr("PACER_LOG_FORMAT", "console"), "log format: console or json (env PACER_LOG_FORMAT)")
 	f.IntVar(&a.opts.logLevel, "v", 0, "log verbosity: 0 normal, 1 debug")
+	addMarathonFlags(f, &a.marathonFlags)
 
 	root.AddCommand(
 		newValidateCmd(a),

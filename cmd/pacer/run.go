@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,9 +18,11 @@ import (
 
 	"pacer.dev/pacer/election"
 	"pacer.dev/pacer/gitsource"
+	"pacer.dev/pacer/internal/httpserve"
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
+	"pacer.dev/pacer/specs"
 )
 
 // runOptions are the flags of pacer run.
@@ -39,6 +40,7 @@ type runOptions struct {
 	lb                                                    runLBOptions
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
 	alerting                                              runAlertingOptions
+	http                                                  httpserve.Options
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -91,6 +93,8 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.StringVar(&o.listen, "listen", envOr("PACER_LISTEN", ":9090"), "HTTP address for health, metrics, status and the webhook (env PACER_LISTEN)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "read-only: plan and report, never write to Marathon")
 	f.DurationVar(&o.supersedeAfter, "supersede-after", 10*time.Minute, "a new revision replaces (force=true) a deployment of an older revision that locks its app alone and has run this long, instead of waiting for it forever; 0: always wait")
+	f.DurationVar(&o.http.IdleTimeout, "http-idle-timeout", httpserve.DefaultIdleTimeout, "close a keep-alive HTTP connection idle this long")
+	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "serve at most this many HTTP connections at once; more wait for a free slot")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
@@ -128,15 +132,21 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	if err != nil {
 		return err
 	}
+	// The Cluster spec is read once at startup: its Marathon URLs (when
+	// --marathon is not given), access settings and identity expectations.
 	spec, specErr := clusterSpec(ctx, src, a.opts.cluster)
-	urls := a.opts.marathon
-	if urls == "" {
+	urls := splitURLs(a.opts.marathon)
+	var cluster *specs.Cluster
+	if specErr == nil {
+		cluster = spec
+	}
+	if len(urls) == 0 {
 		if specErr != nil || len(spec.MarathonURLs) == 0 {
 			return fmt.Errorf("run: no --marathon, and no Marathon URLs for cluster %s: %w", a.opts.cluster, cmp.Or(specErr, errors.New("the Cluster spec lists none")))
 		}
-		urls = strings.Join(spec.MarathonURLs, ",")
+		urls = spec.MarathonURLs
 	}
-	client, err := marathon.New(marathon.Options{URLs: []string{urls}, UserAgent: "pacer", Retry: marathon.Retry{Attempts: o.retries + 1}})
+	client, err := a.newClient(clientSpec{urls: urls, cluster: cluster, agent: "pacer", retries: o.retries})
 	if err != nil {
 		return fmt.Errorf("run: marathon client: %w", err)
 	}
@@ -170,13 +180,13 @@ func (o *runOptions) source(a *app, log logr.Logger) (operator.Source, http.Hand
 	whToken, err := gitsource.LoadWebhookToken(os.Getenv)
 	if err != nil {
 		log.Info("GitLab webhook disabled: no secret", "reason", err.Error())
-		return gitSource{s: s}, nil, trigger, nil
+		return gitSource{s: s, trigger: trigger}, nil, trigger, nil
 	}
 	hook, err := gitsource.NewWebhook(gitsource.WebhookOptions{Token: whToken, Branch: o.gitBranch, Trigger: trigger})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("run: webhook: %w", err)
 	}
-	return gitSource{s: s}, hook, trigger, nil
+	return gitSource{s: s, trigger: trigger}, hook, trigger, nil
 }
 
 // operatorDeps are what run and dev resolve differently.
@@ -242,10 +252,10 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 				return st.State == election.Leader, st.Leader
 			}})
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context {
-			return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
-		}}
+	srv, srvLn := httpserve.New(mux, ln, o.http)
+	srv.BaseContext = func(net.Listener) context.Context {
+		return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
+	}
 	if d.onListen != nil {
 		d.onListen(ln.Addr().String())
 	}
@@ -257,7 +267,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	defer stopBG()
 	var tasks taskGroup
 	tasks.goErr("http", func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(srvLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil

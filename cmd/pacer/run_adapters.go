@@ -17,13 +17,20 @@ import (
 // gitSyncTimeout bounds one fetch: gitsource's Sync needs a deadline.
 const gitSyncTimeout = 2 * time.Minute
 
-// gitSource adapts gitsource.Source to operator.Source.
-type gitSource struct{ s *gitsource.Source }
+// gitSource adapts gitsource.Source to operator.Source. It tells the
+// trigger every revision it fetched, so a webhook naming it does nothing.
+type gitSource struct {
+	s       *gitsource.Source
+	trigger *gitsource.Trigger
+}
 
 func (g gitSource) Sync(ctx context.Context) (operator.Revision, error) {
 	ctx, cancel := context.WithTimeout(ctx, gitSyncTimeout)
 	defer cancel()
 	rev, err := g.s.Sync(ctx)
+	if err == nil && rev.Commit != "" && g.trigger != nil {
+		g.trigger.Fetched(rev.Commit)
+	}
 	return operator.Revision{ID: rev.Commit, Subject: rev.Subject, FS: rev.FS}, err
 }
 

@@ -1,8 +1,11 @@
 package marathon
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -23,15 +27,22 @@ type Options struct {
 	URLs []string
 	// HTTPClient is used for every request. Its Timeout should be zero or
 	// larger than RequestTimeout. Defaults to a new client with sane
-	// transport timeouts (never http.DefaultClient).
+	// transport timeouts (never http.DefaultClient); Access.Resolve builds
+	// one with the TLS trust of the flags and the Cluster spec.
 	HTTPClient *http.Client
 	// RequestTimeout bounds each attempt against one URL. Default 30s.
 	RequestTimeout time.Duration
+	// Credentials authenticate every request, the event stream included.
+	Credentials Credentials
 	// UserAgent is sent on every request. Default "pacer".
 	UserAgent string
 	// Retry is how a request that no URL answered (connection errors, 5xx)
 	// is retried.
 	Retry Retry
+	// OnRetry, when set, is told about every retry (the next URL of a round
+	// or the next round) instead of the V(0) log line the client writes
+	// otherwise; the CLI prints it as progress.
+	OnRetry func(RetryEvent)
 }
 
 // Retry is the backoff of requests that failed on every URL. Only network
@@ -73,6 +84,8 @@ type Client struct {
 	timeout time.Duration
 	agent   string
 	retry   Retry
+	creds   Credentials
+	onRetry func(RetryEvent)
 	// current is the index of the URL that answered last.
 	current atomic.Int32
 }
@@ -86,32 +99,27 @@ func New(opts Options) (*Client, error) {
 			if s == "" {
 				continue
 			}
-			u, err := url.Parse(s)
+			u, err := parseURL(s)
 			if err != nil {
-				return nil, fmt.Errorf("parse marathon url: %w", err)
+				return nil, err
 			}
-			if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-				return nil, fmt.Errorf("marathon url %s: want http(s)://host[:port]", u.Redacted())
-			}
-			u.Path = strings.TrimSuffix(u.Path, "/")
 			urls = append(urls, u)
 		}
 	}
 	if len(urls) == 0 {
 		return nil, errors.New("no marathon url given")
 	}
-	c := &Client{urls: urls, http: opts.HTTPClient, timeout: opts.RequestTimeout, agent: opts.UserAgent, retry: opts.Retry.withDefaults()}
+	c := &Client{urls: urls, http: opts.HTTPClient, timeout: opts.RequestTimeout, agent: opts.UserAgent,
+		retry: opts.Retry.withDefaults(), creds: opts.Credentials, onRetry: opts.OnRetry}
 	if c.http == nil {
-		c.http = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			MaxIdleConnsPerHost:   8,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 0,
-		}}
+		tr, err := Access{}.transport(nil)
+		if err != nil {
+			return nil, err
+		}
+		c.http = &http.Client{Transport: tr}
 	}
 	if c.timeout <= 0 {
-		c.timeout = 30 * time.Second
+		c.timeout = DefaultTimeout
 	}
 	if c.agent == "" {
 		c.agent = "pacer"
@@ -119,21 +127,31 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// URL returns the Marathon URL currently preferred (redacted).
-func (c *Client) URL() string { return c.urls[c.current.Load()].Redacted() }
+// displayURL is u for messages and logs: without user info, which may
+// hold a password.
+func displayURL(u *url.URL) string {
+	v := *u
+	v.User = nil
+	return v.String()
+}
+
+// URL returns the Marathon URL currently preferred, without user info.
+func (c *Client) URL() string { return displayURL(c.urls[c.current.Load()]) }
 
 // do sends one request, failing over to the next URL on connection errors
 // and 5xx and, when no URL answered, retrying every URL with exponential
 // backoff. It decodes a 2xx JSON body into out (when out is not nil) and
-// returns the response headers of the answering URL.
+// returns the response headers of the answering URL. Every retry is logged
+// at V(0) (or handed to Options.OnRetry).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) (http.Header, error) {
+	r := &retrier{c: c, ctx: ctx, method: method, path: path, of: c.retry.Attempts*len(c.urls) - 1}
 	wait := c.retry.Initial
 	for round := 1; ; round++ {
-		hdr, final, err := c.round(ctx, method, path, query, body, out)
+		hdr, final, err := c.round(ctx, r, method, path, query, body, out)
 		if final || round >= c.retry.Attempts {
 			return hdr, err
 		}
-		logr.FromContextOrDiscard(ctx).V(1).Info("Retrying Marathon request", "method", method, "path", path, "attempt", round+1, "backoff", wait.String(), "error", err.Error())
+		r.retry(displayURL(c.urls[c.current.Load()]), r.lastURL, r.lastErr, wait)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -143,6 +161,104 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 }
 
+// RetryEvent is one retry of a request: the next attempt, after a failed one.
+type RetryEvent struct {
+	Method, Path string
+	// URL is where the request goes next; Failed is the URL that failed
+	// (the same one when a single URL is retried after a backoff).
+	URL, Failed string
+	// Retry counts the retries of this request, 1 first; Of is the most
+	// there can be (rounds × URLs − 1).
+	Retry, Of int
+	// Reason is why the last attempt failed, short ("connection refused").
+	Reason string
+	// Backoff is the wait before the retry; zero when failing over at once.
+	Backoff time.Duration
+}
+
+// String is the progress line the CLI prints, e.g.
+// "retrying GET /v2/apps on http://m2:8080 (1/3): http://m1:8080: connection refused".
+func (e RetryEvent) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "retrying %s %s on %s (%d/%d)", e.Method, e.Path, e.URL, e.Retry, e.Of)
+	if e.Backoff > 0 {
+		fmt.Fprintf(&b, " in %s", e.Backoff)
+	}
+	b.WriteString(": ")
+	if e.Failed != e.URL {
+		b.WriteString(e.Failed + ": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// retrier counts the retries of one request and reports each.
+type retrier struct {
+	c            *Client
+	ctx          context.Context
+	method, path string
+	n, of        int
+	lastURL      string
+	lastErr      error
+}
+
+func (r *retrier) failed(u string, err error) { r.lastURL, r.lastErr = u, err }
+
+func (r *retrier) retry(next, failed string, err error, backoff time.Duration) {
+	r.n++
+	ev := RetryEvent{Method: r.method, Path: r.path, URL: next, Failed: failed, Retry: r.n, Of: r.of, Reason: shortReason(err), Backoff: backoff}
+	if r.c.onRetry != nil {
+		r.c.onRetry(ev)
+		return
+	}
+	logr.FromContextOrDiscard(r.ctx).Info("Retrying Marathon request", "method", ev.Method, "path", ev.Path, "url", ev.URL,
+		"failedURL", ev.Failed, "retry", ev.Retry, "of", ev.Of, "backoff", ev.Backoff.String(), "reason", ev.Reason)
+}
+
+// shortReason is the cause of a failed attempt without the URL, which the
+// retry line names already.
+func shortReason(err error) string {
+	var te *TimeoutError
+	var nm *NotMarathonError
+	var tl *TLSError
+	switch {
+	case err == nil:
+		return "unknown error"
+	case errors.As(err, &te):
+		return fmt.Sprintf("no answer within %s", te.After)
+	case errors.As(err, &nm):
+		return strings.TrimPrefix(nm.Error(), nm.URL+" ")
+	case errors.As(err, &tl):
+		return strings.TrimPrefix(tl.Error(), tl.URL+": ")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by peer"
+	}
+	var ae *attemptError
+	if errors.As(err, &ae) {
+		return ae.err.Error()
+	}
+	return err.Error()
+}
+
+// attemptError is a failed attempt against one URL.
+type attemptError struct {
+	url       string // without user info
+	err       error
+	permanent bool // retrying cannot help (untrusted certificate, not Marathon)
+}
+
+func (e *attemptError) Error() string {
+	msg := e.err.Error()
+	if strings.Contains(msg, e.url) { // timeouts, TLS and HTML errors name it
+		return msg
+	}
+	return e.url + ": " + msg
+}
+
+func (e *attemptError) Unwrap() error { return e.err }
+
 // bodyDecoder is an out value of do that decodes a 2xx body as it streams
 // in, instead of from a buffer holding all of it (the app list of a large
 // cluster is tens of megabytes).
@@ -151,43 +267,53 @@ type bodyDecoder interface {
 }
 
 // round tries every URL once, starting with the one that answered last. final
-// is false when no URL answered (the round may be retried).
-func (c *Client) round(ctx context.Context, method, path string, query url.Values, body []byte, out any) (hdr http.Header, final bool, err error) {
+// is false when no URL answered and a retry may help.
+func (c *Client) round(ctx context.Context, r *retrier, method, path string, query url.Values, body []byte, out any) (hdr http.Header, final bool, err error) {
 	start := int(c.current.Load())
-	var last error
+	var errs []error
+	permanent := true
 	for i := range c.urls {
 		if err := ctx.Err(); err != nil {
 			return nil, true, err
 		}
 		idx := (start + i) % len(c.urls)
-		res, err := c.attempt(ctx, c.urls[idx], method, path, query, body, out)
+		u := c.urls[idx]
+		res, err := c.attempt(ctx, u, method, path, query, body, out)
+		if err == nil && res.status >= 500 {
+			err = &attemptError{url: displayURL(u), err: mapError(res.status, res.data)}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, true, ctx.Err()
 			}
-			last = err
-			continue
-		}
-		if res.status >= 500 {
-			last = fmt.Errorf("%s: %w", c.urls[idx].Redacted(), mapError(res.status, res.data))
+			var ae *attemptError
+			permanent = permanent && errors.As(err, &ae) && ae.permanent
+			errs = append(errs, err)
+			r.failed(displayURL(u), err)
+			if i < len(c.urls)-1 {
+				r.retry(displayURL(c.urls[(idx+1)%len(c.urls)]), displayURL(u), err, 0)
+			}
 			continue
 		}
 		c.current.Store(int32(idx))
 		c.followLeader(res.hdr)
+		if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
+			return res.hdr, true, &AuthError{URL: displayURL(u), Status: res.status, Sent: c.creds.String()}
+		}
 		if res.status < 200 || res.status > 299 {
 			return res.hdr, true, mapError(res.status, res.data)
 		}
 		if res.decodeErr != nil {
-			return res.hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, res.decodeErr)
+			return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, displayURL(u), res.decodeErr)
 		}
 		if out != nil && !res.streamed && len(res.data) > 0 {
 			if err := json.Unmarshal(res.data, out); err != nil {
-				return res.hdr, true, fmt.Errorf("decode %s %s response: %w", method, path, err)
+				return res.hdr, true, fmt.Errorf("decode %s %s response from %s: %w", method, path, displayURL(u), err)
 			}
 		}
 		return res.hdr, true, nil
 	}
-	return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, last)
+	return nil, permanent, fmt.Errorf("%w: %s %s: %w", ErrUnavailable, method, path, errors.Join(errs...))
 }
 
 // attemptResult is the answer of one URL.
@@ -199,9 +325,50 @@ type attemptResult struct {
 	decodeErr error  // the bodyDecoder's error on a well-formed transfer
 }
 
+// errAttemptTimeout is the cause of an attempt's context when its own
+// timeout, not the caller's context, ended it.
+var errAttemptTimeout = errors.New("attempt timed out")
+
 func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any) (attemptResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
+	var gotHeaders bool
+	res, err := c.send(actx, base, method, path, query, body, out, &gotHeaders)
+	if err == nil {
+		return res, nil
+	}
+	fail := &attemptError{url: displayURL(base), err: err}
+	var nm *NotMarathonError
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout):
+		fail.err = &TimeoutError{URL: displayURL(base), After: c.timeout, Partial: gotHeaders}
+	case errors.As(err, &nm):
+		fail.permanent = nm.Status < 500
+	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
+		fail.err, fail.permanent = &TLSError{URL: displayURL(base), Err: unwrapURLError(err)}, true
+	default:
+		fail.err = unwrapURLError(err)
+	}
+	return attemptResult{}, fail
+}
+
+// unwrapURLError drops net/http's "Get \"URL\": " prefix; our errors name
+// the URL themselves.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// send does one HTTP exchange and reads (or streams) the body; it sets
+// *gotHeaders once the response headers are in.
+func (c *Client) send(ctx context.Context, base *url.URL, method, path string, query url.Values, body []byte, out any, gotHeaders *bool) (attemptResult, error) {
 	u := *base
 	u.Path = base.Path + path
 	u.RawQuery = query.Encode()
@@ -215,6 +382,7 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.agent)
+	c.creds.apply(req.Header)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -223,9 +391,14 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 		return attemptResult{}, err
 	}
 	defer resp.Body.Close()
+	*gotHeaders = true
 	res := attemptResult{status: resp.StatusCode, hdr: resp.Header}
+	br := bufio.NewReaderSize(resp.Body, 512)
+	if err := checkMarathonAnswer(base, resp, br); err != nil {
+		return attemptResult{}, err
+	}
 	if sd, ok := out.(bodyDecoder); ok && res.status >= 200 && res.status <= 299 {
-		body := &errReader{r: resp.Body}
+		body := &errReader{r: br}
 		res.streamed = true
 		if err := sd.decodeBody(body); err != nil {
 			if body.err != nil {
@@ -236,7 +409,7 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 		}
 		return res, nil
 	}
-	res.data, err = io.ReadAll(resp.Body)
+	res.data, err = io.ReadAll(br)
 	if err != nil {
 		return attemptResult{}, fmt.Errorf("read response: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinel errors. Callers test them with errors.Is; the typed errors below
@@ -121,3 +122,101 @@ func mapError(status int, body []byte) error {
 		return &StatusError{Status: status, Message: eb.Message}
 	}
 }
+
+// ErrUnauthorized is Marathon's 401 or 403: credentials are missing or were
+// refused. It is never retried.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// AuthError is a 401 or 403 from one URL. It matches ErrUnauthorized.
+type AuthError struct {
+	URL    string // without user info
+	Status int
+	// Sent describes the credentials sent (never their value); "none" when
+	// none are configured.
+	Sent string
+}
+
+func (e *AuthError) Error() string {
+	what := "401 Unauthorized"
+	if e.Status == 403 {
+		what = "403 Forbidden"
+	}
+	if e.Sent == "none" {
+		return fmt.Sprintf("%s answered %s and no credentials are configured; give them with --marathon-basic-auth-file, "+
+			"--marathon-token-file, PACER_MARATHON_BASIC_AUTH, PACER_MARATHON_TOKEN or spec.marathon.basicAuth/token", e.URL, what)
+	}
+	return fmt.Sprintf("%s answered %s: it refused the %s", e.URL, what, e.Sent)
+}
+
+// Is reports whether target is ErrUnauthorized.
+func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }
+
+// TimeoutError is an attempt that got no complete answer within the timeout.
+type TimeoutError struct {
+	URL   string // without user info
+	After time.Duration
+	// Partial is set when the headers came but the body did not finish (a
+	// server or proxy dripping it).
+	Partial bool
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Partial {
+		return fmt.Sprintf("no complete answer within %s from %s (the body was still arriving)", e.After, e.URL)
+	}
+	return fmt.Sprintf("no answer within %s from %s", e.After, e.URL)
+}
+
+// Timeout reports true, as net.Error does.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// ErrNotMarathon means a URL answered something that is not the Marathon
+// API: an HTML page (a proxy's login or error page) or another content type.
+var ErrNotMarathon = errors.New("not the Marathon API")
+
+// NotMarathonError describes such an answer. It matches ErrNotMarathon.
+type NotMarathonError struct {
+	URL         string // without user info
+	Status      int
+	ContentType string
+	HTML        bool
+	Title       string // the HTML page's <title>, if any
+}
+
+func (e *NotMarathonError) Error() string {
+	var b strings.Builder
+	if e.HTML {
+		fmt.Fprintf(&b, "%s answered HTML, not the Marathon API (http %d", e.URL, e.Status)
+		if e.Title != "" {
+			fmt.Fprintf(&b, ", title %q", e.Title)
+		}
+	} else {
+		fmt.Fprintf(&b, "%s answered %s, not the Marathon API (http %d", e.URL, orUnknown(e.ContentType), e.Status)
+	}
+	b.WriteString("); check the URL and any proxy in front of Marathon")
+	return b.String()
+}
+
+// Is reports whether target is ErrNotMarathon.
+func (e *NotMarathonError) Is(target error) bool { return target == ErrNotMarathon }
+
+func orUnknown(ct string) string {
+	if ct == "" {
+		return "no content type"
+	}
+	return ct
+}
+
+// TLSError is a certificate Marathon presented that pacer does not trust.
+// Retrying cannot help, so it is not retried.
+type TLSError struct {
+	URL string // without user info
+	Err error
+}
+
+func (e *TLSError) Error() string {
+	return fmt.Sprintf("%s: TLS certificate not trusted: %v; give the CA bundle that signs it with --marathon-ca-file "+
+		"(or, for a test cluster only, --insecure-skip-tls-verify)", e.URL, e.Err)
+}
+
+func (e *TLSError) Unwrap() error { return e.Err }

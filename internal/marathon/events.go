@@ -119,24 +119,36 @@ func (c *Client) streamOnce(ctx context.Context, base *url.URL, opts StreamOptio
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("User-Agent", c.agent)
+	c.creds.apply(req.Header)
 
 	idle := time.AfterFunc(opts.IdleTimeout, func() { cancel(errIdle) })
 	defer idle.Stop()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: connect event stream: %w", base.Redacted(), causeOr(ctx, err))
+		return fmt.Errorf("%s: connect event stream: %w", displayURL(base), causeOr(ctx, unwrapURLError(err)))
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s: event stream: %w", base.Redacted(), mapError(resp.StatusCode, data))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("event stream: %w", &AuthError{URL: displayURL(base), Status: resp.StatusCode, Sent: c.creds.String()})
+	case resp.StatusCode != http.StatusOK:
+		br := bufio.NewReader(io.LimitReader(resp.Body, 4096))
+		if err := checkMarathonAnswer(base, resp, br); err != nil {
+			return fmt.Errorf("event stream: %w", err)
+		}
+		data, _ := io.ReadAll(br)
+		return fmt.Errorf("%s: event stream: %w", displayURL(base), mapError(resp.StatusCode, data))
+	case strings.Contains(resp.Header.Get("Content-Type"), "html"):
+		// A proxy's page; Marathon sends text/event-stream (BEHAVIOUR.md).
+		return fmt.Errorf("event stream: %w", &NotMarathonError{URL: displayURL(base), Status: resp.StatusCode,
+			ContentType: resp.Header.Get("Content-Type"), HTML: true, Title: htmlTitle(bufio.NewReader(io.LimitReader(resp.Body, 4096)))})
 	}
 	fn(Event{Gap: true})
 	err = readSSE(resp.Body, func() { idle.Reset(opts.IdleTimeout) }, fn)
 	if err == nil {
-		return fmt.Errorf("%s: %w", base.Redacted(), ErrStreamEnded)
+		return fmt.Errorf("%s: %w", displayURL(base), ErrStreamEnded)
 	}
-	return fmt.Errorf("%s: read event stream: %w", base.Redacted(), causeOr(ctx, err))
+	return fmt.Errorf("%s: read event stream: %w", displayURL(base), causeOr(ctx, unwrapURLError(err)))
 }
 
 var errIdle = errors.New("no data from marathon within the idle timeout")
