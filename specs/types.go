@@ -55,6 +55,7 @@ type Set struct {
 	loadErrs Errors
 	once     sync.Once
 	valid    error
+	warns    Errors
 }
 
 // Cluster is a Marathon cluster pacer deploys to.

@@ -3,6 +3,7 @@ package specs
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -117,4 +118,179 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Labels of marathon-lb (config.py's labels list at mesosphere/marathon-lb
+// b8efe88) and nixy (marathon.go syncApps), and pacer's NIXY_PROTOCOL.
+var (
+	haproxyAppLabels = []string{"HAPROXY_GROUP", "HAPROXY_DEPLOYMENT_GROUP", "HAPROXY_DEPLOYMENT_ALT_PORT",
+		"HAPROXY_DEPLOYMENT_COLOUR", "HAPROXY_DEPLOYMENT_STARTED_AT", "HAPROXY_DEPLOYMENT_TARGET_INSTANCES",
+		"HAPROXY_DEPLOYMENT_NEW_INSTANCES"}
+	haproxyPortLabels = []string{"GROUP", "ENABLED", "VHOST", "PATH", "MODE", "PORT", "BIND_ADDR", "BIND_OPTIONS",
+		"BALANCE", "STICKY", "REDIRECT_TO_HTTPS", "USE_HSTS", "SSL_CERT", "AUTH", "BACKEND_WEIGHT",
+		"BACKEND_NETWORK_ALLOWED_ACL", "BACKEND_HEALTHCHECK_PORT_INDEX", "HTTP_BACKEND_PROXYPASS_PATH",
+		"HTTP_BACKEND_REVPROXY_PATH", "HTTP_BACKEND_REDIR", "FRONTEND_HEAD", "USERLIST_HEAD",
+		"BACKEND_REDIRECT_HTTP_TO_HTTPS", "BACKEND_REDIRECT_HTTP_TO_HTTPS_WITH_PATH", "BACKEND_HEAD",
+		"HTTP_FRONTEND_ACL", "MAP_HTTP_FRONTEND_ACL", "HTTP_FRONTEND_ACL_ONLY", "MAP_HTTP_FRONTEND_ACL_ONLY",
+		"HTTP_FRONTEND_ROUTING_ONLY", "HTTP_FRONTEND_ROUTING_ONLY_WITH_AUTH", "HTTP_FRONTEND_ACL_WITH_AUTH",
+		"HTTP_FRONTEND_ACL_WITH_PATH", "HTTP_FRONTEND_ACL_WITH_AUTH_AND_PATH", "HTTP_FRONTEND_ACL_ONLY_WITH_PATH",
+		"HTTP_FRONTEND_ACL_ONLY_WITH_PATH_AND_AUTH", "HTTPS_FRONTEND_ACL_ONLY_WITH_PATH",
+		"HTTP_FRONTEND_ROUTING_ONLY_WITH_PATH", "HTTP_FRONTEND_ROUTING_ONLY_WITH_PATH_AND_AUTH",
+		"HTTPS_FRONTEND_ROUTING_ONLY_WITH_PATH_AND_AUTH", "HTTP_FRONTEND_APPID_ACL", "MAP_HTTP_FRONTEND_APPID_ACL",
+		"HTTPS_FRONTEND_ACL", "MAP_HTTPS_FRONTEND_ACL", "HTTPS_FRONTEND_ACL_WITH_AUTH", "HTTPS_FRONTEND_ACL_WITH_PATH",
+		"HTTPS_FRONTEND_ACL_WITH_AUTH_AND_PATH", "BACKEND_HTTP_OPTIONS", "BACKEND_HSTS_OPTIONS",
+		"BACKEND_HTTP_HEALTHCHECK_OPTIONS", "BACKEND_TCP_HEALTHCHECK_OPTIONS", "BACKEND_STICKY_OPTIONS",
+		"BACKEND_SERVER_OPTIONS", "BACKEND_SERVER_TCP_HEALTHCHECK_OPTIONS", "BACKEND_SERVER_HTTP_HEALTHCHECK_OPTIONS",
+		"FRONTEND_BACKEND_GLUE", "HTTP_BACKEND_NETWORK_ALLOWED_ACL", "TCP_BACKEND_NETWORK_ALLOWED_ACL"}
+	nixyLabels = []string{labelNixyRealm, labelNixyProtocol}
+	// lbLabelNames are the names a label close to one of them was likely
+	// meant to be.
+	lbLabelNames = append(append([]string{labelSubdomain, labelMoxySubdomain}, nixyLabels...), haproxyAppLabels...)
+)
+
+const (
+	labelNixyProtocol  = "NIXY_PROTOCOL" // ours: tcp, udp or http (the default)
+	labelSubdomain     = "subdomain"     // nixy: space-separated hosts
+	labelMoxySubdomain = "moxy_subdomain"
+)
+
+// lbLabelKeys checks the names of load balancer labels (a typo there makes
+// the load balancer ignore the label: the service is silently served
+// differently or not at all), per-port labels against the app's ports, and
+// NIXY_PROTOCOL's value. Labels that are not close to a load balancer label
+// are the user's own and allowed.
+func (v *validator) lbLabelKeys(c appCtx, m map[string]any) {
+	labels := asMap(m["labels"])
+	ports := -1
+	for _, key := range sortedKeys(labels) {
+		keys := []any{"labels", key}
+		if rest, ok := strings.CutPrefix(key, "HAPROXY_"); ok {
+			n, suffix, indexed := cutPortIndex(rest)
+			switch {
+			case indexed && !slices.Contains(haproxyPortLabels, suffix):
+				v.report(c, keys, "%s", unknownLabel(key, "HAPROXY_"+strconv.Itoa(n)+"_", suffix, haproxyPortLabels, "marathon-lb per-port"))
+			case indexed:
+				if ports < 0 {
+					ports, _ = portCount(m)
+				}
+				if n >= ports {
+					_, from := portCount(m)
+					v.report(c, keys, "%s is for service port index %d, but the app has %d port(s) (%s); marathon-lb ignores it", key, n, ports, from)
+				}
+			case !slices.Contains(haproxyAppLabels, key):
+				v.report(c, keys, "%s", unknownLabel(key, "", key, haproxyAppLabels, "marathon-lb"))
+			}
+			continue
+		}
+		if strings.HasPrefix(key, "NIXY_") {
+			if !slices.Contains(nixyLabels, key) {
+				v.report(c, keys, "%s", unknownLabel(key, "", key, nixyLabels, "nixy"))
+			}
+			continue
+		}
+		if !slices.Contains(lbLabelNames, key) {
+			if best := ClosestName(key, lbLabelNames); best != "" && len(key) >= 6 {
+				v.report(c, keys, "label %q is not a load balancer label; did you mean %q?", key, best)
+			}
+		}
+	}
+	if p, ok := labels[labelNixyProtocol].(string); ok && p != "tcp" && p != "udp" && p != "http" {
+		v.report(c, []any{"labels", labelNixyProtocol}, "%s must be tcp, udp or http, got %q; the load balancer would skip the app", labelNixyProtocol, p)
+	}
+}
+
+// cutPortIndex splits "0_VHOST" into 0 and "VHOST".
+func cutPortIndex(rest string) (int, string, bool) {
+	num, suffix, ok := strings.Cut(rest, "_")
+	if !ok || num == "" || strings.Trim(num, "0123456789") != "" {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, "", false
+	}
+	return n, suffix, true
+}
+
+func unknownLabel(key, prefix, name string, known []string, kind string) string {
+	msg := fmt.Sprintf("unknown %s label %q", kind, key)
+	if best := ClosestName(name, known); best != "" {
+		return msg + fmt.Sprintf("; did you mean %q?", prefix+best)
+	}
+	return msg + "; the load balancer would ignore it"
+}
+
+// lbConflicts reports a marathon-lb vhost (HAPROXY_{n}_VHOST) or a nixy
+// subdomain that two apps of one cluster claim for the same load balancer:
+// marathon-lb routes the host to whichever backend comes first, nixy skips
+// the second app.
+func (v *validator) lbConflicts() {
+	type claim struct {
+		d   *deployment
+		key string
+	}
+	first := map[string]claim{}
+	for _, id := range sortedKeys(v.apps) {
+		d := v.apps[id]
+		m := d.app.merged[d.env.Name]
+		labels := asMap(m["labels"])
+		for _, cluster := range d.env.Clusters {
+			for _, key := range sortedKeys(labels) {
+				var hosts, lbs []string
+				switch n, suffix, ok := cutPortIndex(strings.TrimPrefix(key, "HAPROXY_")); {
+				case ok && suffix == "VHOST" && strings.HasPrefix(key, "HAPROXY_"):
+					hosts = splitList(asString(labels[key]), ",")
+					g := asString(labels["HAPROXY_"+strconv.Itoa(n)+"_GROUP"])
+					if g == "" {
+						g = asString(labels[labelHAProxyGroup])
+					}
+					for _, grp := range SplitHAProxyGroups(g) {
+						lbs = append(lbs, "HAProxy group "+grp)
+					}
+					if len(lbs) == 0 {
+						lbs = []string{"HAProxy"}
+					}
+				case key == labelSubdomain:
+					hosts = splitList(asString(labels[key]), " ")
+					lbs = []string{"nixy realm " + cmpOr(asString(labels[labelNixyRealm]), "(none)")}
+				default:
+					continue
+				}
+				for _, h := range hosts {
+					for _, lb := range lbs {
+						k := cluster + "\x00" + lb + "\x00" + strings.ToLower(h)
+						f, dup := first[k]
+						if !dup {
+							first[k] = claim{d, key}
+							continue
+						}
+						if f.d == d {
+							continue
+						}
+						c := v.ctxOf(d)
+						v.report(c, []any{"labels", key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s); a host can route to one app only",
+							key, h, f.d.id, f.d.app.Source, f.key, cluster, lb)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) ctxOf(d *deployment) appCtx {
+	def := at(d.group.node, "spec", "defaults")
+	if !has(d.group.node, "spec", "defaults") {
+		def = nil
+	}
+	return appCtx{g: d.group, e: d.env, a: d.app, def: def}
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -1,0 +1,573 @@
+package specs
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The rules below are those of Marathon 1.4.13's app validator that a spec
+// can break and the decoder's shapes do not already enforce; each cites the
+// Marathon source it mirrors (paths under src/main/scala/mesosphere/marathon
+// at tag v1.4.13). docs/validation.md lists them all.
+
+// constraintOperators are Marathon 1.4's Constraint.Operator values
+// (src/main/proto/marathon.proto:13-27; Formats.scala:926-935).
+var constraintOperators = []string{"UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER"}
+
+// portNameRE is PortAssignment.PortNamePattern (state/PortAssignment.scala:22).
+var portNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Labels Marathon itself interprets (state/AppDefinition.scala:561-581).
+const (
+	labelSingleInstance     = "MARATHON_SINGLE_INSTANCE_APP"
+	labelMigrationVersion   = "DCOS_MIGRATION_API_VERSION"
+	labelMigrationFramework = "DCOS_PACKAGE_FRAMEWORK_NAME"
+	labelMigrationPath      = "DCOS_MIGRATION_API_PATH"
+)
+
+// marathonRules checks one merged app definition against Marathon's own
+// validator.
+func (v *validator) marathonRules(c appCtx, m map[string]any) {
+	v.commandRules(c, m)
+	v.constraintRules(c, m)
+	v.portRules(c, m)
+	v.containerRules(c, m)
+	v.healthCheckRules(c, m)
+	v.envSecretRules(c, m)
+	v.residencyRules(c, m)
+	v.readinessRules(c, m)
+	v.miscRules(c, m)
+}
+
+func (v *validator) commandRules(c appCtx, m map[string]any) {
+	cmd, hasCmd := m["cmd"].(string)
+	args, hasArgs := m["args"].([]any)
+	if hasCmd && cmd == "" {
+		// Formats.scala:974 (Reads.minLength(1))
+		v.report(c, []any{"cmd"}, "cmd must not be empty; remove it or give a command")
+	}
+	if hasCmd && hasArgs && len(args) > 0 {
+		// AppDefinition.scala:548-559 (containsCmdArgsOrContainer)
+		v.report(c, []any{"args"}, "cmd and args cannot both be set: Marathon runs cmd in a shell and args without one; keep one of them")
+	}
+}
+
+func (v *validator) constraintRules(c appCtx, m map[string]any) {
+	list, _ := m["constraints"].([]any)
+	for i, raw := range list {
+		parts := asStrings(raw)
+		keys := []any{"constraints", i}
+		if len(parts) < 2 || len(parts) > 3 {
+			// Formats.scala:928-937
+			v.report(c, keys, "a constraint is [field, operator] or [field, operator, value], got %d element(s)", len(parts))
+			continue
+		}
+		op := parts[1]
+		value, hasValue := "", len(parts) == 3
+		if hasValue {
+			value = parts[2]
+		}
+		opKeys := append(slices.Clone(keys), 1)
+		valKeys := append(slices.Clone(keys), 2)
+		switch op {
+		case "UNIQUE":
+			if value != "" {
+				// AppDefinition.scala:610-615
+				v.report(c, valKeys, "UNIQUE takes no value, got %q", value)
+			}
+		case "CLUSTER":
+		case "GROUP_BY":
+			if hasValue && !isJavaInt(value) {
+				// AppDefinition.scala:618-626
+				v.report(c, valKeys, "GROUP_BY takes no value or an integer (the minimum number of groups), got %q", value)
+			}
+		case "MAX_PER":
+			if !isJavaInt(value) {
+				// AppDefinition.scala:641-649
+				v.report(c, constraintValueKeys(keys, valKeys, hasValue), "MAX_PER needs an integer value (the most tasks per %s), got %s", parts[0], describeValue(value, hasValue))
+			}
+		case "LIKE", "UNLIKE":
+			if !hasValue {
+				// AppDefinition.scala:638-640
+				v.report(c, keys, "%s needs a regular expression value", op)
+			} else if p := regexProblem(value); p != "" {
+				// AppDefinition.scala:628-637
+				v.report(c, valKeys, "%s value %q is not a valid regular expression: %s", op, value, p)
+			}
+		default:
+			msg := fmt.Sprintf("unknown constraint operator %q; want one of %s", op, strings.Join(constraintOperators, ", "))
+			if best := ClosestName(op, constraintOperators); best != "" {
+				msg += fmt.Sprintf("; did you mean %q?", best)
+			}
+			// Formats.scala:930-935
+			v.report(c, opKeys, "%s", msg)
+		}
+	}
+}
+
+func constraintValueKeys(keys, valKeys []any, hasValue bool) []any {
+	if hasValue {
+		return valKeys
+	}
+	return keys
+}
+
+func describeValue(value string, has bool) string {
+	if !has {
+		return "none"
+	}
+	return strconv.Quote(value)
+}
+
+// isJavaInt reports whether Java's String.toInt accepts s.
+func isJavaInt(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 32)
+	return err == nil
+}
+
+// regexProblem says why Java's Pattern.compile would refuse re, as far as
+// Go's parser can tell: constructs RE2 lacks but Java has (lookaround,
+// backreferences, possessive quantifiers) are not reported.
+func regexProblem(re string) string {
+	_, err := syntax.Parse(re, syntax.Perl)
+	if err == nil {
+		return ""
+	}
+	var se *syntax.Error
+	if e, ok := err.(*syntax.Error); ok {
+		se = e
+	}
+	if se != nil && (se.Code == syntax.ErrInvalidPerlOp || se.Code == syntax.ErrInvalidRepeatOp || se.Code == syntax.ErrInvalidEscape) {
+		return "" // maybe Java-only syntax: let Marathon judge
+	}
+	if se != nil {
+		return string(se.Code)
+	}
+	return err.Error()
+}
+
+// networkOf returns the Docker network of the app and whether it is a Docker
+// app at all.
+func networkOf(m map[string]any) (docker map[string]any, network string) {
+	docker = asMap(asMap(m["container"])["docker"])
+	return docker, asString(docker["network"])
+}
+
+func (v *validator) portRules(c appCtx, m map[string]any) {
+	container := asMap(m["container"])
+	docker, network := networkOf(m)
+	mappings, _ := docker["portMappings"].([]any)
+	portDefs, hasPortDefs := m["portDefinitions"].([]any)
+	ports, hasPorts := m["ports"].([]any)
+	isDocker := asString(container["type"]) != "MESOS"
+	if len(mappings) > 0 && isDocker {
+		switch network {
+		case "BRIDGE", "USER":
+			// Marathon 1.4 takes the service ports from the mappings
+			// (AppDefinition.scala:283-284) and rewrites portDefinitions
+			// from them (GroupManagerActor.scala:253-260, 290-292), so
+			// given ones never read back as written.
+			if len(portDefs) > 0 {
+				v.report(c, []any{"portDefinitions"}, "portDefinitions cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own portDefinitions, so the app would never converge; remove portDefinitions", network)
+			}
+			if len(ports) > 0 {
+				v.report(c, []any{"ports"}, "ports cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own, so the app would never converge; remove ports", network)
+			}
+		case "":
+			// Container.scala:58-67 keeps mappings only for BRIDGE and USER.
+			v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings need container.docker.network BRIDGE or USER: without a network Marathon 1.4 drops them, so the app would never converge")
+		default:
+			v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings are ignored on the %s network: Marathon 1.4 drops them (they only apply to BRIDGE and USER), so the app would never converge; remove them or use portDefinitions", network)
+		}
+	}
+	if hasPorts && hasPortDefs && len(ports) > 0 && len(portDefs) > 0 && !samePorts(ports, portDefs) {
+		// Formats.scala:1061-1064
+		v.report(c, []any{"ports"}, "ports and portDefinitions cannot both be set; keep portDefinitions")
+	}
+	if ip := asMap(m["ipAddress"]); ip != nil {
+		if len(ports) > 0 || len(portDefs) > 0 {
+			// Formats.scala:1057-1060
+			field := "portDefinitions"
+			if len(portDefs) == 0 {
+				field = "ports"
+			}
+			v.report(c, []any{field}, "%s cannot be combined with ipAddress: with IP-per-task networking the ports come from ipAddress.discovery.ports", field)
+		}
+		if asMap(ip["discovery"]) != nil && (network == "BRIDGE" || network == "USER") {
+			// AppDefinition.scala:535-541
+			v.report(c, []any{"ipAddress", "discovery"}, "ipAddress.discovery is not allowed for Docker containers on a %s network; declare the ports in container.docker.portMappings", network)
+		}
+	}
+	// Ports must be unique, 0 (assigned by Marathon) aside: Formats.scala:194-197.
+	seen := map[int64]int{}
+	for i, p := range ports {
+		n, _ := p.(int64)
+		if first, dup := seen[n]; dup && n != 0 {
+			v.report(c, []any{"ports", i}, "port %d is listed twice (ports[%d]); ports must be unique", n, first)
+		} else if !dup {
+			seen[n] = i
+		}
+	}
+	v.uniquePorts(c, portDefs, []any{"portDefinitions"}, "port")
+	v.uniquePorts(c, mappings, []any{"container", "docker", "portMappings"}, "")
+}
+
+func samePorts(ports, defs []any) bool {
+	if len(ports) != len(defs) {
+		return false
+	}
+	for i := range ports {
+		p, _ := ports[i].(int64)
+		d, _ := asMap(defs[i])["port"].(int64)
+		if p != d {
+			return false
+		}
+	}
+	return true
+}
+
+// uniquePorts checks the names of port definitions or mappings (pattern and
+// uniqueness) and, when portKey is set, that their ports are unique.
+// PortDefinition.scala:16-34, Container.scala:106-125.
+func (v *validator) uniquePorts(c appCtx, list []any, at []any, portKey string) {
+	field := fieldSuffix(at)[1:]
+	names := map[string]int{}
+	ports := map[int64]int{}
+	for i, raw := range list {
+		pd := asMap(raw)
+		if name, ok := pd["name"].(string); ok {
+			keys := append(slices.Clone(at), i, "name")
+			if !portNameRE.MatchString(name) {
+				v.report(c, keys, "port name must be lowercase letters, digits and dashes (^[a-z0-9-]+$), got %q", name)
+			} else if first, dup := names[name]; dup {
+				v.report(c, keys, "port name %q is already used by %s[%d]; port names must be unique", name, field, first)
+			} else {
+				names[name] = i
+			}
+		}
+		if portKey == "" {
+			continue
+		}
+		if p, ok := pd[portKey].(int64); ok && p != 0 {
+			if first, dup := ports[p]; dup {
+				v.report(c, append(slices.Clone(at), i, portKey), "port %d is already used by %s[%d]; ports must be unique (0 lets Marathon assign one)", p, field, first)
+			} else {
+				ports[p] = i
+			}
+		}
+	}
+}
+
+func (v *validator) containerRules(c appCtx, m map[string]any) {
+	container := asMap(m["container"])
+	docker := asMap(container["docker"])
+	if docker == nil {
+		return
+	}
+	if img, ok := docker["image"].(string); ok && strings.TrimSpace(img) == "" {
+		// Container.scala:73, 144
+		v.report(c, []any{"container", "docker", "image"}, "container.docker.image must not be empty")
+	}
+	switch asString(container["type"]) {
+	case "MESOS":
+		// Formats.scala:383-388
+		for _, f := range []string{"portMappings", "network", "parameters", "credential"} {
+			if _, ok := docker[f]; ok {
+				v.report(c, []any{"container", "docker", f}, "the Mesos containerizer (container.type MESOS) does not support container.docker.%s", f)
+			}
+		}
+	default: // DOCKER, Marathon's default type (Formats.scala:372)
+		if _, ok := docker["credential"]; ok {
+			// Formats.scala:382
+			v.report(c, []any{"container", "docker", "credential"}, "the Docker containerizer does not support container.docker.credential; use container.type MESOS")
+		}
+		if g, ok := m["gpus"].(int64); ok && g > 0 {
+			// AppDefinition.scala:593-601
+			v.report(c, []any{"gpus"}, "GPU resources only work with the Mesos containerizer (container.type MESOS)")
+		}
+	}
+	v.volumeRules(c, container)
+}
+
+func (v *validator) volumeRules(c appCtx, container map[string]any) {
+	vols, _ := container["volumes"].([]any)
+	for i, raw := range vols {
+		vol := asMap(raw)
+		keys := []any{"container", "volumes", i}
+		if p, ok := vol["containerPath"].(string); ok && p == "" {
+			v.report(c, append(keys, "containerPath"), "volume containerPath must not be empty")
+		}
+		pers := asMap(vol["persistent"])
+		if pers == nil {
+			if _, ok := vol["external"]; !ok {
+				if hp, _ := vol["hostPath"].(string); hp == "" {
+					// Volume.scala:112-116
+					v.report(c, keys, "a Docker volume needs a hostPath (or persistent or external)")
+				}
+			}
+			continue
+		}
+		// Volume.scala:240-286
+		if p := asString(vol["containerPath"]); strings.Contains(p, "/") || p == "." || p == ".." {
+			v.report(c, append(keys, "containerPath"), "a persistent volume's containerPath is a name relative to the sandbox, without \"/\", got %q", p)
+		}
+		if mode := asString(vol["mode"]); mode != "" && mode != "RW" {
+			v.report(c, append(keys, "mode"), "a persistent volume's mode must be RW, got %q", mode)
+		}
+		if size, ok := pers["size"].(int64); ok && size <= 0 {
+			v.report(c, append(keys, "persistent", "size"), "a persistent volume's size must be greater than 0 MiB")
+		}
+		if maxSize, ok := pers["maxSize"].(int64); ok {
+			if t := asString(pers["type"]); t != "mount" {
+				v.report(c, append(keys, "persistent", "maxSize"), "only mount volumes can have maxSize (type is %q)", cmpOr(t, "root"))
+			} else if size, _ := pers["size"].(int64); maxSize <= size {
+				v.report(c, append(keys, "persistent", "maxSize"), "maxSize %d must be larger than size %d", maxSize, size)
+			}
+		}
+	}
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Mesos health checks, of which Marathon 1.4 allows one per app
+// (AppDefinition.scala:658-664); COMMAND checks do not count.
+var mesosHealthProtocols = []string{"MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"}
+
+func (v *validator) healthCheckRules(c appCtx, m map[string]any) {
+	checks, _ := m["healthChecks"].([]any)
+	mesos := 0
+	for i, raw := range checks {
+		hc := asMap(raw)
+		proto := asString(hc["protocol"])
+		if slices.Contains(mesosHealthProtocols, proto) {
+			mesos++
+			if mesos == 2 {
+				v.report(c, []any{"healthChecks", i, "protocol"}, "an app can have at most one Mesos health check (MESOS_HTTP, MESOS_HTTPS, MESOS_TCP)")
+			}
+		}
+		if proto == "COMMAND" {
+			if hc["command"] == nil {
+				// Formats.scala:800-804
+				v.report(c, []any{"healthChecks", i}, "a COMMAND health check needs command: {value: ...}")
+			}
+			continue
+		}
+		if hc["port"] != nil && hc["portIndex"] != nil {
+			// HealthCheck.scala:71-74
+			v.report(c, []any{"healthChecks", i, "port"}, "a health check takes a port or a portIndex, not both")
+		}
+		if _, ok := hc["command"]; ok {
+			v.report(c, []any{"healthChecks", i, "command"}, "command is only used by COMMAND health checks (protocol is %s)", cmpOr(proto, "HTTP"))
+		}
+	}
+}
+
+func (v *validator) envSecretRules(c appCtx, m map[string]any) {
+	env := asMap(m["env"])
+	secrets := asMap(m["secrets"])
+	for _, k := range sortedKeys(env) {
+		if k == "" {
+			// EnvVarValue.scala:55-58
+			v.report(c, []any{"env"}, "an environment variable name must not be empty")
+		}
+		ref := asMap(env[k])
+		if ref == nil {
+			continue
+		}
+		name := asString(ref["secret"])
+		if _, ok := secrets[name]; !ok {
+			// EnvVarValue.scala:81-88
+			v.report(c, []any{"env", k, "secret"}, "env %s references an undefined secret named %q; define it under secrets%s", k, name, knownNames(secrets))
+		}
+	}
+	for _, k := range sortedKeys(secrets) {
+		if asString(asMap(secrets[k])["source"]) == "" {
+			// Secret.scala:16-22
+			v.report(c, []any{"secrets", k, "source"}, "secret %s needs a non-empty source", k)
+		}
+	}
+}
+
+func knownNames(m map[string]any) string {
+	if len(m) == 0 {
+		return " (none is defined)"
+	}
+	return " (defined: " + strings.Join(sortedKeys(m), ", ") + ")"
+}
+
+// persistentVolumes reports whether the app has persistent volumes, which
+// make it resident (AppDefinition.isResident).
+func persistentVolumes(m map[string]any) bool {
+	vols, _ := asMap(m["container"])["volumes"].([]any)
+	for _, raw := range vols {
+		if asMap(raw)["persistent"] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) residencyRules(c appCtx, m map[string]any) {
+	resident := persistentVolumes(m)
+	if m["residency"] != nil && !resident {
+		// AppDefinition.scala:543-546 (residency is defaulted when
+		// persistent volumes exist, Formats.scala:1029-1031)
+		v.report(c, []any{"residency"}, "residency needs persistent volumes (container.volumes[].persistent)")
+	}
+	if !resident {
+		return
+	}
+	if roles := asStrings(m["acceptedResourceRoles"]); m["acceptedResourceRoles"] != nil && !slices.Equal(roles, []string{"*"}) {
+		// ResourceRole.scala:19-21
+		v.report(c, []any{"acceptedResourceRoles"}, `an app with persistent volumes must have acceptedResourceRoles ["*"]`)
+	}
+	if us, ok := m["unreachableStrategy"]; ok && us != "disabled" {
+		// AppDefinition.scala:666-672
+		v.report(c, []any{"unreachableStrategy"}, `an app with persistent volumes needs unreachableStrategy "disabled"`)
+	}
+	if moc, ok := asMap(m["upgradeStrategy"])["maximumOverCapacity"].(float64); ok && moc != 0 {
+		// UpgradeStrategy.scala:30-33, AppDefinition.scala:590
+		v.report(c, []any{"upgradeStrategy", "maximumOverCapacity"}, "an app with persistent volumes needs upgradeStrategy.maximumOverCapacity 0, got %s", formatNum(moc))
+	}
+}
+
+// portNames are the names readiness checks may refer to
+// (AppDefinition.scala:362-370).
+func portNames(m map[string]any) []string {
+	docker, network := networkOf(m)
+	var list []any
+	switch {
+	case network == "BRIDGE" || network == "USER":
+		list, _ = docker["portMappings"].([]any)
+	case m["ipAddress"] != nil:
+		list, _ = asMap(asMap(m["ipAddress"])["discovery"])["ports"].([]any)
+	default:
+		if defs, ok := m["portDefinitions"].([]any); ok {
+			list = defs
+		} else if m["ports"] == nil {
+			return []string{"default"} // AppDefinition.scala:455
+		}
+	}
+	var names []string
+	for _, raw := range list {
+		if n := asString(asMap(raw)["name"]); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func (v *validator) readinessRules(c appCtx, m map[string]any) {
+	checks, _ := m["readinessChecks"].([]any)
+	if len(checks) > 1 {
+		// AppDefinition.scala:583-586
+		v.report(c, []any{"readinessChecks", 1}, "an app can have at most one readiness check, got %d", len(checks))
+	}
+	names := portNames(m)
+	for i, raw := range checks {
+		rc := asMap(raw)
+		keys := []any{"readinessChecks", i}
+		// ReadinessCheck.scala:27-34 (defaults), 42-55 (rules)
+		pn, ok := rc["portName"].(string)
+		if !ok {
+			pn = "http-api"
+		}
+		if !slices.Contains(names, pn) {
+			k := keys
+			if ok {
+				k = append(slices.Clone(keys), "portName")
+			}
+			v.report(c, k, "readiness check portName %q names no port of the app (port names: %s)", pn, cmpOr(strings.Join(names, ", "), "none"))
+		}
+		interval, ok := rc["intervalSeconds"].(int64)
+		if !ok {
+			interval = 30
+		}
+		timeout, ok := rc["timeoutSeconds"].(int64)
+		if !ok {
+			timeout = 10
+		}
+		if timeout <= 0 || timeout >= interval {
+			v.report(c, keys, "readiness check timeoutSeconds (%d) must be greater than 0 and less than intervalSeconds (%d)", timeout, interval)
+		}
+		if codes, ok := rc["httpStatusCodesForReady"].([]any); ok && len(codes) == 0 {
+			v.report(c, append(keys, "httpStatusCodesForReady"), "httpStatusCodesForReady must not be empty")
+		}
+		for _, f := range []string{"name", "path", "portName"} {
+			if s, ok := rc[f].(string); ok && s == "" {
+				v.report(c, append(slices.Clone(keys), f), "readiness check %s must not be empty", f)
+			}
+		}
+	}
+}
+
+func (v *validator) miscRules(c appCtx, m map[string]any) {
+	labels := asMap(m["labels"])
+	if len(asStrings(m["uris"])) > 0 {
+		if f, _ := m["fetch"].([]any); len(f) > 0 {
+			// Formats.scala:1054-1056
+			v.report(c, []any{"fetch"}, "uris and fetch cannot both be set; keep fetch")
+		}
+	}
+	for i, u := range asStrings(m["storeUrls"]) {
+		if p, err := url.Parse(u); err != nil || p.Scheme == "" {
+			// Validation.scala:137-148 (java.net.URL)
+			v.report(c, []any{"storeUrls", i}, "storeUrls entry %q is not a URL with a scheme", u)
+		}
+	}
+	for i, role := range asStrings(m["acceptedResourceRoles"]) {
+		if p := roleProblem(role); p != "" {
+			// ResourceRole.scala:23-45
+			v.report(c, []any{"acceptedResourceRoles", i}, "Mesos role %q: %s", role, p)
+		}
+	}
+	if us := asMap(m["unreachableStrategy"]); us != nil {
+		in, okIn := us["inactiveAfterSeconds"].(float64)
+		ex, okEx := us["expungeAfterSeconds"].(float64)
+		if okIn && okEx && in > ex {
+			// UnreachableStrategy.scala:37-40
+			v.report(c, []any{"unreachableStrategy", "inactiveAfterSeconds"}, "unreachableStrategy.inactiveAfterSeconds (%s) must not exceed expungeAfterSeconds (%s)", formatNum(in), formatNum(ex))
+		}
+	}
+	if asString(labels[labelSingleInstance]) == "true" {
+		// AppDefinition.scala:578-591, UpgradeStrategy.scala:35-38
+		if n, ok := m["instances"].(int64); ok && n > 1 {
+			v.report(c, []any{"instances"}, "an app labelled %s=true may only have one instance, got %d", labelSingleInstance, n)
+		}
+		us := asMap(m["upgradeStrategy"])
+		minHC, _ := us["minimumHealthCapacity"].(float64)
+		maxOC, _ := us["maximumOverCapacity"].(float64)
+		if us == nil || minHC != 0 || maxOC != 0 {
+			v.report(c, []any{"upgradeStrategy"}, "an app labelled %s=true needs upgradeStrategy {minimumHealthCapacity: 0, maximumOverCapacity: 0}", labelSingleInstance)
+		}
+	}
+	if ver, ok := labels[labelMigrationVersion].(string); ok && ver != "" {
+		// AppDefinition.scala:561-576
+		if ver != "v1" || asString(labels[labelMigrationFramework]) == "" || asString(labels[labelMigrationPath]) == "" {
+			v.report(c, []any{"labels", labelMigrationVersion}, "%s must be \"v1\" and needs the labels %s and %s", labelMigrationVersion, labelMigrationFramework, labelMigrationPath)
+		}
+	}
+}
+
+// roleProblem applies ResourceRole.validResourceRole.
+func roleProblem(role string) string {
+	switch {
+	case role == "", role == ".", role == "..":
+		return "a role name must not be empty, \".\" or \"..\""
+	case strings.HasPrefix(role, "-"):
+		return "a role name must not start with '-'"
+	case strings.ContainsAny(role, "\t\n\v\f\r /\x7f"):
+		return "a role name must not contain whitespace, '/' or DEL"
+	}
+	return ""
+}
