@@ -44,8 +44,8 @@ spec:
       labels: {HAPROXY_GROUP: internal, NIXY_REALM: internal, HAPROXY_0_VHOST: %s.svc-%d.example.com}
       healthChecks: [{protocol: HTTP, path: /health, portIndex: 0, gracePeriodSeconds: 60}]
       upgradeStrategy: {minimumHealthCapacity: 0.5, maximumOverCapacity: 0.2}
-      environments: {test: {instances: 1}}
-`, a, i+1, g, a, a, g)
+      environments: {test: {instances: 1, labels: {HAPROXY_0_VHOST: %s.svc-%d.test.example.com}}}
+`, a, i+1, g, a, a, g, a, g)
 			if a == "app" {
 				sb.WriteString("      dependencies: [mongo, memcached]\n")
 			}

@@ -51,6 +51,7 @@ type Set struct {
 	Clusters []*Cluster      // sorted by name
 	Groups   []*ServiceGroup // sorted by path, then file
 	Files    []string        // spec files found (*.yaml, *.yml), sorted
+	Skipped  []Skipped       // entries not read (hidden, other extensions, directory symlinks), sorted
 
 	loadErrs Errors
 	once     sync.Once

@@ -1,60 +1,54 @@
 package specs
 
-import (
-	"strings"
-	"unicode"
-)
+import "strings"
 
 // secretWords are the word parts of an env name that say its value is a
 // secret: DB_PASSWORD, apiToken, AWS_SECRET_ACCESS_KEY, PRIVATE_KEY.
-var secretWords = map[string]bool{
-	"PASSWORD": true, "PASSWORDS": true, "PASSWD": true, "PASS": true, "PWD": true,
-	"TOKEN": true, "TOKENS": true, "SECRET": true, "SECRETS": true,
-	"KEY": true, "KEYS": true, "APIKEY": true,
-	"CREDENTIAL": true, "CREDENTIALS": true, "CREDS": true,
-	"PRIVATE": true,
-}
+var secretWords = []string{"PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PWD", "TOKEN", "TOKENS",
+	"SECRET", "SECRETS", "KEY", "KEYS", "APIKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATE"}
 
 // referenceWords end names whose value points to a secret rather than
 // holding it: DB_PASSWORD_FILE, TOKEN_PATH.
-var referenceWords = map[string]bool{"FILE": true, "PATH": true, "DIR": true, "ENV": true, "REF": true, "NAME": true, "ID": true}
+var referenceWords = []string{"FILE", "PATH", "DIR", "ENV", "REF", "NAME", "ID"}
 
-// envWords splits an env name into upper-case word parts at _, -, . and
-// lower-to-upper case changes.
-func envWords(name string) []string {
-	var words []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			words = append(words, strings.ToUpper(cur.String()))
-			cur.Reset()
+// eachEnvWord calls fn with each word part of an env name, split at _, -,
+// . and lower-to-upper case changes, until fn returns true. It does not
+// allocate: validation runs it for every env key of every app.
+func eachEnvWord(name string, fn func(w string) bool) bool {
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		end := i == len(name)
+		sep := !end && (name[i] == '_' || name[i] == '-' || name[i] == '.')
+		camel := !end && i > start && isUpperASCII(name[i]) && !isUpperASCII(name[i-1]) && name[i-1] != '_'
+		if end || sep || camel {
+			if i > start && fn(name[start:i]) {
+				return true
+			}
+			start = i
+			if sep {
+				start = i + 1
+			}
 		}
 	}
-	prevLower := false
-	for _, r := range name {
-		switch {
-		case r == '_' || r == '-' || r == '.':
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		cur.WriteRune(r)
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-	}
-	flush()
-	return words
+	return false
 }
+
+func isUpperASCII(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // secretLooking reports whether an env name says it holds a secret.
 func secretLooking(name string) bool {
-	words := envWords(name)
-	if len(words) == 0 || referenceWords[words[len(words)-1]] {
+	last := ""
+	eachEnvWord(name, func(w string) bool { last = w; return false })
+	if last == "" || inFold(referenceWords, last) {
 		return false
 	}
-	for _, w := range words {
-		if secretWords[w] {
+	return eachEnvWord(name, func(w string) bool { return inFold(secretWords, w) })
+}
+
+// inFold reports whether words holds w, ignoring case.
+func inFold(words []string, w string) bool {
+	for _, x := range words {
+		if strings.EqualFold(x, w) {
 			return true
 		}
 	}
@@ -71,9 +65,8 @@ func literalSecret(value string) bool {
 // specs: they end up in git, in Marathon's app definition and in every
 // tool that reads it.
 func (v *validator) secretEnv(c appCtx, m map[string]any) {
-	env := asMap(m["env"])
-	for _, k := range sortedKeys(env) {
-		value, ok := env[k].(string)
+	for k, raw := range asMap(m["env"]) { // problems are sorted later
+		value, ok := raw.(string)
 		if !ok || !secretLooking(k) || !literalSecret(value) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -162,7 +163,7 @@ const (
 func (v *validator) lbLabelKeys(c appCtx, m map[string]any) {
 	labels := asMap(m["labels"])
 	ports := -1
-	for _, key := range sortedKeys(labels) {
+	for key := range labels { // problems are sorted later
 		keys := []any{"labels", key}
 		if rest, ok := strings.CutPrefix(key, "HAPROXY_"); ok {
 			n, suffix, indexed := cutPortIndex(rest)
@@ -225,56 +226,77 @@ func unknownLabel(key, prefix, name string, known []string, kind string) string 
 // marathon-lb routes the host to whichever backend comes first, nixy skips
 // the second app.
 func (v *validator) lbConflicts() {
+	// One claim per (cluster, load balancer, host) and app, sorted so that
+	// claims of one host are adjacent and the first is the smallest app id.
+	// A slice sorted once costs far less than a map over 30,000 apps.
 	type claim struct {
-		d   *deployment
-		key string
+		cluster, lb, group, host string
+		d                        *deployment
+		key                      string
 	}
-	first := map[string]claim{}
-	for _, id := range sortedKeys(v.apps) {
-		d := v.apps[id]
-		m := d.app.merged[d.env.Name]
-		labels := asMap(m["labels"])
-		for _, cluster := range d.env.Clusters {
-			for _, key := range sortedKeys(labels) {
-				var hosts, lbs []string
-				switch n, suffix, ok := cutPortIndex(strings.TrimPrefix(key, "HAPROXY_")); {
-				case ok && suffix == "VHOST" && strings.HasPrefix(key, "HAPROXY_"):
-					hosts = splitList(asString(labels[key]), ",")
-					g := asString(labels["HAPROXY_"+strconv.Itoa(n)+"_GROUP"])
-					if g == "" {
-						g = asString(labels[labelHAProxyGroup])
-					}
-					for _, grp := range SplitHAProxyGroups(g) {
-						lbs = append(lbs, "HAProxy group "+grp)
-					}
-					if len(lbs) == 0 {
-						lbs = []string{"HAProxy"}
-					}
-				case key == labelSubdomain:
-					hosts = splitList(asString(labels[key]), " ")
-					lbs = []string{"nixy realm " + cmpOr(asString(labels[labelNixyRealm]), "(none)")}
-				default:
-					continue
+	claims := make([]claim, 0, len(v.apps))
+	for _, d := range v.apps {
+		labels := asMap(d.app.merged[d.env.Name]["labels"])
+		for key, raw := range labels {
+			var names, groups []string
+			var lb string
+			if n, suffix, ok := cutPortIndex(strings.TrimPrefix(key, "HAPROXY_")); ok && suffix == "VHOST" && strings.HasPrefix(key, "HAPROXY_") {
+				lb = "HAProxy group"
+				names = splitList(asString(raw), ",")
+				g, ok := labels[haproxyLabel(n, "GROUP")]
+				if !ok {
+					g = labels[labelHAProxyGroup]
 				}
-				for _, h := range hosts {
-					for _, lb := range lbs {
-						k := cluster + "\x00" + lb + "\x00" + strings.ToLower(h)
-						f, dup := first[k]
-						if !dup {
-							first[k] = claim{d, key}
-							continue
-						}
-						if f.d == d {
-							continue
-						}
-						c := v.ctxOf(d)
-						v.report(c, []any{"labels", key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s); a host can route to one app only",
-							key, h, f.d.id, f.d.app.Source, f.key, cluster, lb)
+				groups = SplitHAProxyGroups(asString(g))
+			} else if key == labelSubdomain {
+				lb = "nixy realm"
+				names = splitList(asString(raw), " ")
+				groups = []string{asString(labels[labelNixyRealm])}
+			} else {
+				continue
+			}
+			if len(groups) == 0 {
+				groups = []string{""}
+			}
+			for _, cluster := range d.env.Clusters {
+				for _, name := range names {
+					for _, grp := range groups {
+						claims = append(claims, claim{cluster, lb, grp, strings.ToLower(name), d, key})
 					}
 				}
 			}
 		}
 	}
+	slices.SortFunc(claims, func(a, b claim) int {
+		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.lb, b.lb), strings.Compare(a.group, b.group),
+			strings.Compare(a.host, b.host), strings.Compare(a.d.id, b.d.id), strings.Compare(a.key, b.key))
+	})
+	for i := 1; i < len(claims); i++ {
+		f, c := claims[i-1], claims[i]
+		if f.cluster != c.cluster || f.lb != c.lb || f.group != c.group || f.host != c.host {
+			continue
+		}
+		// Report against the first claim of the host.
+		j := i - 1
+		for j > 0 && claims[j-1].cluster == c.cluster && claims[j-1].lb == c.lb && claims[j-1].group == c.group && claims[j-1].host == c.host {
+			j--
+		}
+		f = claims[j]
+		if f.d == c.d {
+			continue
+		}
+		v.report(v.ctxOf(c.d), []any{"labels", c.key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s %s); a host can route to one app only",
+			c.key, c.host, f.d.id, f.d.app.Source, f.key, c.cluster, c.lb, cmpOr(c.group, "(none)"))
+	}
+}
+
+// haproxyLabel is HAPROXY_{n}_{suffix}.
+func haproxyLabel(n int, suffix string) string {
+	var buf [40]byte
+	b := append(buf[:0], "HAPROXY_"...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, '_')
+	return string(append(b, suffix...))
 }
 
 func (v *validator) ctxOf(d *deployment) appCtx {

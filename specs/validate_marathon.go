@@ -204,13 +204,10 @@ func (v *validator) portRules(c appCtx, m map[string]any) {
 		}
 	}
 	// Ports must be unique, 0 (assigned by Marathon) aside: Formats.scala:194-197.
-	seen := map[int64]int{}
 	for i, p := range ports {
 		n, _ := p.(int64)
-		if first, dup := seen[n]; dup && n != 0 {
+		if first := slices.Index(ports[:i], p); first >= 0 && n != 0 {
 			v.report(c, []any{"ports", i}, "port %d is listed twice (ports[%d]); ports must be unique", n, first)
-		} else if !dup {
-			seen[n] = i
 		}
 	}
 	v.uniquePorts(c, portDefs, []any{"portDefinitions"}, "port")
@@ -233,38 +230,43 @@ func samePorts(ports, defs []any) bool {
 
 // uniquePorts checks the names of port definitions or mappings (pattern and
 // uniqueness) and, when portKey is set, that their ports are unique.
-// PortDefinition.scala:16-34, Container.scala:106-125.
+// PortDefinition.scala:16-34, Container.scala:106-125. The lists are short:
+// a scan beats building maps for every app.
 func (v *validator) uniquePorts(c appCtx, list []any, at []any, portKey string) {
-	field := fieldSuffix(at)[1:]
-	names := map[string]int{}
-	ports := map[int64]int{}
 	for i, raw := range list {
 		pd := asMap(raw)
 		if name, ok := pd["name"].(string); ok {
-			keys := append(slices.Clone(at), i, "name")
 			if !portNameRE.MatchString(name) {
-				v.report(c, keys, "port name must be lowercase letters, digits and dashes (^[a-z0-9-]+$), got %q", name)
-			} else if first, dup := names[name]; dup {
-				v.report(c, keys, "port name %q is already used by %s[%d]; port names must be unique", name, field, first)
-			} else {
-				names[name] = i
+				v.report(c, append(slices.Clone(at), i, "name"), "port name must be lowercase letters, digits and dashes (^[a-z0-9-]+$), got %q", name)
+			} else if first := indexOf(list[:i], "name", name); first >= 0 {
+				v.report(c, append(slices.Clone(at), i, "name"), "port name %q is already used by %s[%d]; port names must be unique", name, fieldSuffix(at)[1:], first)
 			}
 		}
 		if portKey == "" {
 			continue
 		}
 		if p, ok := pd[portKey].(int64); ok && p != 0 {
-			if first, dup := ports[p]; dup {
-				v.report(c, append(slices.Clone(at), i, portKey), "port %d is already used by %s[%d]; ports must be unique (0 lets Marathon assign one)", p, field, first)
-			} else {
-				ports[p] = i
+			if first := indexOf(list[:i], portKey, p); first >= 0 {
+				v.report(c, append(slices.Clone(at), i, portKey), "port %d is already used by %s[%d]; ports must be unique (0 lets Marathon assign one)", p, fieldSuffix(at)[1:], first)
 			}
 		}
 	}
 }
 
+// indexOf returns the index of the first mapping in list whose key holds
+// value, or -1.
+func indexOf[T comparable](list []any, key string, value T) int {
+	for i, raw := range list {
+		if x, ok := asMap(raw)[key].(T); ok && x == value {
+			return i
+		}
+	}
+	return -1
+}
+
 func (v *validator) containerRules(c appCtx, m map[string]any) {
 	container := asMap(m["container"])
+	v.volumeRules(c, container)
 	docker := asMap(container["docker"])
 	if docker == nil {
 		return
@@ -291,7 +293,6 @@ func (v *validator) containerRules(c appCtx, m map[string]any) {
 			v.report(c, []any{"gpus"}, "GPU resources only work with the Mesos containerizer (container.type MESOS)")
 		}
 	}
-	v.volumeRules(c, container)
 }
 
 func (v *validator) volumeRules(c appCtx, container map[string]any) {
@@ -373,14 +374,13 @@ func (v *validator) healthCheckRules(c appCtx, m map[string]any) {
 }
 
 func (v *validator) envSecretRules(c appCtx, m map[string]any) {
-	env := asMap(m["env"])
 	secrets := asMap(m["secrets"])
-	for _, k := range sortedKeys(env) {
+	for k, raw := range asMap(m["env"]) { // problems are sorted later
 		if k == "" {
 			// EnvVarValue.scala:55-58
 			v.report(c, []any{"env"}, "an environment variable name must not be empty")
 		}
-		ref := asMap(env[k])
+		ref := asMap(raw)
 		if ref == nil {
 			continue
 		}
@@ -390,8 +390,8 @@ func (v *validator) envSecretRules(c appCtx, m map[string]any) {
 			v.report(c, []any{"env", k, "secret"}, "env %s references an undefined secret named %q; define it under secrets%s", k, name, knownNames(secrets))
 		}
 	}
-	for _, k := range sortedKeys(secrets) {
-		if asString(asMap(secrets[k])["source"]) == "" {
+	for k, sec := range secrets {
+		if asString(asMap(sec)["source"]) == "" {
 			// Secret.scala:16-22
 			v.report(c, []any{"secrets", k, "source"}, "secret %s needs a non-empty source", k)
 		}
