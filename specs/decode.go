@@ -69,7 +69,10 @@ func (p fieldPath) String() string {
 }
 
 func (d *decoder) errorAt(n *yaml.Node, p fieldPath, format string, args ...any) {
-	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Col: n.Column, Field: p.String(), Msg: fmt.Sprintf(format, args...)})
+	// Cloning the path's string keeps p from escaping (its String may
+	// return p.key itself): decoding then keeps every path on the stack.
+	field := strings.Clone(p.String())
+	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // visit counts one value and reports false once the document is too large.

@@ -164,34 +164,34 @@ func (v *validator) lbLabelKeys(c appCtx, m map[string]any) {
 	labels := asMap(m["labels"])
 	ports := -1
 	for key := range labels { // problems are sorted later
-		keys := []any{"labels", key}
+		keys := labelKeys(key)
 		if rest, ok := strings.CutPrefix(key, "HAPROXY_"); ok {
 			n, suffix, indexed := cutPortIndex(rest)
 			switch {
 			case indexed && !slices.Contains(haproxyPortLabels, suffix):
-				v.report(c, keys, "%s", unknownLabel(key, "HAPROXY_"+strconv.Itoa(n)+"_", suffix, haproxyPortLabels, "marathon-lb per-port"))
+				v.report(c, keys.path(), "%s", unknownLabel(key, "HAPROXY_"+strconv.Itoa(n)+"_", suffix, haproxyPortLabels, "marathon-lb per-port"))
 			case indexed:
 				if ports < 0 {
 					ports, _ = portCount(m)
 				}
 				if n >= ports {
 					_, from := portCount(m)
-					v.report(c, keys, "%s is for service port index %d, but the app has %d port(s) (%s); marathon-lb ignores it", key, n, ports, from)
+					v.report(c, keys.path(), "%s is for service port index %d, but the app has %d port(s) (%s); marathon-lb ignores it", key, n, ports, from)
 				}
 			case !slices.Contains(haproxyAppLabels, key):
-				v.report(c, keys, "%s", unknownLabel(key, "", key, haproxyAppLabels, "marathon-lb"))
+				v.report(c, keys.path(), "%s", unknownLabel(key, "", key, haproxyAppLabels, "marathon-lb"))
 			}
 			continue
 		}
 		if strings.HasPrefix(key, "NIXY_") {
 			if !slices.Contains(nixyLabels, key) {
-				v.report(c, keys, "%s", unknownLabel(key, "", key, nixyLabels, "nixy"))
+				v.report(c, keys.path(), "%s", unknownLabel(key, "", key, nixyLabels, "nixy"))
 			}
 			continue
 		}
 		if !slices.Contains(lbLabelNames, key) {
 			if best := ClosestName(key, lbLabelNames); best != "" && len(key) >= 6 {
-				v.report(c, keys, "label %q is not a load balancer label; did you mean %q?", key, best)
+				v.report(c, keys.path(), "label %q is not a load balancer label; did you mean %q?", key, best)
 			}
 		}
 	}
@@ -199,6 +199,12 @@ func (v *validator) lbLabelKeys(c appCtx, m map[string]any) {
 		v.report(c, []any{"labels", labelNixyProtocol}, "%s must be tcp, udp or http, got %q; the load balancer would skip the app", labelNixyProtocol, p)
 	}
 }
+
+// labelKeys is a label's key; path builds its path for a report, so the
+// path is only allocated when there is a problem.
+type labelKeys string
+
+func (k labelKeys) path() []any { return []any{"labels", string(k)} }
 
 // cutPortIndex splits "0_VHOST" into 0 and "VHOST".
 func cutPortIndex(rest string) (int, string, bool) {
@@ -238,30 +244,35 @@ func (v *validator) lbConflicts() {
 	for _, d := range v.apps {
 		labels := asMap(d.app.merged[d.env.Name]["labels"])
 		for key, raw := range labels {
-			var names, groups []string
-			var lb string
+			var hosts, groups, lb, sep string
 			if n, suffix, ok := cutPortIndex(strings.TrimPrefix(key, "HAPROXY_")); ok && suffix == "VHOST" && strings.HasPrefix(key, "HAPROXY_") {
-				lb = "HAProxy group"
-				names = splitList(asString(raw), ",")
-				g, ok := labels[haproxyLabel(n, "GROUP")]
+				lb, sep, hosts = "HAProxy group", ",", asString(raw)
+				var buf [32]byte
+				g, ok := labels[string(appendHAProxyLabel(buf[:0], n, "GROUP"))] // no allocation
 				if !ok {
 					g = labels[labelHAProxyGroup]
 				}
-				groups = SplitHAProxyGroups(asString(g))
+				groups = asString(g)
 			} else if key == labelSubdomain {
-				lb = "nixy realm"
-				names = splitList(asString(raw), " ")
-				groups = []string{asString(labels[labelNixyRealm])}
+				lb, sep, hosts = "nixy realm", " ", asString(raw)
+				groups = asString(labels[labelNixyRealm])
 			} else {
 				continue
 			}
-			if len(groups) == 0 {
-				groups = []string{""}
-			}
 			for _, cluster := range d.env.Clusters {
-				for _, name := range names {
-					for _, grp := range groups {
-						claims = append(claims, claim{cluster, lb, grp, strings.ToLower(name), d, key})
+				for host := range strings.SplitSeq(hosts, sep) {
+					if host = strings.TrimSpace(host); host == "" {
+						continue
+					}
+					host = strings.ToLower(host)
+					if lb == "nixy realm" || strings.Trim(groups, ", \t") == "" {
+						claims = append(claims, claim{cluster, lb, strings.TrimSpace(groups), host, d, key})
+						continue
+					}
+					for grp := range strings.SplitSeq(groups, ",") {
+						if grp = strings.TrimSpace(grp); grp != "" {
+							claims = append(claims, claim{cluster, lb, grp, host, d, key})
+						}
 					}
 				}
 			}
@@ -290,13 +301,12 @@ func (v *validator) lbConflicts() {
 	}
 }
 
-// haproxyLabel is HAPROXY_{n}_{suffix}.
-func haproxyLabel(n int, suffix string) string {
-	var buf [40]byte
-	b := append(buf[:0], "HAPROXY_"...)
+// appendHAProxyLabel appends HAPROXY_{n}_{suffix} to b.
+func appendHAProxyLabel(b []byte, n int, suffix string) []byte {
+	b = append(b, "HAPROXY_"...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, '_')
-	return string(append(b, suffix...))
+	return append(b, suffix...)
 }
 
 func (v *validator) ctxOf(d *deployment) appCtx {
@@ -305,14 +315,4 @@ func (v *validator) ctxOf(d *deployment) appCtx {
 		def = nil
 	}
 	return appCtx{g: d.group, e: d.env, a: d.app, def: def}
-}
-
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

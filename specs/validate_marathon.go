@@ -210,9 +210,19 @@ func (v *validator) portRules(c appCtx, m map[string]any) {
 			v.report(c, []any{"ports", i}, "port %d is listed twice (ports[%d]); ports must be unique", n, first)
 		}
 	}
-	v.uniquePorts(c, portDefs, []any{"portDefinitions"}, "port")
-	v.uniquePorts(c, mappings, []any{"container", "docker", "portMappings"}, "")
+	if len(portDefs) > 0 {
+		v.uniquePorts(c, portDefs, portDefinitionsKeys, "port")
+	}
+	if len(mappings) > 0 {
+		v.uniquePorts(c, mappings, portMappingsKeys, "")
+	}
 }
+
+// Paths of the port lists; read-only (uniquePorts clones them to extend).
+var (
+	portDefinitionsKeys = []any{"portDefinitions"}
+	portMappingsKeys    = []any{"container", "docker", "portMappings"}
+)
 
 func samePorts(ports, defs []any) bool {
 	if len(ports) != len(defs) {
@@ -472,6 +482,9 @@ func (v *validator) readinessRules(c appCtx, m map[string]any) {
 	if len(checks) > 1 {
 		// AppDefinition.scala:583-586
 		v.report(c, []any{"readinessChecks", 1}, "an app can have at most one readiness check, got %d", len(checks))
+	}
+	if len(checks) == 0 {
+		return
 	}
 	names := portNames(m)
 	for i, raw := range checks {
