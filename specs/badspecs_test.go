@@ -160,8 +160,12 @@ var badSpecs = []badSpec{
 		want: []string{"g.yaml:10:40: warning: spec.apps.app.env.DB_PASSWORD: env DB_PASSWORD looks like a secret and holds a literal value, which ends up in git and in Marathon's app definition; use a Marathon secret (env: {DB_PASSWORD: {secret: name}} with secrets: {name: {source: ...}}) or a file or env reference (e.g. DB_PASSWORD_FILE: /run/secrets/...)"}},
 	{name: "literal token in camelCase env", app: `app: {cmd: run, env: {apiToken: abc123}}`,
 		want: []string{"g.yaml:10:37: warning: spec.apps.app.env.apiToken: env apiToken looks like a secret and holds a literal value, which ends up in git and in Marathon's app definition; use a Marathon secret (env: {apiToken: {secret: name}} with secrets: {name: {source: ...}}) or a file or env reference (e.g. apiToken_FILE: /run/secrets/...)"}},
-	{name: "secret file reference in env", app: `app: {cmd: run, env: {DB_PASSWORD_FILE: /run/secrets/db, KEYSPACE: autofill}}`,
+	{name: "secret file reference and settings in env", app: `app: {cmd: run, env: {DB_PASSWORD_FILE: /run/secrets/db, KEYSPACE: autofill, CACHE_KEY_PREFIX: s, TOKEN_TTL: "3600", DB_PASS: "${DB_PASS}"}}`,
 		want: nil},
+	{name: "literal API key in env", app: `app: {cmd: run, env: {STRIPE_API_KEY: sk_live_x}}`,
+		want: []string{"g.yaml:10:43: warning: spec.apps.app.env.STRIPE_API_KEY: env STRIPE_API_KEY looks like a secret and holds a literal value, which ends up in git and in Marathon's app definition; use a Marathon secret (env: {STRIPE_API_KEY: {secret: name}} with secrets: {name: {source: ...}}) or a file or env reference (e.g. STRIPE_API_KEY_FILE: /run/secrets/...)"}},
+	{name: "portDefinitions added by an overlay to a BRIDGE app", app: `app: {container: {docker: {image: "x:1", network: BRIDGE, portMappings: [{containerPort: 80}]}}, environments: {production: {portDefinitions: [{port: 0}]}}}`,
+		want: []string{"g.yaml:10:147: spec.apps.app.environments.production.portDefinitions: portDefinitions cannot be combined with container.docker.portMappings on a BRIDGE network: Marathon 1.4 derives the ports from the portMappings and writes its own portDefinitions, so the app would never converge; remove portDefinitions"}},
 	// YAML.
 	{name: "alias to an anchor of an earlier document", input: "`---` between `a: &x ...` and `b: *x` in one file",
 		files: map[string]string{"c.yaml": "apiVersion: pacer.dev/v1\nkind: Cluster\nmetadata: {name: fra}\nspec: {marathon: &m {urls: [\"http://m1.fra:8080\"]}}\n---\napiVersion: pacer.dev/v1\nkind: Cluster\nmetadata: {name: zrh}\nspec: {marathon: *m}\n"},

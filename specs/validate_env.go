@@ -1,11 +1,18 @@
 package specs
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // secretWords are the word parts of an env name that say its value is a
 // secret: DB_PASSWORD, apiToken, AWS_SECRET_ACCESS_KEY, PRIVATE_KEY.
 var secretWords = []string{"PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PWD", "TOKEN", "TOKENS",
-	"SECRET", "SECRETS", "KEY", "KEYS", "APIKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATE"}
+	"SECRET", "SECRETS", "APIKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATE"}
+
+// keyWords count only as the last word: API_KEY, DB_KEY, but not
+// CACHE_KEY_PREFIX.
+var keyWords = []string{"KEY", "KEYS"}
 
 // referenceWords end names whose value points to a secret rather than
 // holding it: DB_PASSWORD_FILE, TOKEN_PATH.
@@ -42,7 +49,7 @@ func secretLooking(name string) bool {
 	if last == "" || inFold(referenceWords, last) {
 		return false
 	}
-	return eachEnvWord(name, func(w string) bool { return inFold(secretWords, w) })
+	return inFold(keyWords, last) || eachEnvWord(name, func(w string) bool { return inFold(secretWords, w) })
 }
 
 // inFold reports whether words holds w, ignoring case.
@@ -56,9 +63,17 @@ func inFold(words []string, w string) bool {
 }
 
 // literalSecret reports whether an env value is written out rather than a
-// reference: not empty, not $VAR / ${VAR}, not a path.
+// reference: not empty, not $VAR / ${VAR}, not a path, and not a number or
+// a boolean (TOKEN_TTL: "3600", PASSWORD_MIN_LENGTH: "12" are settings).
 func literalSecret(value string) bool {
-	return value != "" && !strings.HasPrefix(value, "$") && !strings.HasPrefix(value, "/")
+	if value == "" || strings.HasPrefix(value, "$") || strings.HasPrefix(value, "/") {
+		return false
+	}
+	if _, err := strconv.ParseFloat(value, 64); err == nil {
+		return false
+	}
+	_, err := strconv.ParseBool(value)
+	return err != nil
 }
 
 // secretEnv warns about env values that look like secrets written into the

@@ -30,7 +30,7 @@ the summary line. A tree without any spec file is an error.`,
 			if set == nil {
 				return err
 			}
-			if len(set.Files) == 0 {
+			if len(set.Files) == 0 && set.Validate() == nil {
 				skipped := ""
 				if s := set.SkippedSummary(); s != "" {
 					skipped = " (" + s + ")"
