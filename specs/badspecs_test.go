@@ -136,6 +136,13 @@ var badSpecs = []badSpec{
 		want: []string{"g.yaml:10:54: spec.apps.app.fetch: uris and fetch cannot both be set; keep fetch"}},
 	{name: "store URL without a scheme", app: `app: {cmd: run, storeUrls: [artifacts/x.tgz]}`,
 		want: []string{`g.yaml:10:33: spec.apps.app.storeUrls[0]: storeUrls entry "artifacts/x.tgz" is not a URL with a scheme`}},
+	{name: "executor with an empty segment", app: `app: {cmd: run, executor: "a//b"}`,
+		want: []string{`g.yaml:10:31: spec.apps.app.executor: executor must be empty, //cmd or a path without empty segments, got "a//b"`}},
+	{name: "discovery port without a name, twice the same number", app: `app: {cmd: run, ipAddress: {discovery: {ports: [{number: 80, name: http}, {number: 80}]}}}`,
+		want: []string{"g.yaml:10:79: spec.apps.app.ipAddress.discovery.ports[1]: a discovery port needs a name",
+			"g.yaml:10:88: spec.apps.app.ipAddress.discovery.ports[1].number: port 80/tcp is listed twice in ipAddress.discovery.ports"}},
+	{name: "constraint on a root persistent volume", app: `app: {cmd: run, container: {type: MESOS, volumes: [{containerPath: data, mode: RW, persistent: {size: 1, constraints: [[path, LIKE, "/mnt/ssd.*"]]}}]}}`,
+		want: []string{"g.yaml:10:124: spec.apps.app.container.volumes[0].persistent.constraints[0]: constraints on root volumes are not supported (persistent.type is root)"}},
 	// Load balancer labels.
 	{name: "misspelt HAPROXY_GROUP", app: `app: {cmd: run, labels: {HAPROXY_GRUOP: internal}}`,
 		want: []string{`g.yaml:10:45: spec.apps.app.labels.HAPROXY_GRUOP: unknown marathon-lb label "HAPROXY_GRUOP"; did you mean "HAPROXY_GROUP"?`}},

@@ -333,6 +333,9 @@ func (v *validator) volumeRules(c appCtx, container map[string]any) {
 		if size, ok := pers["size"].(int64); ok && size <= 0 {
 			v.report(c, append(keys, "persistent", "size"), "a persistent volume's size must be greater than 0 MiB")
 		}
+		for j, raw := range asSlice(pers["constraints"]) {
+			v.volumeConstraint(c, append(slices.Clone(keys), "persistent", "constraints", j), asStrings(raw), asString(pers["type"]))
+		}
 		if maxSize, ok := pers["maxSize"].(int64); ok {
 			if t := asString(pers["type"]); t != "mount" {
 				v.report(c, append(keys, "persistent", "maxSize"), "only mount volumes can have maxSize (type is %q)", cmpOr(t, "root"))
@@ -524,8 +527,16 @@ func (v *validator) readinessRules(c appCtx, m map[string]any) {
 	}
 }
 
+// executorRE is AppDefinition's executor pattern, fully matched
+// (state/AppDefinition.scala:679; Formats.scala:971).
+var executorRE = regexp.MustCompile(`^(?://cmd|/?[^/]+(?:/[^/]+)*|)$`)
+
 func (v *validator) miscRules(c appCtx, m map[string]any) {
 	labels := asMap(m["labels"])
+	if ex, ok := m["executor"].(string); ok && !executorRE.MatchString(ex) {
+		v.report(c, []any{"executor"}, "executor must be empty, //cmd or a path without empty segments, got %q", ex)
+	}
+	v.discoveryRules(c, m)
 	if len(asStrings(m["uris"])) > 0 {
 		if f, _ := m["fetch"].([]any); len(f) > 0 {
 			// Formats.scala:1054-1056
@@ -583,4 +594,61 @@ func roleProblem(role string) string {
 		return "a role name must not contain whitespace, '/' or DEL"
 	}
 	return ""
+}
+
+// discoveryRules checks ipAddress.discovery.ports (Formats.scala:479-505):
+// each needs a number and a name matching the port name pattern; names and
+// number/protocol pairs are unique.
+func (v *validator) discoveryRules(c appCtx, m map[string]any) {
+	ports, _ := asMap(asMap(m["ipAddress"])["discovery"])["ports"].([]any)
+	for i, raw := range ports {
+		p := asMap(raw)
+		keys := []any{"ipAddress", "discovery", "ports", i}
+		name, hasName := p["name"].(string)
+		switch {
+		case !hasName:
+			v.report(c, keys, "a discovery port needs a name")
+		case !portNameRE.MatchString(name):
+			v.report(c, append(keys, "name"), "port name must be lowercase letters, digits and dashes (^[a-z0-9-]+$), got %q", name)
+		case indexOf(ports[:i], "name", name) >= 0:
+			v.report(c, append(keys, "name"), "port name %q is used twice; discovery port names must be unique", name)
+		}
+		num, hasNum := p["number"].(int64)
+		if !hasNum {
+			v.report(c, keys, "a discovery port needs a number")
+			continue
+		}
+		proto := cmpOr(asString(p["protocol"]), "tcp")
+		for j := range i {
+			q := asMap(ports[j])
+			if n, _ := q["number"].(int64); n == num && cmpOr(asString(q["protocol"]), "tcp") == proto {
+				v.report(c, append(keys, "number"), "port %d/%s is listed twice in ipAddress.discovery.ports", num, proto)
+				break
+			}
+		}
+	}
+}
+
+func asSlice(v any) []any { l, _ := v.([]any); return l }
+
+// volumeConstraint checks a persistent volume's constraint
+// (state/Volume.scala:210-247): only [path, LIKE|UNLIKE, regex], and none on
+// root volumes.
+func (v *validator) volumeConstraint(c appCtx, keys []any, parts []string, diskType string) {
+	switch {
+	case diskType == "" || diskType == "root":
+		v.report(c, keys, "constraints on root volumes are not supported (persistent.type is root)")
+	case len(parts) < 2 || len(parts) > 3:
+		v.report(c, keys, "a volume constraint is [path, LIKE or UNLIKE, regex], got %d element(s)", len(parts))
+	case parts[0] != "path":
+		v.report(c, keys, "a volume constraint's field must be path, got %q", parts[0])
+	case parts[1] != "LIKE" && parts[1] != "UNLIKE":
+		v.report(c, keys, "a volume constraint's operator must be LIKE or UNLIKE, got %q", parts[1])
+	case len(parts) == 2:
+		v.report(c, keys, "%s needs a regular expression value", parts[1])
+	default:
+		if p := regexProblem(parts[2]); p != "" {
+			v.report(c, keys, "%s value %q is not a valid regular expression: %s", parts[1], parts[2], p)
+		}
+	}
 }
