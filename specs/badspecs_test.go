@@ -101,6 +101,8 @@ var badSpecs = []badSpec{
 		want: []string{"g.yaml:10:43: spec.apps.app.healthChecks[0].port: a health check takes a port or a portIndex, not both"}},
 	{name: "health check portIndex out of range", app: `app: {cmd: run, healthChecks: [{portIndex: 1}]}`,
 		want: []string{"g.yaml:10:48: spec.apps.app.healthChecks[0].portIndex: health check portIndex 1 is out of range: the app has 1 port(s) (Marathon's default port definition)"}},
+	{name: "health check on a BRIDGE app without port mappings", app: `app: {container: {docker: {image: "x:1", network: BRIDGE}}, portDefinitions: [], healthChecks: [{protocol: TCP}]}`,
+		want: []string{"g.yaml:10:101: spec.apps.app.healthChecks[0]: health check portIndex 0 is out of range: the app has 0 port(s) (portDefinitions)"}},
 	{name: "env references an undefined secret", app: `app: {cmd: run, env: {DB_PASSWORD: {secret: db}}}`,
 		want: []string{`g.yaml:10:49: spec.apps.app.env.DB_PASSWORD.secret: env DB_PASSWORD references an undefined secret named "db"; define it under secrets (none is defined)`}},
 	{name: "secret without a source", app: `app: {cmd: run, secrets: {db: {source: ""}}}`,

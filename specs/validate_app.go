@@ -195,12 +195,15 @@ func (v *validator) healthChecks(c appCtx, m map[string]any) {
 }
 
 // portCount is how many ports a task of the app gets, and where they come
-// from, as Marathon 1.4 counts them.
+// from, as Marathon 1.4 counts them: the port mappings when there are any
+// (and the network keeps them), else the port definitions
+// (state/AppDefinition.scala:280-286, state/Container.scala:58-67).
 func portCount(m map[string]any) (int, string) {
 	docker := asMap(asMap(m["container"])["docker"])
 	if net := asString(docker["network"]); docker != nil && (net == "BRIDGE" || net == "USER") {
-		list, _ := docker["portMappings"].([]any)
-		return len(list), "container.docker.portMappings"
+		if list, _ := docker["portMappings"].([]any); len(list) > 0 {
+			return len(list), "container.docker.portMappings"
+		}
 	}
 	if list, ok := m["portDefinitions"].([]any); ok {
 		return len(list), "portDefinitions"
