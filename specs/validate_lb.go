@@ -296,8 +296,12 @@ func (v *validator) lbConflicts() {
 		if f.d == c.d {
 			continue
 		}
-		v.report(v.ctxOf(c.d), []any{"labels", c.key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s %s); a host can route to one app only",
-			c.key, c.host, f.d.id, f.d.app.Source, f.key, c.cluster, c.lb, cmpOr(c.group, "(none)"))
+		served := c.lb + " " + c.group
+		if c.group == "" {
+			served = map[string]string{"HAProxy group": "no " + labelHAProxyGroup, "nixy realm": "no " + labelNixyRealm}[c.lb]
+		}
+		v.report(v.ctxOf(c.d), []any{"labels", c.key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s); a host can route to one app only",
+			c.key, c.host, f.d.id, f.d.app.Source, f.key, c.cluster, served)
 	}
 }
 
