@@ -14,32 +14,11 @@ func networkOf(m map[string]any) (docker map[string]any, network string) {
 }
 
 func (v *validator) portRules(c appCtx, m map[string]any) {
-	container := asMap(m["container"])
 	docker, network := networkOf(m)
 	mappings, _ := docker["portMappings"].([]any)
 	portDefs, hasPortDefs := m["portDefinitions"].([]any)
 	ports, hasPorts := m["ports"].([]any)
-	isDocker := asString(container["type"]) != "MESOS"
-	if len(mappings) > 0 && isDocker {
-		switch network {
-		case "BRIDGE", "USER":
-			// Marathon 1.4 takes the service ports from the mappings
-			// (AppDefinition.scala:283-284) and rewrites portDefinitions
-			// from them (GroupManagerActor.scala:253-260, 290-292), so
-			// given ones never read back as written.
-			if len(portDefs) > 0 {
-				v.report(c, []any{"portDefinitions"}, "portDefinitions cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own portDefinitions, so the app would never converge; remove portDefinitions", network)
-			}
-			if len(ports) > 0 {
-				v.report(c, []any{"ports"}, "ports cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own, so the app would never converge; remove ports", network)
-			}
-		case "":
-			// Container.scala:58-67 keeps mappings only for BRIDGE and USER.
-			v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings need container.docker.network BRIDGE or USER: without a network Marathon 1.4 drops them, so the app would never converge")
-		default:
-			v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings are ignored on the %s network: Marathon 1.4 drops them (they only apply to BRIDGE and USER), so the app would never converge; remove them or use portDefinitions", network)
-		}
-	}
+	v.convergingPorts(c, m, network, mappings, portDefs, ports)
 	if hasPorts && hasPortDefs && len(ports) > 0 && len(portDefs) > 0 && !samePorts(ports, portDefs) {
 		// Formats.scala:1061-1064
 		v.report(c, []any{"ports"}, "ports and portDefinitions cannot both be set; keep portDefinitions")
@@ -78,6 +57,33 @@ var (
 	portDefinitionsKeys = []any{"portDefinitions"}
 	portMappingsKeys    = []any{"container", "docker", "portMappings"}
 )
+
+// convergingPorts refuses the port shapes Marathon 1.4 accepts but rewrites,
+// so that what pacer reads back never equals what it wrote (issues 12 and
+// 21): the app would be written again on every pass.
+func (v *validator) convergingPorts(c appCtx, m map[string]any, network string, mappings, portDefs, ports []any) {
+	if len(mappings) == 0 || asString(asMap(m["container"])["type"]) == "MESOS" {
+		return // the Mesos containerizer refuses mappings (containerRules)
+	}
+	switch network {
+	case "BRIDGE", "USER":
+		// Marathon 1.4 takes the service ports from the mappings
+		// (AppDefinition.scala:283-284) and rewrites portDefinitions
+		// from them (GroupManagerActor.scala:253-260, 290-292), so
+		// given ones never read back as written.
+		if len(portDefs) > 0 {
+			v.report(c, []any{"portDefinitions"}, "portDefinitions cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own portDefinitions, so the app would never converge; remove portDefinitions", network)
+		}
+		if len(ports) > 0 {
+			v.report(c, []any{"ports"}, "ports cannot be combined with container.docker.portMappings on a %s network: Marathon 1.4 derives the ports from the portMappings and writes its own, so the app would never converge; remove ports", network)
+		}
+	case "":
+		// Container.scala:58-67 keeps mappings only for BRIDGE and USER.
+		v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings need container.docker.network BRIDGE or USER: without a network Marathon 1.4 drops them, so the app would never converge")
+	default:
+		v.report(c, []any{"container", "docker", "portMappings"}, "container.docker.portMappings are ignored on the %s network: Marathon 1.4 drops them (they only apply to BRIDGE and USER), so the app would never converge; remove them or use portDefinitions", network)
+	}
+}
 
 func samePorts(ports, defs []any) bool {
 	if len(ports) != len(defs) {
