@@ -156,6 +156,26 @@ func TestValidateNothingSilent(t *testing.T) {
 			if diff := cmp.Diff(tc.wantErr, errOut); diff != "" {
 				t.Errorf("stderr (-want +got):\n%s", diff)
 			}
+			// The loading table of docs/reliability.md shows the message.
+			msg := strings.TrimSuffix(tc.wantErr, "\n")
+			if msg == "" {
+				msg = strings.SplitN(tc.wantOut, "\n", 2)[0]
+				if i := strings.Index(msg, " looks like a secret"); i >= 0 {
+					msg = msg[:i] // abbreviated in the table
+				}
+			}
+			if !strings.Contains(string(reliabilityDoc(t)), "`"+msg) {
+				t.Errorf("docs/reliability.md does not show %q", msg)
+			}
 		})
 	}
+}
+
+func reliabilityDoc(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../../docs/reliability.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
