@@ -164,6 +164,11 @@ var badSpecs = []badSpec{
 		want: []string{`g.yaml:11:39: spec.apps.b.labels.subdomain: subdomain "web" is also claimed by /services/web/production/a (g.yaml:10:5, label subdomain) in cluster ams (no NIXY_REALM); a host can route to one app only`}},
 	{name: "one vhost on two apps through an overlay", app: "a: {cmd: run, labels: {HAPROXY_0_VHOST: web.example.com}}\n    b: {cmd: run, labels: {HAPROXY_0_VHOST: b.example.com}, environments: {production: {labels: {HAPROXY_0_VHOST: WEB.example.com}}}}",
 		want: []string{`g.yaml:11:115: spec.apps.b.environments.production.labels.HAPROXY_0_VHOST: HAPROXY_0_VHOST "web.example.com" is also claimed by /services/web/production/a (g.yaml:10:5, label HAPROXY_0_VHOST) in cluster ams (no HAPROXY_GROUP); a host can route to one app only`}},
+	{name: "one subdomain on three apps", app: "a: {cmd: run, labels: {subdomain: web}}\n    b: {cmd: run, labels: {subdomain: web}}\n    c: {cmd: run, labels: {subdomain: web}}",
+		want: []string{
+			`g.yaml:11:39: spec.apps.b.labels.subdomain: subdomain "web" is also claimed by /services/web/production/a (g.yaml:10:5, label subdomain) in cluster ams (no NIXY_REALM); a host can route to one app only`,
+			`g.yaml:12:39: spec.apps.c.labels.subdomain: subdomain "web" is also claimed by /services/web/production/a (g.yaml:10:5, label subdomain) in cluster ams (no NIXY_REALM); a host can route to one app only`,
+		}},
 	{name: "one vhost on two HAProxy groups", app: "a: {cmd: run, labels: {HAPROXY_GROUP: internal, HAPROXY_0_VHOST: web.example.com}}\n    b: {cmd: run, labels: {HAPROXY_GROUP: external, HAPROXY_0_VHOST: web.example.com}}",
 		want: nil},
 	{name: "unknown label of the user's own", app: `app: {cmd: run, labels: {team: search, HAPROXY_0_VHOST: web.example.com}}`,

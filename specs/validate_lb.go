@@ -227,20 +227,54 @@ func unknownLabel(key, prefix, name string, known []string, kind string) string 
 	return msg + "; the load balancer would ignore it"
 }
 
+// hostClaim is one app claiming a host on one load balancer of a cluster.
+type hostClaim struct {
+	cluster, lb, group, host string // lb is "HAProxy group" or "nixy realm", group its name
+	d                        *deployment
+	key                      string // the label
+}
+
+func (c hostClaim) sameHost(o hostClaim) bool {
+	return c.cluster == o.cluster && c.lb == o.lb && c.group == o.group && c.host == o.host
+}
+
 // lbConflicts reports a marathon-lb vhost (HAPROXY_{n}_VHOST) or a nixy
 // subdomain that two apps of one cluster claim for the same load balancer:
 // marathon-lb routes the host to whichever backend comes first, nixy skips
-// the second app.
+// the second app. Claims are sorted so that those of one host are adjacent
+// and the first is the smallest app id: a slice sorted once costs far less
+// than a map over 30,000 apps.
 func (v *validator) lbConflicts() {
-	// One claim per (cluster, load balancer, host) and app, sorted so that
-	// claims of one host are adjacent and the first is the smallest app id.
-	// A slice sorted once costs far less than a map over 30,000 apps.
-	type claim struct {
-		cluster, lb, group, host string
-		d                        *deployment
-		key                      string
+	claims := v.hostClaims()
+	slices.SortFunc(claims, func(a, b hostClaim) int {
+		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.lb, b.lb), strings.Compare(a.group, b.group),
+			strings.Compare(a.host, b.host), strings.Compare(a.d.id, b.d.id), strings.Compare(a.key, b.key))
+	})
+	first := 0
+	for i := 1; i < len(claims); i++ {
+		c := claims[i]
+		if !c.sameHost(claims[first]) {
+			first = i
+			continue
+		}
+		f := claims[first]
+		if f.d == c.d {
+			continue // one app may name a host twice (two ports)
+		}
+		served := c.lb + " " + c.group
+		if c.group == "" {
+			served = map[string]string{"HAProxy group": "no " + labelHAProxyGroup, "nixy realm": "no " + labelNixyRealm}[c.lb]
+		}
+		v.report(v.ctxOf(c.d), []any{"labels", c.key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s); a host can route to one app only",
+			c.key, c.host, f.d.id, f.d.app.Source, f.key, c.cluster, served)
 	}
-	claims := make([]claim, 0, len(v.apps))
+}
+
+// hostClaims lists the hosts every deployment claims, per cluster and load
+// balancer: each HAPROXY_{n}_VHOST host per HAProxy group of port n, each
+// subdomain host in the app's nixy realm.
+func (v *validator) hostClaims() []hostClaim {
+	claims := make([]hostClaim, 0, len(v.apps))
 	for _, d := range v.apps {
 		labels := asMap(d.app.merged[d.env.Name]["labels"])
 		for key, raw := range labels {
@@ -266,43 +300,19 @@ func (v *validator) lbConflicts() {
 					}
 					host = strings.ToLower(host)
 					if lb == "nixy realm" || strings.Trim(groups, ", \t") == "" {
-						claims = append(claims, claim{cluster, lb, strings.TrimSpace(groups), host, d, key})
+						claims = append(claims, hostClaim{cluster, lb, strings.TrimSpace(groups), host, d, key})
 						continue
 					}
 					for grp := range strings.SplitSeq(groups, ",") {
 						if grp = strings.TrimSpace(grp); grp != "" {
-							claims = append(claims, claim{cluster, lb, grp, host, d, key})
+							claims = append(claims, hostClaim{cluster, lb, grp, host, d, key})
 						}
 					}
 				}
 			}
 		}
 	}
-	slices.SortFunc(claims, func(a, b claim) int {
-		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.lb, b.lb), strings.Compare(a.group, b.group),
-			strings.Compare(a.host, b.host), strings.Compare(a.d.id, b.d.id), strings.Compare(a.key, b.key))
-	})
-	for i := 1; i < len(claims); i++ {
-		f, c := claims[i-1], claims[i]
-		if f.cluster != c.cluster || f.lb != c.lb || f.group != c.group || f.host != c.host {
-			continue
-		}
-		// Report against the first claim of the host.
-		j := i - 1
-		for j > 0 && claims[j-1].cluster == c.cluster && claims[j-1].lb == c.lb && claims[j-1].group == c.group && claims[j-1].host == c.host {
-			j--
-		}
-		f = claims[j]
-		if f.d == c.d {
-			continue
-		}
-		served := c.lb + " " + c.group
-		if c.group == "" {
-			served = map[string]string{"HAProxy group": "no " + labelHAProxyGroup, "nixy realm": "no " + labelNixyRealm}[c.lb]
-		}
-		v.report(v.ctxOf(c.d), []any{"labels", c.key}, "%s %q is also claimed by %s (%s, label %s) in cluster %s (%s); a host can route to one app only",
-			c.key, c.host, f.d.id, f.d.app.Source, f.key, c.cluster, served)
-	}
+	return claims
 }
 
 // appendHAProxyLabel appends HAPROXY_{n}_{suffix} to b.
