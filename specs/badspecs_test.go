@@ -48,6 +48,8 @@ var badSpecs = []badSpec{
 		want: []string{"g.yaml:10:35: spec.apps.app.constraints[0]: LIKE needs a regular expression value"}},
 	{name: "UNLIKE with a bad regex", app: `app: {cmd: run, constraints: [[rack, UNLIKE, "rack-[1-"]]}`,
 		want: []string{`g.yaml:10:50: spec.apps.app.constraints[0][2]: UNLIKE value "rack-[1-" is not a valid regular expression: missing closing ]`}},
+	{name: "Java-only regex left to Marathon", app: `app: {cmd: run, constraints: [[rack, LIKE, "rack-(?!1)"]]}`,
+		want: nil},
 	{name: "app name longer than a DNS label", app: `app-` + strings.Repeat("x", 60) + `: {cmd: run}`,
 		want: []string{"g.yaml:10:5: spec.apps.app-" + strings.Repeat("x", 60) + ": app name must be at most 63 characters (a DNS label), got 64"}},
 	{name: "app name with a dot", app: `app.v2: {cmd: run}`,

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -135,20 +136,16 @@ func isJavaInt(s string) bool {
 // backreferences, possessive quantifiers) are not reported.
 func regexProblem(re string) string {
 	_, err := syntax.Parse(re, syntax.Perl)
-	if err == nil {
-		return ""
-	}
 	var se *syntax.Error
-	if e, ok := err.(*syntax.Error); ok {
-		se = e
+	switch {
+	case err == nil:
+		return ""
+	case !errors.As(err, &se):
+		return err.Error()
+	case se.Code == syntax.ErrInvalidPerlOp, se.Code == syntax.ErrInvalidRepeatOp, se.Code == syntax.ErrInvalidEscape:
+		return "" // maybe Java-only syntax (lookaround, possessive, \p{javaX}): let Marathon judge
 	}
-	if se != nil && (se.Code == syntax.ErrInvalidPerlOp || se.Code == syntax.ErrInvalidRepeatOp || se.Code == syntax.ErrInvalidEscape) {
-		return "" // maybe Java-only syntax: let Marathon judge
-	}
-	if se != nil {
-		return string(se.Code)
-	}
-	return err.Error()
+	return string(se.Code)
 }
 
 // Mesos health checks, of which Marathon 1.4 allows one per app
