@@ -164,6 +164,12 @@ func (v *validator) healthCheckRules(c appCtx, m map[string]any) {
 				v.report(c, []any{"healthChecks", i, "protocol"}, "an app can have at most one Mesos health check (MESOS_HTTP, MESOS_HTTPS, MESOS_TCP)")
 			}
 		}
+		proto = cmpOr(proto, "HTTP")
+		for _, f := range sortedKeys(hc) {
+			if !slices.Contains(healthCheckFields[proto], f) {
+				v.report(c, []any{"healthChecks", i, f}, "%s has no effect on %s health checks: Marathon 1.4 does not read it (Formats.scala:760-811), so the app would not read back as written; remove it", f, proto)
+			}
+		}
 		if proto == "COMMAND" {
 			if hc["command"] == nil {
 				// Formats.scala:800-804
@@ -175,11 +181,25 @@ func (v *validator) healthCheckRules(c appCtx, m map[string]any) {
 			// HealthCheck.scala:71-74
 			v.report(c, []any{"healthChecks", i, "port"}, "a health check takes a port or a portIndex, not both")
 		}
-		if _, ok := hc["command"]; ok {
-			v.report(c, []any{"healthChecks", i, "command"}, "command is only used by COMMAND health checks (protocol is %s)", cmpOr(proto, "HTTP"))
-		}
 	}
 }
+
+// healthCheckFields are the fields Marathon 1.4 reads for each health check
+// protocol (api/v2/json/Formats.scala:733-740 for the common ones, 760-811
+// per protocol); it drops any other.
+var healthCheckFields = func() map[string][]string {
+	basic := []string{"protocol", "gracePeriodSeconds", "intervalSeconds", "timeoutSeconds", "maxConsecutiveFailures"}
+	with := func(extra ...string) []string { return append(slices.Clone(basic), extra...) }
+	return map[string][]string{
+		"HTTP":        with("portIndex", "port", "path", "ignoreHttp1xx"),
+		"HTTPS":       with("portIndex", "port", "path", "ignoreHttp1xx"),
+		"TCP":         with("portIndex", "port"),
+		"MESOS_HTTP":  with("portIndex", "port", "path", "delaySeconds"),
+		"MESOS_HTTPS": with("portIndex", "port", "path", "delaySeconds"),
+		"MESOS_TCP":   with("portIndex", "port", "delaySeconds"),
+		"COMMAND":     with("command", "delaySeconds"),
+	}
+}()
 
 func (v *validator) envSecretRules(c appCtx, m map[string]any) {
 	secrets := asMap(m["secrets"])
