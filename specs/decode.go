@@ -21,6 +21,21 @@ type decoder struct {
 	errs      Errors
 	visits    int
 	exhausted bool
+	// docLine is the first line of the document being decoded: an alias to
+	// an anchor above it refers to an earlier document.
+	docLine int
+}
+
+// foreignAlias reports an alias whose anchor belongs to an earlier
+// document. YAML scopes anchors to their document (YAML 1.2 §6.9.2,
+// "anchors ... scoped to the document"); yaml.v3 resolves them across the
+// stream, which would silently copy values between documents.
+func (d *decoder) foreignAlias(n *yaml.Node, p fieldPath) bool {
+	if n.Kind != yaml.AliasNode || n.Alias == nil || n.Alias.Line >= d.docLine {
+		return false
+	}
+	d.errorAt(n, p, "alias *%s refers to the anchor &%s of an earlier document (line %d); YAML anchors are scoped to their document, define the anchor in this one", n.Value, n.Value, n.Alias.Line)
+	return true
 }
 
 // fieldPath is a lazily rendered dotted path; it is only turned into a string
@@ -54,7 +69,10 @@ func (p fieldPath) String() string {
 }
 
 func (d *decoder) errorAt(n *yaml.Node, p fieldPath, format string, args ...any) {
-	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Col: n.Column, Field: p.String(), Msg: fmt.Sprintf(format, args...)})
+	// Cloning the path's string keeps p from escaping (its String may
+	// return p.key itself): decoding then keeps every path on the stack.
+	field := strings.Clone(p.String())
+	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // visit counts one value and reports false once the document is too large.
@@ -78,6 +96,9 @@ func (d *decoder) decode(n *yaml.Node, s *shape, p fieldPath) any {
 		return nil
 	}
 	if n.Kind == yaml.AliasNode {
+		if d.foreignAlias(n, p) {
+			return nil
+		}
 		return d.decode(n.Alias, s, p)
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {

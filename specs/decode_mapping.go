@@ -159,7 +159,7 @@ func (d *decoder) pairs(n *yaml.Node, p fieldPath) []pair {
 }
 
 func (d *decoder) merge(l *pairList, m *yaml.Node, p fieldPath) {
-	if !d.visit(m, p) {
+	if !d.visit(m, p) || d.foreignAlias(m, p) {
 		return
 	}
 	m = resolve(m)
@@ -174,6 +174,9 @@ func (d *decoder) merge(l *pairList, m *yaml.Node, p fieldPath) {
 		return
 	}
 	for _, src := range sources {
+		if d.foreignAlias(src, p) {
+			continue
+		}
 		src = resolve(src)
 		if src.Kind != yaml.MappingNode {
 			d.errorAt(src, p, "a merge key (<<) needs a mapping or a list of mappings")

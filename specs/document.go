@@ -12,12 +12,15 @@ func decodeDocument(r *fileResult, doc *yaml.Node, sh *shapes) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return
 	}
+	d := &decoder{file: r.name, docLine: doc.Content[0].Line}
+	defer func() { r.errs = append(r.errs, d.errs...) }()
+	if d.foreignAlias(doc.Content[0], fieldPath{}) {
+		return
+	}
 	root := resolve(doc.Content[0])
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return // an empty document, or one with only comments
 	}
-	d := &decoder{file: r.name}
-	defer func() { r.errs = append(r.errs, d.errs...) }()
 	if root.Kind != yaml.MappingNode {
 		d.errorAt(root, fieldPath{}, "a spec document must be a mapping with apiVersion, kind, metadata and spec, got %s", describeNode(root))
 		return

@@ -19,6 +19,9 @@ type Error struct {
 	Col   int
 	Field string // dotted path inside the document, e.g. spec.apps.app.cpus; may be empty
 	Msg   string
+	// Warning marks advice that does not make the tree invalid (see
+	// Set.Warnings); it prints as "file:line:col: warning: ...".
+	Warning bool
 }
 
 // Error formats the problem as file:line:col: field: message.
@@ -29,6 +32,9 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
 	}
 	b.WriteString(": ")
+	if e.Warning {
+		b.WriteString("warning: ")
+	}
 	if e.Field != "" {
 		b.WriteString(e.Field)
 		b.WriteString(": ")

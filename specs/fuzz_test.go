@@ -13,6 +13,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("apiVersion: pacer.dev/v1\nkind: ServiceGroup\nmetadata: {name: a}\nspec:\n  environments: {p: {clusters: [ams]}}\n  apps: {x: {cmd: run, dependencies: [y]}, y: {cmd: run, dependencies: [x]}}\n"))
 	f.Add([]byte("a: &a [x]\nb: {<<: *a}\n"))
 	f.Add([]byte("\t- bad"))
+	f.Add([]byte("a: &x {k: 1}\n---\nb: {<<: *x}\n---\n*x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{
 			"clusters.yaml": {Data: []byte(clusterAMS)},

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -26,8 +27,20 @@ func validSegment(s string) bool {
 	return true
 }
 
+// maxSegmentLen and maxIDLen bound ids so that every id is a DNS name, as
+// Mesos-DNS and nixy's default hosts make of them (a label of at most 63
+// bytes, a name of at most 253). Marathon 1.4.13 itself sets no length limit
+// (state/PathId.scala:108-121 checks only the characters).
+const (
+	maxSegmentLen = 63
+	maxIDLen      = 253
+)
+
 // segmentProblem explains why s is not a valid id segment, or returns "".
 func segmentProblem(s string) string {
+	if len(s) > maxSegmentLen {
+		return "must be at most 63 characters (a DNS label), got " + strconv.Itoa(len(s))
+	}
 	if validSegment(s) {
 		return ""
 	}
@@ -43,6 +56,9 @@ func pathProblem(p string) string {
 		return ""
 	}
 	for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if len(seg) > maxSegmentLen {
+			return "segment " + quote(seg[:20]+"...") + " of the path is longer than 63 characters (a DNS label)"
+		}
 		if !validSegment(seg) {
 			return "segment " + quote(seg) + " of " + quote(p) + " must be lowercase letters, digits and dashes, not starting or ending with a dash"
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,9 @@ func LoadDir(dir string) (*Set, error) {
 }
 
 // Load reads every *.yaml and *.yml file under the root of fsys, recursively,
-// skipping hidden files and directories, and decodes the Cluster and
+// skipping hidden files and directories and every other file (*.json
+// included: specs are YAML only; Set.Skipped lists what was skipped), and
+// decodes the Cluster and
 // ServiceGroup documents in them strictly.
 //
 // An error that is not ErrInvalid means the tree itself could not be read,
@@ -46,7 +49,7 @@ func LoadDir(dir string) (*Set, error) {
 // problems (returned as Errors): Validate reports those together with the
 // semantic ones, so a caller can print every problem at once.
 func Load(fsys fs.FS) (*Set, error) {
-	files, walkErrs, err := listFiles(fsys)
+	files, skipped, walkErrs, err := listFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +60,31 @@ func Load(fsys fs.FS) (*Set, error) {
 		b.add(r)
 	}
 	set := b.set(files)
+	set.Skipped = skipped
 	return set, set.loadErrs.asError()
 }
 
-// listFiles walks fsys and returns the spec files in lexical order, plus the
-// problems of entries it could not use.
-func listFiles(fsys fs.FS) ([]string, Errors, error) {
+// Reasons a file is not read, as Set.Skipped gives them; other files are
+// skipped by their extension (".json", ".md") or as "no extension".
+const (
+	SkipHidden       = "hidden"            // a file or directory whose name starts with "."
+	SkipDirSymlink   = "directory symlink" // symlinks are followed to files only
+	SkipNoExtension  = "no extension"
+	skipOtherSymlink = "symlink"
+)
+
+// Skipped is an entry of the tree that Load did not read, and why. A hidden
+// directory counts once, its contents are not visited.
+type Skipped struct {
+	Path   string
+	Reason string // SkipHidden, SkipDirSymlink, SkipNoExtension or the extension, e.g. ".json"
+}
+
+// listFiles walks fsys and returns the spec files in lexical order, the
+// entries it skipped, and the problems of entries it could not use.
+func listFiles(fsys fs.FS) ([]string, []Skipped, Errors, error) {
 	var files []string
+	var skipped []Skipped
 	var errs Errors
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -76,11 +97,17 @@ func listFiles(fsys fs.FS) ([]string, Errors, error) {
 		hidden := p != "." && strings.HasPrefix(d.Name(), ".")
 		if d.IsDir() {
 			if hidden {
+				skipped = append(skipped, Skipped{p, SkipHidden})
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if hidden || !isSpecFile(p) {
+		if hidden {
+			skipped = append(skipped, Skipped{p, SkipHidden})
+			return nil
+		}
+		if !isSpecFile(p) {
+			skipped = append(skipped, Skipped{p, skipReason(fsys, p, d)})
 			return nil
 		}
 		if problem := checkEntry(fsys, p, d); problem != "" {
@@ -91,9 +118,54 @@ func listFiles(fsys fs.FS) ([]string, Errors, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return files, errs, nil
+	return files, skipped, errs, nil
+}
+
+// skipReason says why a file that is not *.yaml or *.yml is not read.
+func skipReason(fsys fs.FS, p string, d fs.DirEntry) string {
+	if d.Type()&fs.ModeSymlink != 0 {
+		if info, err := fs.Stat(fsys, p); err == nil && info.IsDir() {
+			return SkipDirSymlink
+		}
+	}
+	if ext := strings.ToLower(path.Ext(p)); ext != "" {
+		return ext
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		return skipOtherSymlink
+	}
+	return SkipNoExtension
+}
+
+// SkippedSummary counts the skipped entries by reason, e.g. "2 skipped: 1
+// hidden, 1 .json", or returns "" when nothing was skipped. Hidden entries
+// and directory symlinks come first, then extensions in order.
+func (s *Set) SkippedSummary() string {
+	if len(s.Skipped) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	for _, sk := range s.Skipped {
+		counts[sk.Reason]++
+	}
+	reasons := sortedKeys(counts)
+	rank := func(r string) int {
+		switch r {
+		case SkipHidden:
+			return 0
+		case SkipDirSymlink:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(reasons, func(a, b string) int { return rank(a) - rank(b) })
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%d %s", counts[r], r)
+	}
+	return fmt.Sprintf("%d skipped: %s", len(s.Skipped), strings.Join(parts, ", "))
 }
 
 func isSpecFile(p string) bool {

@@ -51,10 +51,12 @@ type Set struct {
 	Clusters []*Cluster      // sorted by name
 	Groups   []*ServiceGroup // sorted by path, then file
 	Files    []string        // spec files found (*.yaml, *.yml), sorted
+	Skipped  []Skipped       // entries not read (hidden, other extensions, directory symlinks), sorted
 
 	loadErrs Errors
 	once     sync.Once
 	valid    error
+	warns    Errors
 }
 
 // Cluster is a Marathon cluster pacer deploys to.

@@ -14,20 +14,33 @@ import (
 // The decoding problems found by Load are included. The result is computed
 // once.
 func (s *Set) Validate() error {
-	s.once.Do(func() { s.valid = s.validate().asError() })
+	s.once.Do(func() {
+		errs, warns := s.validate()
+		s.valid = errs.asError()
+		s.warns = warns.sorted()
+	})
 	return s.valid
+}
+
+// Warnings returns the advice of Validate (each with Warning set), sorted:
+// things Marathon accepts but that are likely mistakes, such as a secret
+// written into env. They never make the tree invalid.
+func (s *Set) Warnings() Errors {
+	_ = s.Validate()
+	return s.warns
 }
 
 // validator collects the problems of one Validate pass.
 type validator struct {
 	set      *Set
 	errs     Errors
+	warns    Errors
 	clusters map[string]*Cluster
 	apps     map[string]*deployment // by absolute id
 	groupIDs map[string]bool        // every group id implied by an app id
 }
 
-func (s *Set) validate() Errors {
+func (s *Set) validate() (Errors, Errors) {
 	v := &validator{
 		set:      s,
 		errs:     append(Errors(nil), s.loadErrs...),
@@ -50,7 +63,8 @@ func (s *Set) validate() Errors {
 	}
 	v.idCollisions()
 	v.dependencies()
-	return v.errs
+	v.lbConflicts()
+	return v.errs, v.warns
 }
 
 func (v *validator) add(file string, n *yaml.Node, field, format string, args ...any) {
@@ -59,6 +73,15 @@ func (v *validator) add(file string, n *yaml.Node, field, format string, args ..
 		e.Line, e.Col = n.Line, n.Column
 	}
 	v.errs = append(v.errs, e)
+}
+
+// warn records advice, located like add.
+func (v *validator) warn(file string, n *yaml.Node, field, format string, args ...any) {
+	e := &Error{File: file, Field: field, Msg: fmt.Sprintf(format, args...), Warning: true}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	v.warns = append(v.warns, e)
 }
 
 func (v *validator) cluster(c *Cluster) {

@@ -106,8 +106,14 @@ func (v *validator) app(g *ServiceGroup, a *AppSpec) {
 		a.merged[e.Name] = merged
 		d := &deployment{id: joinID(e.Path(), a.Name), group: g, env: e, app: a}
 		c := appCtx{g: g, e: e, a: a, def: def}
+		if len(d.id)-1 > maxIDLen && validSegment(a.Name) {
+			v.add(file, lookupKey(at(g.node, "spec", "apps"), a.Name), field,
+				"app id %s is %d characters long; ids are DNS names of at most %d characters (without the leading /)", d.id, len(d.id)-1, maxIDLen)
+		}
 		v.appBody(c, merged)
 		v.lbLabels(c, merged)
+		v.lbLabelKeys(c, merged)
+		v.secretEnv(c, merged)
 		if validSegment(g.Name) && pathProblem(g.Parent) == "" && validSegment(e.Name) && validSegment(a.Name) {
 			// Relative ids only resolve in a valid group; its problem is reported already.
 			v.appDependencies(c, d, merged)
@@ -134,8 +140,9 @@ func (v *validator) appBody(c appCtx, m map[string]any) {
 	container := asMap(m["container"])
 	// A field that failed to decode is absent: checks that need a field
 	// to exist would only repeat the decoding problem.
-	if !hasCmd && !hasArgs && container == nil && !c.a.broken {
-		v.report(c, nil, "an app needs cmd, args or container")
+	// A container counts only with an image (AppDefinition.scala:548-559).
+	if !hasCmd && !hasArgs && container["docker"] == nil && !c.a.broken {
+		v.report(c, nil, "an app needs cmd, args or a container with an image (container.docker)")
 	}
 	if asString(container["type"]) == "DOCKER" && container["docker"] == nil {
 		v.report(c, []any{"container", "type"}, "container type DOCKER needs container.docker")
@@ -147,6 +154,7 @@ func (v *validator) appBody(c appCtx, m map[string]any) {
 		v.report(c, []any{"mem"}, "mem must be between %d and %d MiB, got %s", minMemMiB, maxMemMiB, formatNum(mem))
 	}
 	v.healthChecks(c, m)
+	v.marathonRules(c, m)
 	for _, k := range sortedKeys(asMap(m["labels"])) {
 		if strings.HasPrefix(k, reservedLabelPrefix) && k != LabelProtect {
 			v.report(c, []any{"labels", k}, "label %q is reserved: pacer sets %s* labels itself (only %s may be set)", k, reservedLabelPrefix, LabelProtect)
@@ -187,12 +195,15 @@ func (v *validator) healthChecks(c appCtx, m map[string]any) {
 }
 
 // portCount is how many ports a task of the app gets, and where they come
-// from, as Marathon 1.4 counts them.
+// from, as Marathon 1.4 counts them: the port mappings when there are any
+// (and the network keeps them), else the port definitions
+// (state/AppDefinition.scala:280-286, state/Container.scala:58-67).
 func portCount(m map[string]any) (int, string) {
 	docker := asMap(asMap(m["container"])["docker"])
 	if net := asString(docker["network"]); docker != nil && (net == "BRIDGE" || net == "USER") {
-		list, _ := docker["portMappings"].([]any)
-		return len(list), "container.docker.portMappings"
+		if list, _ := docker["portMappings"].([]any); len(list) > 0 {
+			return len(list), "container.docker.portMappings"
+		}
 	}
 	if list, ok := m["portDefinitions"].([]any); ok {
 		return len(list), "portDefinitions"

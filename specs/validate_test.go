@@ -254,7 +254,7 @@ spec: {marathon: {urls: ["marathon:8080"]}}
     app: {instances: 1, labels: {pacer.dev/source: x, pacer.dev/protect: "yes"}}
 `)},
 			want: []string{
-				"g.yaml:10:10: spec.apps.app: an app needs cmd, args or container",
+				"g.yaml:10:10: spec.apps.app: an app needs cmd, args or a container with an image (container.docker)",
 				`g.yaml:10:52: spec.apps.app.labels.pacer.dev/source: label "pacer.dev/source" is reserved: pacer sets pacer.dev/* labels itself (only pacer.dev/protect may be set)`,
 				`g.yaml:10:74: spec.apps.app.labels.pacer.dev/protect: label pacer.dev/protect must be "true" or "false", got "yes"`,
 			},
@@ -265,7 +265,7 @@ spec: {marathon: {urls: ["marathon:8080"]}}
 				"fra.yaml": clusterFRA,
 				"g.yaml": group(`
     production: {clusters: [ams, fra]}`, `
-    app: {cmd: run, labels: {HAPROXY_GROUP: "internal,extrenal", NIXY_REALM: intenral, HAPROXY_1_GROUP: "*"}}
+    app: {cmd: run, labels: {HAPROXY_GROUP: "internal,extrenal", NIXY_REALM: intenral, HAPROXY_0_GROUP: "*"}}
     api: {cmd: run, labels: {HAPROXY_0_GROUP: public, NIXY_REALM: external, HAPROXY_0_ENABLED: "true"}}
 `)},
 			want: []string{

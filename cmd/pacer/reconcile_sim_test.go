@@ -247,8 +247,10 @@ func TestReconcileInvalidAtSpecLine(t *testing.T) {
 	sim := reconcilertest.NewSim(t, marathonsim.Options{})
 	dir := specTree(t, map[string]string{
 		"clusters.yaml": testCluster,
-		// Marathon wants a command for a COMMAND health check (line 19).
-		"services/shop.yaml": serviceGroup("shop", []string{"db", "api"}, "      healthChecks:\n        - {protocol: COMMAND}\n"),
+		// Every app Marathon refuses on its own is refused offline by
+		// validate (specs TestBadSpecs); the id collision below is with an
+		// app only the live Marathon has.
+		"services/shop.yaml": serviceGroup("shop", []string{"db", "api"}, ""),
 	})
 	// An app and a group may not share an id: someone's app lives under db.
 	if code, body := sim.Control(t, "PUT", "/v2/apps/services/shop/production/db/sidecar", `{"cmd":"sleep 1000","instances":0}`); code >= 300 {
@@ -259,7 +261,6 @@ func TestReconcileInvalidAtSpecLine(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"services/shop.yaml:19:11: create app /services/shop/production/api: rejected by Marathon (Object is not valid): /healthChecks(0)/command: is empty",
 		"services/shop.yaml:8:5: create app /services/shop/production/db: rejected by Marathon (Object is not valid): /: Groups and Applications may not have the same identifier.",
 	} {
 		if !strings.Contains(r.stderr, want) {
