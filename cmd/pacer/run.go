@@ -221,7 +221,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
-		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },
+		OnPass: func(st operator.Status) { alerts.Observe(ctx, st) },
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
@@ -231,7 +231,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
-		alerts.watchLB(lbPipeline)
+		alerts.WatchLB(lbPipeline)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
@@ -269,7 +269,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 			log.Info("Leadership ended")
 		})
 	})
-	tasks.goErr("alerts", func() error { return alerts.run(bg) })
+	tasks.goErr("alerts", func() error { return alerts.Run(bg) })
 	if lbPipeline != nil {
 		tasks.goErr("lb", func() error { return lbPipeline.Run(logr.NewContext(ctx, log.WithName("lb"))) })
 	}

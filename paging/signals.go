@@ -1,4 +1,4 @@
-package main
+package paging
 
 import (
 	"fmt"
@@ -7,25 +7,25 @@ import (
 	"time"
 
 	"pacer.dev/pacer/alerting"
-	"pacer.dev/pacer/operator"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
-// signalInput is everything the mapping from status to signals reads
-// besides the operator's status.
-type signalInput struct {
-	cluster string
-	now     time.Time
-	// lbInvalid is the LB pipeline's refusal, empty while its config is good.
-	lbInvalid string
+// Input is everything the mapping from status to signals reads besides
+// the operator's status.
+type Input struct {
+	Cluster string
+	Now     time.Time
+	// LBInvalid is the LB pipeline's refusal, empty while its config is good.
+	LBInvalid string
 	crashes   *crashHistory
 }
 
-// statusSignals maps the operator's status to the conditions that hold.
-func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
+// Signals maps the operator's status to the conditions that hold.
+func Signals(in Input, st status.Cluster) []alerting.Signal {
 	var out []alerting.Signal
 	cl := func(c alerting.Condition, d alerting.Details) {
-		out = append(out, alerting.Signal{Condition: c, Cluster: in.cluster, Details: d})
+		out = append(out, alerting.Signal{Condition: c, Cluster: in.Cluster, Details: d})
 	}
 	if st.MarathonError != "" {
 		cl(alerting.MarathonUnreachable, alerting.Details{Message: st.MarathonError})
@@ -36,12 +36,12 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 	if inv := st.InvalidRevision; inv != nil {
 		cl(alerting.InvalidSpecRevision, alerting.Details{Message: inv.Error, Revision: inv.ID})
 	}
-	if in.lbInvalid != "" {
-		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.lbInvalid})
+	if in.LBInvalid != "" {
+		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.LBInvalid})
 	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {
-		sig := alerting.Signal{Cluster: in.cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,
+		sig := alerting.Signal{Cluster: in.Cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,
 			Policy: policyOf(policies, a.Group, a.Environment, a.Alerting)}
 		for _, s := range appSignals(in, a) {
 			s.Details.Revision = a.SpecRevision
@@ -53,13 +53,13 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 }
 
 // appSignals are the per-app conditions that hold for a.
-func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
+func appSignals(in Input, a status.App) []alerting.Signal {
 	var out []alerting.Signal
 	add := func(c alerting.Condition, d alerting.Details) {
 		out = append(out, alerting.Signal{Condition: c, Details: d})
 	}
 	counts := alerting.Details{Instances: a.Instances, Running: a.Running, Healthy: a.Healthy, Unhealthy: a.Unhealthy}
-	if a.Sync == operator.OutOfSync {
+	if a.Sync == status.OutOfSync {
 		add(alerting.OutOfSync, alerting.Details{Message: a.Message, Diff: strings.Join(a.Changes, "\n")})
 	}
 	if a.LastError != "" {
@@ -70,17 +70,17 @@ func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
 		d.Message = a.LastTaskFailure
 		add(alerting.Unhealthy, d)
 	}
-	if (a.Health == operator.Degraded || a.Health == operator.Progressing) && a.Running < a.Instances {
+	if (a.Health == status.Degraded || a.Health == status.Progressing) && a.Running < a.Instances {
 		d := counts
 		d.Message = launchReason(a)
 		add(alerting.Underprovisioned, d)
 	}
 	if dep, ok := oldestDeployment(a.RunningDeployments); ok && !dep.Started.IsZero() {
 		d := counts
-		d.DeploymentID, d.Age, d.Message = dep.ID, in.now.Sub(dep.Started), launchReason(a)
+		d.DeploymentID, d.Age, d.Message = dep.ID, in.Now.Sub(dep.Started), launchReason(a)
 		add(alerting.DeploymentStuck, d)
 	}
-	if failures := in.crashes.observe(a, in.now); failures >= in.crashes.threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
+	if failures := in.crashes.observe(a, in.Now); failures >= in.crashes.threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
 		d := counts
 		d.Message = a.LastTaskFailure
 		d.Extra = map[string]string{"recent_failures": fmt.Sprint(failures)}
@@ -92,17 +92,17 @@ func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
 	return out
 }
 
-func oldestDeployment(ds []operator.DeploymentStatus) (operator.DeploymentStatus, bool) {
+func oldestDeployment(ds []status.Deployment) (status.Deployment, bool) {
 	if len(ds) == 0 {
-		return operator.DeploymentStatus{}, false
+		return status.Deployment{}, false
 	}
-	return slices.MinFunc(ds, func(a, b operator.DeploymentStatus) int { return a.Started.Compare(b.Started) }), true
+	return slices.MinFunc(ds, func(a, b status.Deployment) int { return a.Started.Compare(b.Started) }), true
 }
 
 // launchReason says why tasks are missing, from the launch queue:
 // "2 tasks waiting to launch: launch backoff 30s after failures (last: ...)"
 // or "...: no offer fits (10 of 10 declined)". Empty when nothing waits.
-func launchReason(a operator.AppStatus) string {
+func launchReason(a status.App) string {
 	q := a.LaunchQueue
 	if q == nil || q.Count == 0 {
 		return ""
@@ -142,7 +142,7 @@ func newCrashHistory(window time.Duration, threshold int) *crashHistory {
 
 // observe records a's last task failure if it is new and returns how many
 // failures of a fall within the window ending at now.
-func (h *crashHistory) observe(a operator.AppStatus, now time.Time) int {
+func (h *crashHistory) observe(a status.App, now time.Time) int {
 	fs := h.seen[a.ID]
 	if a.LastTaskFailureTask != "" && !a.LastTaskFailureAt.IsZero() {
 		f := seenFailure{task: a.LastTaskFailureTask, at: a.LastTaskFailureAt}
@@ -160,7 +160,7 @@ func (h *crashHistory) observe(a operator.AppStatus, now time.Time) int {
 }
 
 // forget drops apps no longer in the status.
-func (h *crashHistory) forget(st operator.Status) {
+func (h *crashHistory) forget(st status.Cluster) {
 	keep := make(map[string]bool, len(st.Apps))
 	for _, a := range st.Apps {
 		keep[a.ID] = true

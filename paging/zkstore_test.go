@@ -1,4 +1,4 @@
-package main
+package paging
 
 import (
 	"testing"
@@ -11,6 +11,8 @@ import (
 	"pacer.dev/pacer/election/zktest"
 )
 
+const prodAPI = "/services/web/production/api"
+
 // TestZKStoreSurvivesLeaderChange: what one leader saves in ZooKeeper
 // (next to the election znode, as --zk makes pacer run do) the next
 // leader, on its own session, loads, so it neither pages again nor
@@ -18,13 +20,9 @@ import (
 func TestZKStoreSurvivesLeaderChange(t *testing.T) {
 	t.Parallel()
 	zk := zktest.Start(t)
-	o := &runOptions{zk: zk.Addr(), zkSessionTimeout: 2 * time.Second}
-	first, where, closeFirst, err := incidentStore(o, "ams", logr.Discard())
+	first, err := NewZKStore([]string{zk.Addr()}, "/pacer/ams/alerting", 2*time.Second, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
-	}
-	if where != "zookeeper /pacer/ams/alerting" {
-		t.Errorf("store at %q", where)
 	}
 	if saved, err := first.Load(t.Context()); err != nil || saved.Open != nil || saved.Changes != nil {
 		t.Fatalf("empty store: %v %v", saved, err)
@@ -40,13 +38,13 @@ func TestZKStoreSurvivesLeaderChange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	closeFirst() // the old leader is gone
+	first.Close() // the old leader is gone
 
-	next, _, closeNext, err := incidentStore(o, "ams", logr.Discard())
+	next, err := NewZKStore([]string{zk.Addr()}, "/pacer/ams/alerting", 2*time.Second, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeNext()
+	defer next.Close()
 	got, err := next.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
