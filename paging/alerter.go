@@ -3,12 +3,12 @@ package paging
 import (
 	"bytes"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 
 	"pacer.dev/pacer/alerting"
-	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/status"
 )
 
@@ -26,16 +26,32 @@ type Alerter struct {
 	delivery *alerting.Delivery // nil when alerts are only logged
 	store    alerting.Store     // nil: open incidents and pending changes are not kept
 	where    string
-	closeFn  func()
 
-	// Owned by the operator's goroutine (Observe).
+	// The operator's passes, latest wins (Offer, Run).
+	mu     sync.Mutex
+	latest *pass
+	wake   chan struct{}
+
+	// Owned by Run's goroutine (observe).
 	tracker *alerting.Tracker // nil until this instance leads
 	saved   []byte            // what the store holds
 	crashes *crashHistory
 	changes pendingChanges // this leader's; empty while following
 
 	// lbStatus is the LB pipeline's last status; nil without --lb-out.
-	lbStatus func() lb.Status
+	lbStatus func() LBStatus
+}
+
+// pass is what Run has not observed yet of the operator's passes: the
+// newest status, with the writes of the passes it replaced.
+type pass struct {
+	st status.Cluster
+	// cutShort: the pass was cut short by shutdown (its live state says
+	// nothing of finished deployments).
+	cutShort bool
+	// followed: this instance followed in a pass it replaced, so another
+	// leader may have changed the store since this one last read it.
+	followed bool
 }
 
 // Options configure an Alerter.
@@ -51,10 +67,9 @@ type Options struct {
 	CrashWindow   time.Duration
 	CrashFailures int
 	// Store keeps open incidents and pending change events (nil: nowhere);
-	// Where names it in logs; Close releases it when Run returns.
+	// Where names it in logs.
 	Store alerting.Store
 	Where string
-	Close func()
 	// LogOnly logs incidents instead of paging.
 	LogOnly bool
 	// PagerDutyEndpoint and PagerDutyKeyFile: the Events API v2 base URL
@@ -65,10 +80,6 @@ type Options struct {
 // New pages through PagerDuty (incidents whose routing key does not
 // resolve are logged), or only logs when o.LogOnly.
 func New(o Options, log logr.Logger) (*Alerter, error) {
-	closeFn := o.Close
-	if closeFn == nil {
-		closeFn = func() {}
-	}
 	al := &Alerter{
 		cluster: o.Cluster,
 		now:     time.Now,
@@ -81,8 +92,8 @@ func New(o Options, log logr.Logger) (*Alerter, error) {
 		notifier: alerting.LogNotifier{},
 		store:    o.Store,
 		where:    o.Where,
-		closeFn:  closeFn,
 		crashes:  newCrashHistory(o.CrashWindow, max(o.CrashFailures, 1)),
+		wake:     make(chan struct{}, 1),
 	}
 	if o.Store == nil {
 		log.Info("Open incidents are not persisted: after a restart pacer may page again, miss a resolve or a change event; set --state-dir or --zk")
@@ -94,62 +105,94 @@ func New(o Options, log logr.Logger) (*Alerter, error) {
 	d, err := alerting.NewDelivery(alerting.NewPagerDuty(alerting.PagerDutyOptions{Endpoint: o.PagerDutyEndpoint}),
 		alerting.DeliveryOptions{Keys: keys, Now: time.Now, After: time.After})
 	if err != nil {
-		closeFn()
 		return nil, err
 	}
 	al.notifier, al.delivery = d, d
 	return al, nil
 }
 
-// Run delivers queued incidents until ctx is done, then flushes and
-// releases the store.
-func (al *Alerter) Run(ctx context.Context) error {
-	defer al.closeFn()
-	if al.delivery == nil {
-		<-ctx.Done()
-		return nil
+// Offer hands the status after a pass to Run and returns at once: a slow
+// store or PagerDuty never stretches the operator's passes. Latest wins:
+// when Run is still busy, an unobserved earlier status is replaced, but
+// the writes it reports (change events) and a follower pass are kept.
+// ctx is the pass's context: done means the pass was cut short.
+func (al *Alerter) Offer(ctx context.Context, st status.Cluster) {
+	p := &pass{st: st, cutShort: ctx.Err() != nil, followed: !st.Leader}
+	al.mu.Lock()
+	if old := al.latest; old != nil {
+		p.st.Applied = append(append([]status.AppliedChange(nil), old.st.Applied...), st.Applied...)
+		p.followed = p.followed || old.followed
 	}
-	return al.delivery.Run(ctx)
+	al.latest = p
+	al.mu.Unlock()
+	select {
+	case al.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (al *Alerter) take() *pass {
+	al.mu.Lock()
+	defer al.mu.Unlock()
+	p := al.latest
+	al.latest = nil
+	return p
+}
+
+// Run observes the offered statuses and delivers queued incidents until
+// ctx is done; then it observes the last status offered and flushes the
+// deliveries.
+func (al *Alerter) Run(ctx context.Context) error {
+	octx := logr.NewContext(context.WithoutCancel(ctx), logr.FromContextOrDiscard(ctx).WithName("alerting"))
+	dctx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDelivery()
+	var delivered chan error // nil when alerts are only logged
+	if al.delivery != nil {
+		delivered = make(chan error, 1)
+		go func() { delivered <- al.delivery.Run(dctx) }()
+	}
+	for {
+		select {
+		case <-al.wake:
+			al.observeLatest(octx)
+		case err := <-delivered:
+			return err
+		case <-ctx.Done():
+			al.observeLatest(octx) // the last pass before shutdown
+			stopDelivery()
+			if delivered == nil {
+				return nil
+			}
+			return <-delivered
+		}
+	}
+}
+
+func (al *Alerter) observeLatest(ctx context.Context) {
+	if p := al.take(); p != nil {
+		al.observe(ctx, *p)
+	}
 }
 
 // WatchLB raises LBConfigInvalid while the LB pipeline's last status says
-// its newest config was refused (lb.Status.ConfigInvalid); each operator
-// pass reads it. Call it before Run.
-func (al *Alerter) WatchLB(p *lb.Pipeline) { al.lbStatus = p.LastStatus }
+// its newest config was refused (LBStatus.ConfigInvalid) or could not be
+// put in place; each observed pass reads it. Call it before Run.
+func (al *Alerter) WatchLB(last func() LBStatus) { al.lbStatus = last }
 
-// lbInvalid is why the newest LB config is not in place, empty while it
-// is: refused (render or validation), or not written at all (disk full,
-// permissions), when the last good config keeps serving stale backends
-// just the same. A failed reload is not it: the new config is in place and
-// the pipeline retries the reload.
-func (al *Alerter) lbInvalid() string {
-	if al.lbStatus == nil {
-		return ""
-	}
-	st := al.lbStatus()
-	switch {
-	case st.ConfigInvalid && st.Err != nil:
-		return st.Err.Error()
-	case st.ConfigInvalid:
-		return "the rendered config was refused"
-	case st.Err != nil && !st.ReloadFailed():
-		return "the rendered config could not be put in place: " + st.Err.Error()
-	}
-	return ""
-}
-
-// Observe tracks and sends what holds after a pass. Only the leader pages:
+// observe tracks and sends what holds after a pass. Only the leader pages:
 // followers compute the same status and would page twice. A new leader
 // (or a restarted pacer) first restores the open incidents and pending
 // change events from the store.
-func (al *Alerter) Observe(ctx context.Context, st status.Cluster) {
-	log := logr.FromContextOrDiscard(ctx).WithName("alerting")
-	read := readMarathon(ctx, st)
-	ctx = logr.NewContext(context.WithoutCancel(ctx), log)
-	if !st.Leader {
+func (al *Alerter) observe(ctx context.Context, p pass) {
+	st := p.st
+	log := logr.FromContextOrDiscard(ctx)
+	read := !p.cutShort && readMarathon(st)
+	if p.followed {
 		// The leader owns the incidents and pending changes now (in the
 		// store); reload them when leading again.
 		al.tracker, al.changes, al.saved = nil, pendingChanges{}, nil
+	}
+	if !st.Leader {
 		return
 	}
 	if al.tracker == nil && !al.restore(ctx) {
@@ -157,10 +200,12 @@ func (al *Alerter) Observe(ctx context.Context, st status.Cluster) {
 		return
 	}
 	now := al.now()
-	in := Input{Cluster: al.cluster, Now: now, LBInvalid: al.lbInvalid(), crashes: al.crashes}
-	sigs := Signals(in, st)
-	al.crashes.forget(st)
-	for _, inc := range al.tracker.Observe(now, sigs) {
+	var lbs LBStatus
+	if al.lbStatus != nil {
+		lbs = al.lbStatus()
+	}
+	in := Input{Cluster: al.cluster, Now: now, RecentFailures: al.crashes.observeAll(st, now), CrashFailures: al.crashes.threshold}
+	for _, inc := range al.tracker.Observe(now, Signals(in, st, lbs)) {
 		if err := al.notifier.Notify(ctx, inc); err != nil {
 			log.Error(err, "Send incident", "incident", inc.DedupKey)
 		}

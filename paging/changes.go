@@ -102,12 +102,12 @@ func sortChanges(cs []alerting.Change) {
 }
 
 // readMarathon reports whether a pass read Marathon's apps, so that their
-// Deployments are what Marathon runs. A pass without a good revision yet,
-// one that could not read Marathon (every app's health unknown) or one cut
-// short by shutdown lists no deployments, which says nothing about whether
-// they finished.
-func readMarathon(ctx context.Context, st status.Cluster) bool {
-	if ctx.Err() != nil || !st.Ready || st.MarathonError != "" {
+// Deployments are what Marathon runs. A pass without a good revision yet
+// or one that could not read Marathon (every app's health unknown) lists
+// no deployments, which says nothing about whether they finished; nor
+// does one cut short by shutdown (pass.cutShort).
+func readMarathon(st status.Cluster) bool {
+	if !st.Ready || st.MarathonError != "" {
 		return false
 	}
 	for _, a := range st.Apps {

@@ -133,7 +133,7 @@ func TestAlerterPendingChanges(t *testing.T) {
 		return status.App{ID: id, Group: "/web", Environment: "production", Sync: status.Synced,
 			Health: status.Healthy, Deployments: deps, Alerting: pages}
 	}
-	pass := func(apps []status.App, applied ...status.AppliedChange) status.Cluster {
+	leading := func(apps []status.App, applied ...status.AppliedChange) status.Cluster {
 		return status.Cluster{Leader: true, Ready: true, Apps: apps, Applied: applied}
 	}
 	write := func(id, dep string) status.AppliedChange {
@@ -161,38 +161,32 @@ func TestAlerterPendingChanges(t *testing.T) {
 		wantStore []string
 	}
 	steps := []step{
-		{name: "first pass: nothing to keep", al: a, st: pass([]status.App{app("/web"), app("/api")})},
-		{name: "writes are kept", al: a, st: pass([]status.App{app("/web", "d1"), app("/api", "d2")}, write("/web", "d1"), write("/api", "d2")),
+		{name: "first pass: nothing to keep", al: a, st: leading([]status.App{app("/web"), app("/api")})},
+		{name: "writes are kept", al: a, st: leading([]status.App{app("/web", "d1"), app("/api", "d2")}, write("/web", "d1"), write("/api", "d2")),
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		{name: "deployments running: no save", al: a, st: pass([]status.App{app("/web", "d1"), app("/api", "d2")}),
+		{name: "deployments running: no save", al: a, st: leading([]status.App{app("/web", "d1"), app("/api", "d2")}),
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
 		{name: "Marathon unreachable: nothing sent", al: a,
 			st:        status.Cluster{Leader: true, Ready: true, MarathonError: "refused", Apps: []status.App{{ID: "/web", Health: status.HealthUnknown}}},
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		{name: "a pass cut short by shutdown: nothing sent", al: a, st: pass(nil), ctxDone: true,
+		{name: "a pass cut short by shutdown: nothing sent", al: a, st: leading(nil), ctxDone: true,
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
 	}
 	b, sentB := changesAlerter(store, &now)
 	steps = append(steps,
 		step{name: "A follows", al: a, st: status.Cluster{Ready: true, Apps: []status.App{app("/web")}},
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		step{name: "B leads: restored, api gone already, sent at once", al: b, st: pass([]status.App{app("/web", "d1"), app("/api")}),
+		step{name: "B leads: restored, api gone already, sent at once", al: b, st: leading([]status.App{app("/web", "d1"), app("/api")}),
 			wantSaves: 2, wantStore: []string{"/web d1"}},
-		step{name: "web still deploying: no save", al: b, st: pass([]status.App{app("/web", "d1"), app("/api")}),
+		step{name: "web still deploying: no save", al: b, st: leading([]status.App{app("/web", "d1"), app("/api")}),
 			wantSaves: 2, wantStore: []string{"/web d1"}},
-		step{name: "web deployed: sent", al: b, st: pass([]status.App{app("/web"), app("/api")}),
+		step{name: "web deployed: sent", al: b, st: leading([]status.App{app("/web"), app("/api")}),
 			wantSaves: 3},
-		step{name: "nothing pending: no save", al: b, st: pass([]status.App{app("/web"), app("/api")}),
+		step{name: "nothing pending: no save", al: b, st: leading([]status.App{app("/web"), app("/api")}),
 			wantSaves: 3},
 	)
 	for _, s := range steps {
-		ctx := t.Context()
-		if s.ctxDone {
-			c, cancel := context.WithCancel(ctx)
-			cancel()
-			ctx = c
-		}
-		s.al.Observe(ctx, s.st)
+		s.al.observe(t.Context(), pass{st: s.st, cutShort: s.ctxDone, followed: !s.st.Leader})
 		if store.saves != s.wantSaves {
 			t.Errorf("%s: %d saves, want %d", s.name, store.saves, s.wantSaves)
 		}
@@ -208,18 +202,18 @@ func TestAlerterPendingChanges(t *testing.T) {
 	}
 
 	// A change pending for longer than a day is dropped, and saved so.
-	b.Observe(t.Context(), pass([]status.App{app("/web", "d3")}, write("/web", "d3")))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")}, write("/web", "d3"))})
 	now = now.Add(maxPendingAge - time.Second)
-	b.Observe(t.Context(), pass([]status.App{app("/web", "d3")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")})})
 	if got := pending(store); !slices.Equal(got, []string{"/web d3"}) || store.saves != 4 {
 		t.Errorf("within a day: pending %v, %d saves", got, store.saves)
 	}
 	now = now.Add(2 * time.Second)
-	b.Observe(t.Context(), pass([]status.App{app("/web", "d3")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")})})
 	if got := pending(store); len(got) != 0 || store.saves != 5 {
 		t.Errorf("after a day: pending %v, %d saves", got, store.saves)
 	}
-	b.Observe(t.Context(), pass([]status.App{app("/web")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web")})})
 	if diff := cmp.Diff([]string{"/api d2", "/web d1"}, sentB.changes); diff != "" {
 		t.Errorf("B sent the dropped change (-want +got):\n%s", diff)
 	}

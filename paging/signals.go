@@ -11,18 +11,54 @@ import (
 	"pacer.dev/pacer/status"
 )
 
+// DefaultCrashFailures is how many task failures within the crash window
+// make an app CrashLooping when Input.CrashFailures is zero.
+const DefaultCrashFailures = 3
+
 // Input is everything the mapping from status to signals reads besides
-// the operator's status.
+// the operator's and the LB pipeline's status.
 type Input struct {
 	Cluster string
 	Now     time.Time
-	// LBInvalid is the LB pipeline's refusal, empty while its config is good.
-	LBInvalid string
-	crashes   *crashHistory
+	// RecentFailures counts each app's distinct task failures within the
+	// crash window (the Alerter keeps that history); CrashFailures of them
+	// make it CrashLooping (DefaultCrashFailures when zero).
+	RecentFailures map[string]int
+	CrashFailures  int
 }
 
-// Signals maps the operator's status to the conditions that hold.
-func Signals(in Input, st status.Cluster) []alerting.Signal {
+// LBStatus is what paging reads of the LB pipeline's last run.
+type LBStatus struct {
+	// ConfigInvalid: the newest rendered config was refused (render or
+	// validation); Err says why.
+	ConfigInvalid bool
+	// Err is the run's error, if any.
+	Err error
+	// ReloadFailed: the new config is in place but its reload failed; the
+	// pipeline retries it.
+	ReloadFailed bool
+}
+
+// invalid is why the newest LB config is not in place, empty while it is:
+// refused (render or validation), or not written at all (disk full,
+// permissions), when the last good config keeps serving stale backends
+// just the same. A failed reload is not it: the new config is in place and
+// the pipeline retries the reload.
+func (s LBStatus) invalid() string {
+	switch {
+	case s.ConfigInvalid && s.Err != nil:
+		return s.Err.Error()
+	case s.ConfigInvalid:
+		return "the rendered config was refused"
+	case s.Err != nil && !s.ReloadFailed:
+		return "the rendered config could not be put in place: " + s.Err.Error()
+	}
+	return ""
+}
+
+// Signals maps the operator's status and the LB pipeline's to the
+// conditions that hold. It is pure: the same input gives the same signals.
+func Signals(in Input, st status.Cluster, lbs LBStatus) []alerting.Signal {
 	var out []alerting.Signal
 	cl := func(c alerting.Condition, d alerting.Details) {
 		out = append(out, alerting.Signal{Condition: c, Cluster: in.Cluster, Details: d})
@@ -36,8 +72,8 @@ func Signals(in Input, st status.Cluster) []alerting.Signal {
 	if inv := st.InvalidRevision; inv != nil {
 		cl(alerting.InvalidSpecRevision, alerting.Details{Message: inv.Error, Revision: inv.ID})
 	}
-	if in.LBInvalid != "" {
-		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.LBInvalid})
+	if msg := lbs.invalid(); msg != "" {
+		cl(alerting.LBConfigInvalid, alerting.Details{Message: msg})
 	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {
@@ -80,7 +116,11 @@ func appSignals(in Input, a status.App) []alerting.Signal {
 		d.DeploymentID, d.Age, d.Message = dep.ID, in.Now.Sub(dep.Started), launchReason(a)
 		add(alerting.DeploymentStuck, d)
 	}
-	if failures := in.crashes.observe(a, in.Now); failures >= in.crashes.threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
+	threshold := in.CrashFailures
+	if threshold <= 0 {
+		threshold = DefaultCrashFailures
+	}
+	if failures := in.RecentFailures[a.ID]; failures >= threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
 		d := counts
 		d.Message = a.LastTaskFailure
 		d.Extra = map[string]string{"recent_failures": fmt.Sprint(failures)}
@@ -157,6 +197,19 @@ func (h *crashHistory) observe(a status.App, now time.Time) int {
 	}
 	h.seen[a.ID] = fs
 	return len(fs)
+}
+
+// observeAll records the apps' new task failures, forgets apps gone from
+// st, and returns each app's count of failures within the window.
+func (h *crashHistory) observeAll(st status.Cluster, now time.Time) map[string]int {
+	out := map[string]int{}
+	for _, a := range st.Apps {
+		if n := h.observe(a, now); n > 0 {
+			out[a.ID] = n
+		}
+	}
+	h.forget(st)
+	return out
 }
 
 // forget drops apps no longer in the status.

@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -16,10 +17,10 @@ var signalsNow = time.Date(2025, 3, 4, 3, 0, 0, 0, time.UTC)
 func TestSignals(t *testing.T) {
 	pages := &specs.Alerting{Urgency: "high", RoutingKey: specs.SecretRef{FromEnv: "PD_WEB"}}
 	tests := []struct {
-		name      string
-		st        status.Cluster
-		lbInvalid string
-		want      []string // condition app: message
+		name string
+		st   status.Cluster
+		lb   LBStatus
+		want []string // condition app: message
 	}{
 		{
 			name: "invalid revision and failing source",
@@ -32,9 +33,9 @@ func TestSignals(t *testing.T) {
 			want: []string{"MarathonUnreachable : refused"},
 		},
 		{
-			name:      "load balancer config refused",
-			lbInvalid: "validate: nginx: [emerg] unknown directive",
-			want:      []string{"LBConfigInvalid : validate: nginx: [emerg] unknown directive"},
+			name: "load balancer config refused",
+			lb:   LBStatus{ConfigInvalid: true, Err: errors.New("validate: nginx: [emerg] unknown directive")},
+			want: []string{"LBConfigInvalid : validate: nginx: [emerg] unknown directive"},
 		},
 		{
 			name: "per app",
@@ -78,8 +79,8 @@ func TestSignals(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			in := Input{Cluster: "ams", Now: signalsNow, LBInvalid: tc.lbInvalid, crashes: newCrashHistory(10*time.Minute, 3)}
-			for _, s := range Signals(in, tc.st) {
+			in := Input{Cluster: "ams", Now: signalsNow}
+			for _, s := range Signals(in, tc.st, tc.lb) {
 				got = append(got, string(s.Condition)+" "+s.App+": "+s.Details.Message)
 				if s.App == "/drift" && (s.Policy == nil || s.Policy.Urgency != alerting.UrgencyHigh) {
 					t.Errorf("paging policy of /drift: %+v", s.Policy)
@@ -117,9 +118,11 @@ func TestCrashLooping(t *testing.T) {
 		{11 * time.Minute, failed("t3", 2*time.Minute), false}, // t1 left the window
 	}
 	for _, s := range steps {
-		in := Input{Cluster: "ams", Now: signalsNow.Add(s.at), crashes: h}
+		now := signalsNow.Add(s.at)
+		st := status.Cluster{Apps: []status.App{s.app}}
+		in := Input{Cluster: "ams", Now: now, RecentFailures: h.observeAll(st, now), CrashFailures: h.threshold}
 		got := false
-		for _, sig := range Signals(in, status.Cluster{Apps: []status.App{s.app}}) {
+		for _, sig := range Signals(in, st, LBStatus{}) {
 			got = got || sig.Condition == alerting.CrashLooping
 		}
 		if got != s.want {

@@ -208,7 +208,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	}
 	metrics := operator.NewMetrics()
 	leader := operator.NewLeadership()
-	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly, log.WithName("alerting"))
+	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly, elector, log.WithName("alerting"))
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
-		OnPass: func(st operator.Status) { alerts.Observe(ctx, st) },
+		OnPass: func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
@@ -231,7 +231,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
-		alerts.WatchLB(lbPipeline)
+		watchLB(alerts, lbPipeline)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))

@@ -12,6 +12,7 @@ import (
 
 	"pacer.dev/pacer/alerting"
 	"pacer.dev/pacer/election"
+	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/paging"
 )
 
@@ -58,42 +59,45 @@ const stateFile = "alerting-incidents.json"
 
 // newAlerter pages through PagerDuty (incidents whose routing key does not
 // resolve are logged), or only logs when logOnly.
-func newAlerter(o *runOptions, cluster, marathonURL string, logOnly bool, log logr.Logger) (*paging.Alerter, error) {
+func newAlerter(o *runOptions, cluster, marathonURL string, logOnly bool, elector *election.Elector, log logr.Logger) (*paging.Alerter, error) {
 	forMap, err := o.alerting.forMap()
 	if err != nil {
 		return nil, err
 	}
-	store, where, closeFn, err := incidentStore(o, cluster, log)
-	if err != nil {
-		return nil, err
-	}
+	store, where := incidentStore(o, cluster, elector)
 	return paging.New(paging.Options{
 		Cluster: cluster, MarathonURL: marathonURL, For: forMap, ClearFor: o.alerting.clearFor,
 		CrashWindow: o.alerting.crashWindow, CrashFailures: o.alerting.crashFailures,
-		Store: store, Where: where, Close: closeFn, LogOnly: logOnly,
+		Store: store, Where: where, LogOnly: logOnly,
 		PagerDutyEndpoint: o.pagerDutyEndpoint, PagerDutyKeyFile: o.pagerDutyKeyFile,
 	}, log)
 }
 
 // incidentStore picks where open incidents and pending change events
-// survive a restart: ZooKeeper next to the election when --zk is set (a
-// new leader finds them), else a file in --state-dir, else nowhere (warned
-// at start). close releases it.
-func incidentStore(o *runOptions, cluster string, log logr.Logger) (store alerting.Store, where string, closeFn func(), err error) {
-	if servers := election.ParseServers(o.zk); len(servers) > 0 {
+// survive a restart: ZooKeeper next to the election when --zk is set, on
+// the elector's session with writes fenced by its leadership (a new leader
+// finds them, a deposed one cannot overwrite them), else a file in
+// --state-dir, else nowhere (warned at start).
+func incidentStore(o *runOptions, cluster string, elector *election.Elector) (store alerting.Store, where string) {
+	if len(election.ParseServers(o.zk)) > 0 {
 		base := o.zkPath
 		if base == "" {
 			base = "/pacer/" + cluster
 		}
-		s, err := paging.NewZKStore(servers, path.Join(base, "alerting"), o.zkSessionTimeout, log)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("run: incident state: %w", err)
-		}
-		return s, "zookeeper " + s.Path(), s.Close, nil
+		s := paging.NewZKStore(elector, path.Join(base, "alerting"))
+		return s, "zookeeper " + s.Path()
 	}
 	if o.alerting.stateDir != "" {
 		p := filepath.Join(o.alerting.stateDir, stateFile)
-		return alerting.FileStore{Path: p}, p, func() {}, nil
+		return alerting.FileStore{Path: p}, p
 	}
-	return nil, "", func() {}, nil
+	return nil, ""
+}
+
+// watchLB hands the alerter the LB pipeline's last status.
+func watchLB(al *paging.Alerter, p *lb.Pipeline) {
+	al.WatchLB(func() paging.LBStatus {
+		st := p.LastStatus()
+		return paging.LBStatus{ConfigInvalid: st.ConfigInvalid, Err: st.Err, ReloadFailed: st.ReloadFailed()}
+	})
 }
