@@ -12,7 +12,7 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// zkOpTimeout bounds one ZooKeeper read or write of the incident state.
+// zkOpTimeout bounds one ZooKeeper read or write of the identity record.
 const zkOpTimeout = 10 * time.Second
 
 // zkStore is one znode on its own ZooKeeper session (the Marathon identity
