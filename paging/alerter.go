@@ -28,9 +28,10 @@ type Alerter struct {
 	where    string
 
 	// The operator's passes, latest wins (Offer, Run).
-	mu     sync.Mutex
-	latest *pass
-	wake   chan struct{}
+	mu      sync.Mutex
+	latest  *pass
+	wake    chan struct{}
+	drained chan struct{} // closed once Run observed the last status
 
 	// Owned by Run's goroutine (observe).
 	tracker *alerting.Tracker // nil until this instance leads
@@ -94,6 +95,7 @@ func New(o Options, log logr.Logger) (*Alerter, error) {
 		where:    o.Where,
 		crashes:  newCrashHistory(o.CrashWindow, max(o.CrashFailures, 1)),
 		wake:     make(chan struct{}, 1),
+		drained:  make(chan struct{}),
 	}
 	if o.Store == nil {
 		log.Info("Open incidents are not persisted: after a restart pacer may page again, miss a resolve or a change event; set --state-dir or --zk")
@@ -140,8 +142,8 @@ func (al *Alerter) take() *pass {
 }
 
 // Run observes the offered statuses and delivers queued incidents until
-// ctx is done; then it observes the last status offered and flushes the
-// deliveries.
+// ctx is done; then it observes the last status offered (Drained is
+// closed) and flushes the deliveries.
 func (al *Alerter) Run(ctx context.Context) error {
 	octx := logr.NewContext(context.WithoutCancel(ctx), logr.FromContextOrDiscard(ctx).WithName("alerting"))
 	dctx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
@@ -159,6 +161,7 @@ func (al *Alerter) Run(ctx context.Context) error {
 			return err
 		case <-ctx.Done():
 			al.observeLatest(octx) // the last pass before shutdown
+			close(al.drained)
 			stopDelivery()
 			if delivered == nil {
 				return nil
@@ -167,6 +170,11 @@ func (al *Alerter) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Drained is closed once Run, its context done, has observed the last
+// status offered and saved the state: stop the election only then, so
+// that the leader's last save is not refused for want of a term.
+func (al *Alerter) Drained() <-chan struct{} { return al.drained }
 
 func (al *Alerter) observeLatest(ctx context.Context) {
 	if p := al.take(); p != nil {

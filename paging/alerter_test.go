@@ -122,6 +122,14 @@ func TestOfferDoesNotWaitForTheStore(t *testing.T) {
 	al.Offer(t.Context(), passAt(passes))
 	cancel()
 	select {
+	case <-al.Drained():
+		if pending, _, _ := store.pendingAndSaves(t); pending != passes+1 {
+			t.Errorf("drained: %d pending changes stored, want %d (the last pass observed)", pending, passes+1)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not drained after cancel")
+	}
+	select {
 	case err := <-ran:
 		if err != nil {
 			t.Errorf("Run: %v", err)

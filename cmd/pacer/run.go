@@ -269,7 +269,11 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 			log.Info("Leadership ended")
 		})
 	})
-	tasks.goErr("alerts", func() error { return alerts.Run(bg) })
+	// Alerts stop first: the leader saves its last incident state while its
+	// election term (which fences the save) still runs.
+	alertsCtx, stopAlerts := context.WithCancel(bg)
+	defer stopAlerts()
+	tasks.goErr("alerts", func() error { return alerts.Run(alertsCtx) })
 	if lbPipeline != nil {
 		tasks.goErr("lb", func() error { return lbPipeline.Run(logr.NewContext(ctx, log.WithName("lb"))) })
 	}
@@ -283,7 +287,15 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	case <-ctx.Done():
 	}
 	stopWork() // stop taking work, whatever ended the run
-	return shutdown(log, o.shutdownTimeout, srv, stopBG, opErr, &tasks, runErr)
+	stopAll := func() {
+		stopAlerts()
+		select {
+		case <-alerts.Drained():
+		case <-time.After(o.shutdownTimeout / 4):
+		}
+		stopBG()
+	}
+	return shutdown(log, o.shutdownTimeout, srv, stopAll, opErr, &tasks, runErr)
 }
 
 // shutdown waits for the loop (its in-flight apply is bounded by the
