@@ -23,7 +23,12 @@ type Elector struct {
 	gen uint64
 	// endTerm cancels the running leader term; nil when not leading.
 	endTerm context.CancelFunc
-	status  Status
+	// conn is Run's ZooKeeper connection (nil before and after Run), and
+	// termNode the election znode of the running leader term ("" when not
+	// leading): WriteFenced writes on conn while termNode exists.
+	conn     *zk.Conn
+	termNode string
+	status   Status
 	// wake is signalled (without blocking) on every session transition.
 	wake chan struct{}
 }
@@ -80,6 +85,9 @@ func (e *Elector) Run(ctx context.Context, onElected func(leaderCtx context.Cont
 	if err != nil {
 		return fmt.Errorf("connect zookeeper %v: %w", e.opts.Servers, err)
 	}
+	e.mu.Lock()
+	e.conn = conn
+	e.mu.Unlock()
 	defer e.close(conn)
 	c := &campaign{e: e, conn: conn, log: log, onElected: onElected}
 	for {
@@ -120,6 +128,7 @@ func (e *Elector) close(conn *zk.Conn) {
 	conn.Close()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.conn = nil
 	e.session = false
 	e.gen++
 	e.setStateLocked(Disconnected, "", "")

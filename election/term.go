@@ -12,7 +12,7 @@ func (e *Elector) beginTerm(gen uint64, cancel context.CancelFunc, node string) 
 	if !e.session || e.gen != gen {
 		return false
 	}
-	e.endTerm = cancel
+	e.endTerm, e.termNode = cancel, node
 	e.setStateLocked(Leader, e.opts.ID, node)
 	return true
 }
@@ -21,7 +21,7 @@ func (e *Elector) beginTerm(gen uint64, cancel context.CancelFunc, node string) 
 func (e *Elector) endLeaderTerm() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.endTerm = nil
+	e.endTerm, e.termNode = nil, ""
 	if e.session {
 		e.setStateLocked(Follower, "", e.status.Node)
 	} else {

@@ -109,7 +109,7 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 			applied = append(applied, appliedChange(w, r.DeploymentID, a.LiveRevision, o.good.rev.ID, now))
 			a.LiveRevision = o.good.rev.ID
 			if r.DeploymentID != "" {
-				a.Health = Progressing
+				a.Health, a.HealthReason = Progressing, reasonDeploymentRunning
 				a.Deployments = []string{r.DeploymentID}
 				a.RunningDeployments = append(a.RunningDeployments, DeploymentStatus{ID: r.DeploymentID, Started: now})
 			}

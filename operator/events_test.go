@@ -5,8 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
-	"pacer.dev/pacer/internal/marathon"
 )
 
 func TestEventApps(t *testing.T) {
@@ -48,30 +46,5 @@ func TestManagedSetTouches(t *testing.T) {
 		if got := m.touches(tc.ids); got != tc.want {
 			t.Errorf("touches(%v) = %t, want %t", tc.ids, got, tc.want)
 		}
-	}
-}
-
-func TestHealth(t *testing.T) {
-	hc := []byte(`{"healthChecks":[{"protocol":"HTTP"}]}`)
-	tests := []struct {
-		name string
-		live *marathon.App
-		want Health
-	}{
-		{"missing", nil, Missing},
-		{"deploying", &marathon.App{Instances: 2, DeploymentIDs: []string{"d"}}, Progressing},
-		{"suspended", &marathon.App{}, Suspended},
-		{"short of tasks", &marathon.App{Instances: 2, TasksRunning: 1}, Degraded},
-		{"unhealthy task", &marathon.App{Instances: 2, TasksRunning: 2, TasksUnhealthy: 1}, Degraded},
-		{"not yet healthy", &marathon.App{Instances: 2, TasksRunning: 2, TasksHealthy: 1, Raw: hc}, Degraded},
-		{"healthy with checks", &marathon.App{Instances: 2, TasksRunning: 2, TasksHealthy: 2, Raw: hc}, Healthy},
-		{"healthy without checks", &marathon.App{Instances: 2, TasksRunning: 2, Raw: []byte(`{}`)}, Healthy},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := health(tc.live); got != tc.want {
-				t.Errorf("health = %s, want %s", got, tc.want)
-			}
-		})
 	}
 }

@@ -133,7 +133,7 @@ func (o *Operator) unknownApps() []AppStatus {
 	out := make([]AppStatus, 0, len(o.good.apps))
 	for i := range o.good.apps {
 		a := o.appStatus(o.good.apps[i].ID, &o.good.apps[i], nil)
-		a.Sync, a.Health = Unknown, HealthUnknown
+		a.Sync, a.Health, a.HealthReason = Unknown, HealthUnknown, reasonMarathonUnreadable
 		out = append(out, a)
 	}
 	return out
@@ -172,9 +172,9 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 		case reconciler.ActionUnchanged:
 			a.Sync = Synced
 		case reconciler.ActionSkip:
-			a.Sync, a.Action, a.Message = OutOfSync, ap.Action, ap.Reason
+			a.Sync, a.Action, a.Message = OutOfSync, string(ap.Action), ap.Reason
 		default:
-			a.Sync, a.Action = OutOfSync, ap.Action
+			a.Sync, a.Action = OutOfSync, string(ap.Action)
 			switch until, blocked := o.apps.blocked(ap.ID, now); {
 			case a.SyncPolicy == specs.SyncManual:
 				a.Message = "manual sync policy: drift reported, not applied"
@@ -201,7 +201,8 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 }
 
 func (o *Operator) appStatus(id string, spec *specs.App, live *marathon.App) AppStatus {
-	a := AppStatus{ID: id, Health: health(live), SpecRevision: o.good.rev.ID, LastSyncTime: o.lastWrite[id]}
+	a := AppStatus{ID: id, SpecRevision: o.good.rev.ID, LastSyncTime: o.lastWrite[id]}
+	a.Health, a.HealthReason = health(live)
 	if spec != nil {
 		a.Group, a.ServiceGroup, a.Environment = spec.Group, spec.ServiceGroup, spec.Environment
 		a.SyncPolicy, a.Alerting = spec.Sync.Policy, spec.Alerting

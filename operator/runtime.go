@@ -10,48 +10,6 @@ import (
 	"pacer.dev/pacer/internal/marathon"
 )
 
-// DeploymentStatus is a running Marathon deployment touching an app.
-type DeploymentStatus struct {
-	ID string `json:"id"`
-	// Started is the deployment's version (when Marathon accepted it); zero
-	// when Marathon did not say.
-	Started time.Time `json:"started,omitzero"`
-	// AffectedApps is how many apps the deployment touches (Marathon's
-	// affectedApps); zero when unknown.
-	AffectedApps int `json:"affectedApps,omitempty"`
-}
-
-// LaunchQueueStatus is an app's entry in Marathon's launch queue: tasks
-// waiting for an offer, or for the launch backoff after failures.
-type LaunchQueueStatus struct {
-	// Count is how many tasks wait to be launched.
-	Count int `json:"count"`
-	// Delayed is true while the app is in launch backoff; DelayLeft is how
-	// long the backoff still lasts.
-	Delayed   bool          `json:"delayed,omitempty"`
-	DelayLeft time.Duration `json:"delayLeftNanos,omitempty"`
-	// Since is when tasks started waiting.
-	Since time.Time `json:"since,omitzero"`
-	// ProcessedOffers and UnusedOffers count the offers Marathon looked at
-	// for the app and declined (no resources, constraints).
-	ProcessedOffers int `json:"processedOffers,omitempty"`
-	UnusedOffers    int `json:"unusedOffers,omitempty"`
-}
-
-// AppliedChange is a write of one app that Marathon accepted in a pass.
-type AppliedChange struct {
-	App          string `json:"app"`
-	Action       string `json:"action"`
-	DeploymentID string `json:"deploymentId,omitempty"`
-	// Revision is the spec revision written; PreviousRevision the one the
-	// live app carried before (empty for a create).
-	Revision         string `json:"revision"`
-	PreviousRevision string `json:"previousRevision,omitempty"`
-	// Changes are the differences written, live → git.
-	Changes []string  `json:"changes,omitempty"`
-	At      time.Time `json:"at"`
-}
-
 // runtime is what a pass reads from Marathon besides the apps: one
 // /v2/deployments and one /v2/queue read, whatever the number of apps.
 type runtime struct {

@@ -93,12 +93,13 @@ func (o *Operator) load(rev Revision, now time.Time) (*loaded, error) {
 		}
 	}
 	l.desired = make([]reconciler.DesiredApp, len(apps))
+	loc := specs.NewLocator(rev.FS) // places Marathon's 422s at spec lines
 	for i := range apps {
 		a := &apps[i]
 		l.byID[a.ID] = a
 		l.desired[i] = reconciler.DesiredApp{
 			ID: a.ID, Definition: a.Definition, IgnoreDifferences: a.IgnoreDifferences,
-			Source: a.Source.String(), Revision: rev.ID, ShowEnv: a.ShowEnv,
+			Source: a.Source.String(), Revision: rev.ID, ShowEnv: a.ShowEnv, Locate: loc.Locate(*a),
 		}
 	}
 	return l, nil

@@ -185,7 +185,7 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 		// An empty list would let pruning reach every group.
 		return nil, fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
 	}
-	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, newSpecLocator(a.opts.specs)), live, reconciler.PlanOptions{
+	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, specs.NewLocator(os.DirFS(a.opts.specs))), live, reconciler.PlanOptions{
 		Prune:          o.prune,
 		PruneGroups:    groups,
 		MaxDeleteRatio: o.maxDeleteRatio,
@@ -201,7 +201,7 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 }
 
 // desiredApps translates rendered specs into the reconciler's input.
-func desiredApps(apps []specs.App, revision string, loc *specLocator) []reconciler.DesiredApp {
+func desiredApps(apps []specs.App, revision string, loc *specs.Locator) []reconciler.DesiredApp {
 	out := make([]reconciler.DesiredApp, len(apps))
 	for i, app := range apps {
 		out[i] = reconciler.DesiredApp{
@@ -210,7 +210,7 @@ func desiredApps(apps []specs.App, revision string, loc *specLocator) []reconcil
 			IgnoreDifferences: app.IgnoreDifferences,
 			Source:            app.Source.String(),
 			Revision:          revision,
-			Locate:            loc.locate(app),
+			Locate:            loc.Locate(app),
 			ShowEnv:           app.ShowEnv,
 		}
 	}

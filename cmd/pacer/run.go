@@ -218,7 +218,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	}
 	metrics := operator.NewMetrics()
 	leader := operator.NewLeadership()
-	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly, log.WithName("alerting"))
+	alerts, err := newAlerter(o, a.opts.cluster, d.client.URL(), d.logAlertsOnly, elector, log.WithName("alerting"))
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
-		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },
+		OnPass: func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
@@ -241,7 +241,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
-		alerts.watchLB(lbPipeline)
+		watchLB(alerts, lbPipeline)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
@@ -279,7 +279,11 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 			log.Info("Leadership ended")
 		})
 	})
-	tasks.goErr("alerts", func() error { return alerts.run(bg) })
+	// Alerts stop first: the leader saves its last incident state while its
+	// election term (which fences the save) still runs.
+	alertsCtx, stopAlerts := context.WithCancel(bg)
+	defer stopAlerts()
+	tasks.goErr("alerts", func() error { return alerts.Run(alertsCtx) })
 	if lbPipeline != nil {
 		tasks.goErr("lb", func() error { return lbPipeline.Run(logr.NewContext(ctx, log.WithName("lb"))) })
 	}
@@ -293,7 +297,15 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	case <-ctx.Done():
 	}
 	stopWork() // stop taking work, whatever ended the run
-	return shutdown(log, o.shutdownTimeout, srv, stopBG, opErr, &tasks, runErr)
+	stopAll := func() {
+		stopAlerts()
+		select {
+		case <-alerts.Drained():
+		case <-time.After(o.shutdownTimeout / 4):
+		}
+		stopBG()
+	}
+	return shutdown(log, o.shutdownTimeout, srv, stopAll, opErr, &tasks, runErr)
 }
 
 // shutdown waits for the loop (its in-flight apply is bounded by the

@@ -11,21 +11,23 @@ import (
 
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/reconciler"
+	"pacer.dev/pacer/status"
 )
 
 // statusRow is one row of pacer status; its JSON form is the -o json output.
 type statusRow struct {
-	ID          string   `json:"id"`
-	Sync        string   `json:"sync"`   // Synced, OutOfSync, Skipped
-	Action      string   `json:"action"` // what reconcile would do
-	Health      string   `json:"health"` // Healthy, Degraded, Progressing, Suspended, Missing
-	Instances   int      `json:"instances"`
-	Running     int      `json:"running"`
-	Healthy     int      `json:"healthy"`
-	Unhealthy   int      `json:"unhealthy"`
-	Deployments []string `json:"deployments,omitempty"`
-	LastFailure string   `json:"lastFailure,omitempty"`
-	Reason      string   `json:"reason,omitempty"`
+	ID           string        `json:"id"`
+	Sync         status.Sync   `json:"sync"`   // Synced, OutOfSync
+	Action       string        `json:"action"` // what reconcile would do
+	Health       status.Health `json:"health"` // Healthy, Degraded, Progressing, Suspended, Missing
+	HealthReason status.Reason `json:"healthReason"`
+	Instances    int           `json:"instances"`
+	Running      int           `json:"running"`
+	Healthy      int           `json:"healthy"`
+	Unhealthy    int           `json:"unhealthy"`
+	Deployments  []string      `json:"deployments,omitempty"`
+	LastFailure  string        `json:"lastFailure,omitempty"`
+	Reason       string        `json:"reason,omitempty"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -84,55 +86,24 @@ func statusRows(plan *reconciler.Plan, live []marathon.App) []statusRow {
 	}
 	rows := make([]statusRow, 0, len(plan.Apps))
 	for _, p := range plan.Apps {
-		r := statusRow{ID: p.ID, Action: string(p.Action), Sync: "OutOfSync", Reason: p.Reason}
-		switch p.Action {
-		case reconciler.ActionUnchanged:
-			r.Sync = "Synced"
-		case reconciler.ActionSkip:
-			r.Sync = "Skipped"
-		}
-		r.Health = "Missing"
-		if l := byID[p.ID]; l != nil {
+		r := statusRow{ID: p.ID, Action: string(p.Action), Sync: status.SyncOf(p.Action == reconciler.ActionUnchanged), Reason: p.Reason}
+		l := byID[p.ID]
+		r.Health, r.HealthReason = status.HealthOf(l)
+		if l != nil {
 			r.Instances, r.Running, r.Healthy, r.Unhealthy = l.Instances, l.TasksRunning, l.TasksHealthy, l.TasksUnhealthy
 			r.Deployments = l.DeploymentIDs
 			if f := l.LastTaskFailure; f != nil {
 				r.LastFailure = fmt.Sprintf("%s at %s: %s", f.State, f.Timestamp, f.Message)
 			}
-			r.Health = liveHealth(l)
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// liveHealth rates an app's tasks: Suspended when scaled to 0, Progressing
-// while a deployment runs, Healthy when every instance runs (and passes its
-// health checks, if it has any), else Degraded.
-func liveHealth(l *marathon.App) string {
-	switch {
-	case l.Instances == 0:
-		return "Suspended"
-	case len(l.DeploymentIDs) > 0:
-		return "Progressing"
-	case l.TasksRunning < l.Instances || l.TasksUnhealthy > 0:
-		return "Degraded"
-	case hasHealthChecks(l.Raw) && l.TasksHealthy < l.Instances:
-		return "Degraded"
-	default:
-		return "Healthy"
-	}
-}
-
-func hasHealthChecks(raw json.RawMessage) bool {
-	var def struct {
-		HealthChecks []json.RawMessage `json:"healthChecks"`
-	}
-	return json.Unmarshal(raw, &def) == nil && len(def.HealthChecks) > 0
-}
-
 func allGood(rows []statusRow) bool {
 	for _, r := range rows {
-		if r.Sync != "Synced" || (r.Health != "Healthy" && r.Health != "Suspended") {
+		if r.Sync != status.Synced || (r.Health != status.Healthy && r.Health != status.Suspended) {
 			return false
 		}
 	}

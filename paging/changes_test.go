@@ -1,4 +1,4 @@
-package main
+package paging
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"pacer.dev/pacer/alerting"
-	"pacer.dev/pacer/operator"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
 // TestPendingChanges: a change event waits while its deployment runs and is
@@ -21,8 +21,8 @@ func TestPendingChanges(t *testing.T) {
 	change := func(app, action, dep string, after time.Duration) alerting.Change {
 		return alerting.Change{App: app, Action: action, DeploymentID: dep, At: at.Add(after)}
 	}
-	app := func(id string, deps ...string) operator.AppStatus {
-		return operator.AppStatus{ID: id, Deployments: deps}
+	app := func(id string, deps ...string) status.App {
+		return status.App{ID: id, Deployments: deps}
 	}
 	ids := func(cs []alerting.Change) []string {
 		var out []string
@@ -35,16 +35,16 @@ func TestPendingChanges(t *testing.T) {
 	p.add(change("/web", "update", "d1", 3*time.Second), change("/db", "create", "d2", 0),
 		change("/old", "delete", "d3", time.Second), change("/api", "update", "d4", 2*time.Second))
 
-	running := []operator.AppStatus{app("/web", "d1"), app("/db", "d2"), app("/old", "d3"), app("/api", "other", "d4")}
+	running := []status.App{app("/web", "d1"), app("/db", "d2"), app("/old", "d3"), app("/api", "other", "d4")}
 	if got := p.done(running); len(got) != 0 {
 		t.Fatalf("while deploying: sent %v", ids(got))
 	}
 	// web, old (deleted: gone from the status) and api finished; db deploys.
-	got := p.done([]operator.AppStatus{app("/web"), app("/db", "d2"), app("/api", "other")})
+	got := p.done([]status.App{app("/web"), app("/db", "d2"), app("/api", "other")})
 	if diff := cmp.Diff([]string{"/old", "/api", "/web"}, ids(got)); diff != "" {
 		t.Errorf("sent (-want +got, oldest first):\n%s", diff)
 	}
-	got = p.done([]operator.AppStatus{app("/db")})
+	got = p.done([]status.App{app("/db")})
 	if !slices.Equal(ids(got), []string{"/db"}) {
 		t.Errorf("db after its deployment: sent %v", ids(got))
 	}
@@ -114,9 +114,9 @@ func (n *recordingNotifier) NotifyChange(_ context.Context, c alerting.Change) e
 
 // changesAlerter is the leader's alerter over store, with a clock the test
 // moves.
-func changesAlerter(store alerting.Store, now *time.Time) (*alerter, *recordingNotifier) {
+func changesAlerter(store alerting.Store, now *time.Time) (*Alerter, *recordingNotifier) {
 	n := &recordingNotifier{}
-	return &alerter{cluster: "ams", now: func() time.Time { return *now }, notifier: n, store: store,
+	return &Alerter{cluster: "ams", now: func() time.Time { return *now }, notifier: n, store: store,
 		crashes: newCrashHistory(10*time.Minute, 3)}, n
 }
 
@@ -129,15 +129,15 @@ func changesAlerter(store alerting.Store, now *time.Time) (*alerter, *recordingN
 func TestAlerterPendingChanges(t *testing.T) {
 	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 	pages := &specs.Alerting{Urgency: "high", RoutingKey: specs.SecretRef{FromEnv: "PD_WEB"}}
-	app := func(id string, deps ...string) operator.AppStatus {
-		return operator.AppStatus{ID: id, Group: "/web", Environment: "production", Sync: operator.Synced,
-			Health: operator.Healthy, Deployments: deps, Alerting: pages}
+	app := func(id string, deps ...string) status.App {
+		return status.App{ID: id, Group: "/web", Environment: "production", Sync: status.Synced,
+			Health: status.Healthy, Deployments: deps, Alerting: pages}
 	}
-	pass := func(apps []operator.AppStatus, applied ...operator.AppliedChange) operator.Status {
-		return operator.Status{Leader: true, Ready: true, Apps: apps, Applied: applied}
+	leading := func(apps []status.App, applied ...status.AppliedChange) status.Cluster {
+		return status.Cluster{Leader: true, Ready: true, Apps: apps, Applied: applied}
 	}
-	write := func(id, dep string) operator.AppliedChange {
-		return operator.AppliedChange{App: id, Action: "update", DeploymentID: dep, Revision: "r2", At: now}
+	write := func(id, dep string) status.AppliedChange {
+		return status.AppliedChange{App: id, Action: "update", DeploymentID: dep, Revision: "r2", At: now}
 	}
 	pending := func(s *memStore) []string {
 		st, err := s.Load(t.Context())
@@ -154,45 +154,39 @@ func TestAlerterPendingChanges(t *testing.T) {
 	a, sentA := changesAlerter(store, &now)
 	type step struct {
 		name      string
-		al        *alerter
-		st        operator.Status
+		al        *Alerter
+		st        status.Cluster
 		ctxDone   bool
 		wantSaves int
 		wantStore []string
 	}
 	steps := []step{
-		{name: "first pass: nothing to keep", al: a, st: pass([]operator.AppStatus{app("/web"), app("/api")})},
-		{name: "writes are kept", al: a, st: pass([]operator.AppStatus{app("/web", "d1"), app("/api", "d2")}, write("/web", "d1"), write("/api", "d2")),
+		{name: "first pass: nothing to keep", al: a, st: leading([]status.App{app("/web"), app("/api")})},
+		{name: "writes are kept", al: a, st: leading([]status.App{app("/web", "d1"), app("/api", "d2")}, write("/web", "d1"), write("/api", "d2")),
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		{name: "deployments running: no save", al: a, st: pass([]operator.AppStatus{app("/web", "d1"), app("/api", "d2")}),
+		{name: "deployments running: no save", al: a, st: leading([]status.App{app("/web", "d1"), app("/api", "d2")}),
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
 		{name: "Marathon unreachable: nothing sent", al: a,
-			st:        operator.Status{Leader: true, Ready: true, MarathonError: "refused", Apps: []operator.AppStatus{{ID: "/web", Health: operator.HealthUnknown}}},
+			st:        status.Cluster{Leader: true, Ready: true, MarathonError: "refused", Apps: []status.App{{ID: "/web", Health: status.HealthUnknown}}},
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		{name: "a pass cut short by shutdown: nothing sent", al: a, st: pass(nil), ctxDone: true,
+		{name: "a pass cut short by shutdown: nothing sent", al: a, st: leading(nil), ctxDone: true,
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
 	}
 	b, sentB := changesAlerter(store, &now)
 	steps = append(steps,
-		step{name: "A follows", al: a, st: operator.Status{Ready: true, Apps: []operator.AppStatus{app("/web")}},
+		step{name: "A follows", al: a, st: status.Cluster{Ready: true, Apps: []status.App{app("/web")}},
 			wantSaves: 1, wantStore: []string{"/api d2", "/web d1"}},
-		step{name: "B leads: restored, api gone already, sent at once", al: b, st: pass([]operator.AppStatus{app("/web", "d1"), app("/api")}),
+		step{name: "B leads: restored, api gone already, sent at once", al: b, st: leading([]status.App{app("/web", "d1"), app("/api")}),
 			wantSaves: 2, wantStore: []string{"/web d1"}},
-		step{name: "web still deploying: no save", al: b, st: pass([]operator.AppStatus{app("/web", "d1"), app("/api")}),
+		step{name: "web still deploying: no save", al: b, st: leading([]status.App{app("/web", "d1"), app("/api")}),
 			wantSaves: 2, wantStore: []string{"/web d1"}},
-		step{name: "web deployed: sent", al: b, st: pass([]operator.AppStatus{app("/web"), app("/api")}),
+		step{name: "web deployed: sent", al: b, st: leading([]status.App{app("/web"), app("/api")}),
 			wantSaves: 3},
-		step{name: "nothing pending: no save", al: b, st: pass([]operator.AppStatus{app("/web"), app("/api")}),
+		step{name: "nothing pending: no save", al: b, st: leading([]status.App{app("/web"), app("/api")}),
 			wantSaves: 3},
 	)
 	for _, s := range steps {
-		ctx := t.Context()
-		if s.ctxDone {
-			c, cancel := context.WithCancel(ctx)
-			cancel()
-			ctx = c
-		}
-		s.al.observe(ctx, s.st)
+		s.al.observe(t.Context(), pass{st: s.st, cutShort: s.ctxDone, followed: !s.st.Leader})
 		if store.saves != s.wantSaves {
 			t.Errorf("%s: %d saves, want %d", s.name, store.saves, s.wantSaves)
 		}
@@ -208,18 +202,18 @@ func TestAlerterPendingChanges(t *testing.T) {
 	}
 
 	// A change pending for longer than a day is dropped, and saved so.
-	b.observe(t.Context(), pass([]operator.AppStatus{app("/web", "d3")}, write("/web", "d3")))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")}, write("/web", "d3"))})
 	now = now.Add(maxPendingAge - time.Second)
-	b.observe(t.Context(), pass([]operator.AppStatus{app("/web", "d3")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")})})
 	if got := pending(store); !slices.Equal(got, []string{"/web d3"}) || store.saves != 4 {
 		t.Errorf("within a day: pending %v, %d saves", got, store.saves)
 	}
 	now = now.Add(2 * time.Second)
-	b.observe(t.Context(), pass([]operator.AppStatus{app("/web", "d3")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web", "d3")})})
 	if got := pending(store); len(got) != 0 || store.saves != 5 {
 		t.Errorf("after a day: pending %v, %d saves", got, store.saves)
 	}
-	b.observe(t.Context(), pass([]operator.AppStatus{app("/web")}))
+	b.observe(t.Context(), pass{st: leading([]status.App{app("/web")})})
 	if diff := cmp.Diff([]string{"/api d2", "/web d1"}, sentB.changes); diff != "" {
 		t.Errorf("B sent the dropped change (-want +got):\n%s", diff)
 	}

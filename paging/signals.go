@@ -1,4 +1,4 @@
-package main
+package paging
 
 import (
 	"fmt"
@@ -7,25 +7,61 @@ import (
 	"time"
 
 	"pacer.dev/pacer/alerting"
-	"pacer.dev/pacer/operator"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
-// signalInput is everything the mapping from status to signals reads
-// besides the operator's status.
-type signalInput struct {
-	cluster string
-	now     time.Time
-	// lbInvalid is the LB pipeline's refusal, empty while its config is good.
-	lbInvalid string
-	crashes   *crashHistory
+// DefaultCrashFailures is how many task failures within the crash window
+// make an app CrashLooping when Input.CrashFailures is zero.
+const DefaultCrashFailures = 3
+
+// Input is everything the mapping from status to signals reads besides
+// the operator's and the LB pipeline's status.
+type Input struct {
+	Cluster string
+	Now     time.Time
+	// RecentFailures counts each app's distinct task failures within the
+	// crash window (the Alerter keeps that history); CrashFailures of them
+	// make it CrashLooping (DefaultCrashFailures when zero).
+	RecentFailures map[string]int
+	CrashFailures  int
 }
 
-// statusSignals maps the operator's status to the conditions that hold.
-func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
+// LBStatus is what paging reads of the LB pipeline's last run.
+type LBStatus struct {
+	// ConfigInvalid: the newest rendered config was refused (render or
+	// validation); Err says why.
+	ConfigInvalid bool
+	// Err is the run's error, if any.
+	Err error
+	// ReloadFailed: the new config is in place but its reload failed; the
+	// pipeline retries it.
+	ReloadFailed bool
+}
+
+// invalid is why the newest LB config is not in place, empty while it is:
+// refused (render or validation), or not written at all (disk full,
+// permissions), when the last good config keeps serving stale backends
+// just the same. A failed reload is not it: the new config is in place and
+// the pipeline retries the reload.
+func (s LBStatus) invalid() string {
+	switch {
+	case s.ConfigInvalid && s.Err != nil:
+		return s.Err.Error()
+	case s.ConfigInvalid:
+		return "the rendered config was refused"
+	case s.Err != nil && !s.ReloadFailed:
+		return "the rendered config could not be put in place: " + s.Err.Error()
+	}
+	return ""
+}
+
+// Signals maps the operator's status and the LB pipeline's to the
+// conditions that hold. It is pure: the same input gives the same signals.
+func Signals(in Input, st status.Cluster, lbs LBStatus) []alerting.Signal {
 	var out []alerting.Signal
 	cl := func(c alerting.Condition, d alerting.Details) {
-		out = append(out, alerting.Signal{Condition: c, Cluster: in.cluster, Details: d})
+		out = append(out, alerting.Signal{Condition: c, Cluster: in.Cluster, Details: d})
 	}
 	if st.MarathonError != "" {
 		cl(alerting.MarathonUnreachable, alerting.Details{Message: st.MarathonError})
@@ -36,12 +72,12 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 	if inv := st.InvalidRevision; inv != nil {
 		cl(alerting.InvalidSpecRevision, alerting.Details{Message: inv.Error, Revision: inv.ID})
 	}
-	if in.lbInvalid != "" {
-		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.lbInvalid})
+	if msg := lbs.invalid(); msg != "" {
+		cl(alerting.LBConfigInvalid, alerting.Details{Message: msg})
 	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {
-		sig := alerting.Signal{Cluster: in.cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,
+		sig := alerting.Signal{Cluster: in.Cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,
 			Policy: policyOf(policies, a.Group, a.Environment, a.Alerting)}
 		for _, s := range appSignals(in, a) {
 			s.Details.Revision = a.SpecRevision
@@ -53,13 +89,13 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 }
 
 // appSignals are the per-app conditions that hold for a.
-func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
+func appSignals(in Input, a status.App) []alerting.Signal {
 	var out []alerting.Signal
 	add := func(c alerting.Condition, d alerting.Details) {
 		out = append(out, alerting.Signal{Condition: c, Details: d})
 	}
 	counts := alerting.Details{Instances: a.Instances, Running: a.Running, Healthy: a.Healthy, Unhealthy: a.Unhealthy}
-	if a.Sync == operator.OutOfSync {
+	if a.Sync == status.OutOfSync {
 		add(alerting.OutOfSync, alerting.Details{Message: a.Message, Diff: strings.Join(a.Changes, "\n")})
 	}
 	if a.LastError != "" {
@@ -70,17 +106,21 @@ func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
 		d.Message = a.LastTaskFailure
 		add(alerting.Unhealthy, d)
 	}
-	if (a.Health == operator.Degraded || a.Health == operator.Progressing) && a.Running < a.Instances {
+	if (a.Health == status.Degraded || a.Health == status.Progressing) && a.Running < a.Instances {
 		d := counts
 		d.Message = launchReason(a)
 		add(alerting.Underprovisioned, d)
 	}
 	if dep, ok := oldestDeployment(a.RunningDeployments); ok && !dep.Started.IsZero() {
 		d := counts
-		d.DeploymentID, d.Age, d.Message = dep.ID, in.now.Sub(dep.Started), launchReason(a)
+		d.DeploymentID, d.Age, d.Message = dep.ID, in.Now.Sub(dep.Started), launchReason(a)
 		add(alerting.DeploymentStuck, d)
 	}
-	if failures := in.crashes.observe(a, in.now); failures >= in.crashes.threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
+	threshold := in.CrashFailures
+	if threshold <= 0 {
+		threshold = DefaultCrashFailures
+	}
+	if failures := in.RecentFailures[a.ID]; failures >= threshold || (a.LaunchQueue != nil && a.LaunchQueue.Delayed) {
 		d := counts
 		d.Message = a.LastTaskFailure
 		d.Extra = map[string]string{"recent_failures": fmt.Sprint(failures)}
@@ -92,17 +132,17 @@ func appSignals(in signalInput, a operator.AppStatus) []alerting.Signal {
 	return out
 }
 
-func oldestDeployment(ds []operator.DeploymentStatus) (operator.DeploymentStatus, bool) {
+func oldestDeployment(ds []status.Deployment) (status.Deployment, bool) {
 	if len(ds) == 0 {
-		return operator.DeploymentStatus{}, false
+		return status.Deployment{}, false
 	}
-	return slices.MinFunc(ds, func(a, b operator.DeploymentStatus) int { return a.Started.Compare(b.Started) }), true
+	return slices.MinFunc(ds, func(a, b status.Deployment) int { return a.Started.Compare(b.Started) }), true
 }
 
 // launchReason says why tasks are missing, from the launch queue:
 // "2 tasks waiting to launch: launch backoff 30s after failures (last: ...)"
 // or "...: no offer fits (10 of 10 declined)". Empty when nothing waits.
-func launchReason(a operator.AppStatus) string {
+func launchReason(a status.App) string {
 	q := a.LaunchQueue
 	if q == nil || q.Count == 0 {
 		return ""
@@ -142,7 +182,7 @@ func newCrashHistory(window time.Duration, threshold int) *crashHistory {
 
 // observe records a's last task failure if it is new and returns how many
 // failures of a fall within the window ending at now.
-func (h *crashHistory) observe(a operator.AppStatus, now time.Time) int {
+func (h *crashHistory) observe(a status.App, now time.Time) int {
 	fs := h.seen[a.ID]
 	if a.LastTaskFailureTask != "" && !a.LastTaskFailureAt.IsZero() {
 		f := seenFailure{task: a.LastTaskFailureTask, at: a.LastTaskFailureAt}
@@ -159,8 +199,21 @@ func (h *crashHistory) observe(a operator.AppStatus, now time.Time) int {
 	return len(fs)
 }
 
+// observeAll records the apps' new task failures, forgets apps gone from
+// st, and returns each app's count of failures within the window.
+func (h *crashHistory) observeAll(st status.Cluster, now time.Time) map[string]int {
+	out := map[string]int{}
+	for _, a := range st.Apps {
+		if n := h.observe(a, now); n > 0 {
+			out[a.ID] = n
+		}
+	}
+	h.forget(st)
+	return out
+}
+
 // forget drops apps no longer in the status.
-func (h *crashHistory) forget(st operator.Status) {
+func (h *crashHistory) forget(st status.Cluster) {
 	keep := make(map[string]bool, len(st.Apps))
 	for _, a := range st.Apps {
 		keep[a.ID] = true

@@ -1,56 +1,58 @@
-package main
+package specs
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
-
-	"pacer.dev/pacer/specs"
 )
 
-// specLocator places fields of rendered apps in the spec files, so that
-// Marathon's 422 errors point at the line that sets the rejected field.
-// Files are parsed lazily, only when an error needs them.
-type specLocator struct {
-	root  string
+// Locator places fields of rendered apps in the spec files of a tree, so
+// that Marathon's 422 errors point at the line that sets the rejected
+// field. Files are parsed lazily, only when an error needs them. A Locator
+// is safe for concurrent use.
+type Locator struct {
+	fsys  fs.FS
 	mu    sync.Mutex
 	files map[string][]*yaml.Node // file → documents (nil when unreadable)
 }
 
-func newSpecLocator(root string) *specLocator {
-	return &specLocator{root: root, files: map[string][]*yaml.Node{}}
+// NewLocator reads spec files from fsys, the tree the apps were loaded from.
+func NewLocator(fsys fs.FS) *Locator {
+	return &Locator{fsys: fsys, files: map[string][]*yaml.Node{}}
 }
 
-// locate returns app's Locate function: an environment override of the
-// field wins over the app body; a field set by a default or an overlay
-// elsewhere falls back to its closest ancestor the app spells out.
-func (l *specLocator) locate(app specs.App) func(pointer string) string {
+// Locate returns app's locate function: given an RFC 6901 pointer into the
+// app's Marathon definition, it returns file:line:col of the YAML node that
+// sets it, or "" when the pointer names the app itself (its Source is the
+// place then). An environment override of the field wins over the app body;
+// a field set by a default or an overlay elsewhere falls back to its closest
+// ancestor the app spells out.
+func (l *Locator) Locate(app App) func(pointer string) string {
 	return func(pointer string) string {
 		segs := pointerSegments(pointer)
 		body := l.appNode(app.Source)
 		if body == nil || len(segs) == 0 {
-			return "" // the app itself: its Source
+			return ""
 		}
-		if env := child(child(body, "environments"), app.Environment); env != nil {
-			if n, depth := walk(env, segs); n != nil && depth == len(segs) && depth > 0 {
-				return position(app.Source.File, n)
+		if env := yamlChild(yamlChild(body, "environments"), app.Environment); env != nil {
+			if n, depth := yamlWalk(env, segs); n != nil && depth == len(segs) && depth > 0 {
+				return nodePosition(app.Source.File, n)
 			}
 		}
-		n, _ := walk(body, segs)
-		return position(app.Source.File, n)
+		n, _ := yamlWalk(body, segs)
+		return nodePosition(app.Source.File, n)
 	}
 }
 
 // appNode finds the mapping value whose key sits at src's line and column.
-func (l *specLocator) appNode(src specs.Source) *yaml.Node {
+func (l *Locator) appNode(src Source) *yaml.Node {
 	for _, doc := range l.docs(src.File) {
 		if n := findKeyAt(doc, src.Line, src.Col); n != nil {
 			return n
@@ -59,14 +61,14 @@ func (l *specLocator) appNode(src specs.Source) *yaml.Node {
 	return nil
 }
 
-func (l *specLocator) docs(file string) []*yaml.Node {
+func (l *Locator) docs(file string) []*yaml.Node {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if docs, ok := l.files[file]; ok {
 		return docs
 	}
 	var docs []*yaml.Node
-	data, err := os.ReadFile(filepath.Join(l.root, filepath.FromSlash(file)))
+	data, err := fs.ReadFile(l.fsys, file)
 	if err == nil {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		for {
@@ -105,14 +107,14 @@ func findKeyAt(n *yaml.Node, line, col int) *yaml.Node {
 	return nil
 }
 
-// walk follows segs from n as far as the YAML spells them out and returns
-// the deepest node reached and how many segments it matched.
-func walk(n *yaml.Node, segs []string) (*yaml.Node, int) {
+// yamlWalk follows segs from n as far as the YAML spells them out and
+// returns the deepest node reached and how many segments it matched.
+func yamlWalk(n *yaml.Node, segs []string) (*yaml.Node, int) {
 	for i, s := range segs {
 		var next *yaml.Node
 		switch n.Kind {
 		case yaml.MappingNode:
-			next = child(n, s)
+			next = yamlChild(n, s)
 		case yaml.SequenceNode:
 			if idx, err := strconv.Atoi(s); err == nil && idx >= 0 && idx < len(n.Content) {
 				next = n.Content[idx]
@@ -126,8 +128,8 @@ func walk(n *yaml.Node, segs []string) (*yaml.Node, int) {
 	return n, len(segs)
 }
 
-// child returns the value of key in mapping n.
-func child(n *yaml.Node, key string) *yaml.Node {
+// yamlChild returns the value of key in mapping n.
+func yamlChild(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -151,7 +153,7 @@ func pointerSegments(p string) []string {
 	return segs
 }
 
-func position(file string, n *yaml.Node) string {
+func nodePosition(file string, n *yaml.Node) string {
 	if n == nil {
 		return ""
 	}

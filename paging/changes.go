@@ -1,4 +1,4 @@
-package main
+package paging
 
 import (
 	"cmp"
@@ -12,7 +12,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"pacer.dev/pacer/alerting"
-	"pacer.dev/pacer/operator"
+	"pacer.dev/pacer/status"
 )
 
 // maxPendingAge bounds how long a change event waits for its deployment.
@@ -46,7 +46,7 @@ func (p *pendingChanges) add(cs ...alerting.Change) {
 
 // done takes out, oldest first, the changes whose deployment Marathon no
 // longer runs; the rest stay pending.
-func (p *pendingChanges) done(apps []operator.AppStatus) []alerting.Change {
+func (p *pendingChanges) done(apps []status.App) []alerting.Change {
 	running := make(map[string][]string, len(apps))
 	for _, a := range apps {
 		running[a.ID] = a.Deployments
@@ -102,16 +102,16 @@ func sortChanges(cs []alerting.Change) {
 }
 
 // readMarathon reports whether a pass read Marathon's apps, so that their
-// Deployments are what Marathon runs. A pass without a good revision yet,
-// one that could not read Marathon (every app's health unknown) or one cut
-// short by shutdown lists no deployments, which says nothing about whether
-// they finished.
-func readMarathon(ctx context.Context, st operator.Status) bool {
-	if ctx.Err() != nil || !st.Ready || st.MarathonError != "" {
+// Deployments are what Marathon runs. A pass without a good revision yet
+// or one that could not read Marathon (every app's health unknown) lists
+// no deployments, which says nothing about whether they finished; nor
+// does one cut short by shutdown (pass.cutShort).
+func readMarathon(st status.Cluster) bool {
+	if !st.Ready || st.MarathonError != "" {
 		return false
 	}
 	for _, a := range st.Apps {
-		if a.Health == operator.HealthUnknown {
+		if a.Health == status.HealthUnknown {
 			return false
 		}
 	}
@@ -122,7 +122,7 @@ func readMarathon(ctx context.Context, st operator.Status) bool {
 // finished (when the pass read Marathon), drops those pending for longer
 // than maxPendingAge, then queues one for every write Marathon accepted in
 // this pass, to the app environment's routing key.
-func (al *alerter) sendChanges(ctx context.Context, st operator.Status, read bool) {
+func (al *Alerter) sendChanges(ctx context.Context, st status.Cluster, read bool) {
 	log := logr.FromContextOrDiscard(ctx)
 	// Send for the earlier writes first: this pass's live state was read
 	// before its own writes, so it cannot show their deployments yet.
@@ -144,8 +144,8 @@ func (al *alerter) sendChanges(ctx context.Context, st operator.Status, read boo
 
 // newChanges are the change events of the writes Marathon accepted in a
 // pass, for the environments that page.
-func (al *alerter) newChanges(st operator.Status) []alerting.Change {
-	apps := make(map[string]operator.AppStatus, len(st.Apps))
+func (al *Alerter) newChanges(st status.Cluster) []alerting.Change {
+	apps := make(map[string]status.App, len(st.Apps))
 	for _, a := range st.Apps {
 		apps[a.ID] = a
 	}
