@@ -19,7 +19,7 @@ spec:
     api:
       instances: 3
       healthChecks:
-        - {protocol: COMMAND}
+        - {protocol: COMMAND, command: {value: "true"}}
       environments:
         test: {instances: 1}
       cmd: sleep 1000
@@ -48,7 +48,7 @@ func TestLocatorPlacesPointersAtSpecLines(t *testing.T) {
 		{"an environment override wins", "test", "/instances", "services/shop.yaml:14:27"},
 		{"an environment without the field reads the body", "test", "/cmd", "services/shop.yaml:15:12"},
 		{"a list element", "production", "/healthChecks/0", "services/shop.yaml:12:11"},
-		{"a field not spelled out falls back to its closest ancestor", "production", "/healthChecks/0/command", "services/shop.yaml:12:11"},
+		{"a field not spelled out falls back to its closest ancestor", "production", "/healthChecks/0/gracePeriodSeconds", "services/shop.yaml:12:11"},
 		{"a field set by defaults falls back to the app body", "production", "/labels/x~1y", "services/shop.yaml:10:7"},
 		{"an index past the list", "production", "/healthChecks/3", "services/shop.yaml:12:9"},
 	}
