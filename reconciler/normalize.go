@@ -112,15 +112,17 @@ type liveHints struct {
 	zeroPorts []bool
 	// zeroServicePorts[i]: the desired port mapping i asks for service port 0.
 	zeroServicePorts []bool
-	// mappedPortsOnly: the ports come from the container's port mappings.
-	mappedPortsOnly bool
+	// mappedPorts: the desired container lists port mappings, so the
+	// app's ports are Marathon's business (see normalizePorts), even where
+	// Marathon then drops the mappings (a HOST network).
+	mappedPorts bool
 }
 
 func hintsOf(desired map[string]any) liveHints {
 	if desired == nil {
 		return liveHints{}
 	}
-	h := liveHints{desired: true, usesURIs: usesURIs(desired), mappedPortsOnly: !hasPorts(desired) && hasPortMappings(desired)}
+	h := liveHints{desired: true, usesURIs: usesURIs(desired), mappedPorts: hasPortMappings(desired)}
 	dDefs, _ := desired["portDefinitions"].([]any)
 	if dDefs == nil {
 		if ports, ok := desired["ports"].([]any); ok {
@@ -166,18 +168,18 @@ func normalizeLiveInPlace(app map[string]any, h liveHints) map[string]any {
 	}
 	if h.desired {
 		resetAssignedPorts(app, h)
-		if h.mappedPortsOnly {
-			// Ports come from the container's port mappings: Marathon's own
-			// port definitions are not the user's concern.
-			delete(app, "portDefinitions")
-		}
 	}
-	normalizeApp(app)
+	normalizeAppPorts(app, h.mappedPorts)
 	return app
 }
 
 // normalizeApp canonicalizes app in place.
-func normalizeApp(app map[string]any) {
+func normalizeApp(app map[string]any) { normalizeAppPorts(app, false) }
+
+// normalizeAppPorts canonicalizes app in place; mapped says that its ports
+// come from port mappings even if it lists none itself (the live
+// counterpart of a desired app that lists some).
+func normalizeAppPorts(app map[string]any, mapped bool) {
 	for _, f := range serverFields {
 		delete(app, f)
 	}
@@ -199,9 +201,10 @@ func normalizeApp(app map[string]any) {
 			app["unreachableStrategy"] = map[string]any{"inactiveAfterSeconds": 0.0, "expungeAfterSeconds": 0.0}
 		}
 	}
-	normalizePorts(app)
-	normalizeFetch(app)
+	mapped = mapped || hasPortMappings(app)
 	normalizeContainer(app)
+	normalizePorts(app, mapped)
+	normalizeFetch(app)
 	normalizeHealthChecks(app)
 	forEachObject(app["readinessChecks"], func(rc map[string]any) { fillDefaults(rc, readinessCheckDefaults) })
 	normalizeConstraints(app)
@@ -238,7 +241,26 @@ func normalizeUpgradeStrategy(app map[string]any, resident bool) {
 
 // normalizePorts folds the legacy "ports" into portDefinitions and fills
 // the default single port when the app asks for none.
-func normalizePorts(app map[string]any) {
+//
+// An app whose container has port mappings has no ports of its own in
+// Marathon 1.4.13: its service ports are the mappings'
+// (state/AppDefinition.scala:280-284, hostPorts and servicePorts use the
+// portMappings whenever there are any), GroupManagerActor.scala:238-298
+// (assignDynamicServicePorts) merges those service ports into whatever
+// portDefinitions were given, padding them with random port definitions,
+// and api/v2/json/Formats.scala:1224-1238 writes "ports" as the service
+// ports and "portDefinitions" zipped with them, all tcp. So the
+// portDefinitions and ports written back are Marathon's, derived from the
+// mappings, whatever the app gave: they are dropped on both sides, or a
+// spec giving both would be written again on every pass.
+//
+// mapped says whether the app, as given, lists port mappings.
+func normalizePorts(app map[string]any, mapped bool) {
+	if mapped {
+		delete(app, "ports")
+		delete(app, "portDefinitions")
+		return
+	}
 	_, hasDefs := app["portDefinitions"]
 	ports, hasPorts := app["ports"].([]any)
 	delete(app, "ports")
@@ -250,7 +272,7 @@ func normalizePorts(app map[string]any) {
 			defs = append(defs, map[string]any{"port": p})
 		}
 		app["portDefinitions"] = defs
-	case !isNull(app["ipAddress"]) || hasPortMappings(app):
+	case !isNull(app["ipAddress"]):
 		delete(app, "portDefinitions")
 	default:
 		app["portDefinitions"] = []any{map[string]any{"port": 0.0, "protocol": "tcp", "name": "default"}}
@@ -296,6 +318,12 @@ func normalizeContainer(app map[string]any) {
 	}
 	fillDefaults(d, map[string]any{"privileged": false, "forcePullImage": false})
 	bridge := d["network"] == "BRIDGE"
+	if c["type"] != "DOCKER" || (!bridge && d["network"] != "USER") {
+		// Marathon 1.4.13 keeps port mappings only for a Docker container
+		// in BRIDGE or USER mode and drops them otherwise
+		// (state/Container.scala:47-69, Docker.withDefaultPortMappings).
+		delete(d, "portMappings")
+	}
 	forEachObject(d["portMappings"], func(pm map[string]any) {
 		fillDefaults(pm, map[string]any{"containerPort": 0.0, "protocol": "tcp", "servicePort": 0.0})
 		if bridge {
@@ -361,14 +389,6 @@ func portMappings(app map[string]any) []any {
 }
 
 func hasPortMappings(app map[string]any) bool { return len(portMappings(app)) > 0 }
-
-func hasPorts(app map[string]any) bool {
-	if defs, ok := app["portDefinitions"].([]any); ok && len(defs) > 0 {
-		return true
-	}
-	ports, ok := app["ports"].([]any)
-	return ok && len(ports) > 0
-}
 
 // isResident reports whether an app has persistent volumes or residency.
 func isResident(app map[string]any) bool {

@@ -34,6 +34,18 @@ func TestNormalizeEquivalent(t *testing.T) {
 		{"default port", `{"id":"/a"}`, `{"id":"/a","ports":[10000],"portDefinitions":[{"port":10000,"protocol":"tcp","name":"default","labels":{}}]}`},
 		{"port mappings make portDefinitions empty", `{"id":"/a","container":{"docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`,
 			`{"id":"/a","container":{"type":"DOCKER","volumes":[],"docker":{"image":"x","network":"BRIDGE","privileged":false,"parameters":[],"forcePullImage":false,"portMappings":[{"containerPort":80,"hostPort":0,"servicePort":10002,"protocol":"tcp","labels":{}}]}},"ports":[],"portDefinitions":[]}`},
+		// Marathon 1.4.13 writes a mapped app's ports and portDefinitions
+		// from its port mappings, whatever was given
+		// (api/v2/json/Formats.scala:1224-1238).
+		{"port mappings and portDefinitions", `{"id":"/a","portDefinitions":[{"port":0,"name":"web"}],"container":{"docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0},{"containerPort":81,"protocol":"udp"}]}}}`,
+			`{"id":"/a","container":{"type":"DOCKER","docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0,"servicePort":10000,"protocol":"tcp"},{"containerPort":81,"hostPort":0,"servicePort":10001,"protocol":"udp"}]}},"ports":[10000,10001],"portDefinitions":[{"port":10000,"protocol":"tcp","name":"web","labels":{}},{"port":10001,"protocol":"tcp","labels":{}}]}`},
+		{"port mappings and legacy ports", `{"id":"/a","ports":[0],"container":{"docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0}]}}}`,
+			`{"id":"/a","container":{"type":"DOCKER","docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0,"servicePort":10000,"protocol":"tcp"}]}},"ports":[10000],"portDefinitions":[{"port":10000,"protocol":"tcp","labels":{}}]}`},
+		{"port mappings and portDefinitions, written empty", `{"id":"/a","portDefinitions":[{"port":0}],"container":{"docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0}]}}}`,
+			`{"id":"/a","container":{"type":"DOCKER","docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0,"servicePort":10000,"protocol":"tcp"}]}},"ports":[10000],"portDefinitions":[]}`},
+		// state/Container.scala:47-69: mappings are kept for BRIDGE and USER only.
+		{"port mappings of a HOST container are dropped", `{"id":"/a","container":{"docker":{"image":"x","network":"HOST","portMappings":[{"containerPort":80,"hostPort":0}]}}}`,
+			`{"id":"/a","container":{"type":"DOCKER","docker":{"image":"x","network":"HOST","portMappings":[]}},"ports":[10000],"portDefinitions":[{"port":10000,"protocol":"tcp","name":"default","labels":{}}]}`},
 		{"health check defaults, lower-case protocol, no ports", `{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"http"}]}`,
 			`{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"HTTP","path":"/","portIndex":0,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3,"delaySeconds":15,"ignoreHttp1xx":false}]}`},
 		{"health checks are a set", `{"id":"/a","healthChecks":[{"protocol":"TCP"},{"path":"/h"}]}`, `{"id":"/a","healthChecks":[{"path":"/h"},{"protocol":"TCP","portIndex":0}]}`},
