@@ -99,6 +99,12 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// MaxDeleteRatio is the prune guard (0: reconciler default).
 	MaxDeleteRatio float64
+	// MaxWritesPerRevision is the loop breaker: an app written this many
+	// times in a row for the same revision, its diff never shrinking, is
+	// not written again until a new revision or a smaller diff, and is
+	// reported with ReasonNotConverging and a LastError (SyncFailed).
+	// 0 means DefaultMaxWritesPerRevision; it cannot be turned off.
+	MaxWritesPerRevision int
 	// Clock defaults to the real clock.
 	Clock Clock
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
@@ -122,6 +128,11 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: no cluster", ErrInvalidOptions)
 	case o.SyncInterval < 0:
 		return o, fmt.Errorf("%w: sync interval %s", ErrInvalidOptions, o.SyncInterval)
+	case o.MaxWritesPerRevision < 0:
+		return o, fmt.Errorf("%w: max writes per revision %d (at least 1; 0 for the default %d)", ErrInvalidOptions, o.MaxWritesPerRevision, DefaultMaxWritesPerRevision)
+	}
+	if o.MaxWritesPerRevision == 0 {
+		o.MaxWritesPerRevision = DefaultMaxWritesPerRevision
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {

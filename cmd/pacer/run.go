@@ -33,6 +33,7 @@ type runOptions struct {
 	shutdownTimeout                                       time.Duration
 	supersedeAfter                                        time.Duration
 	maxDeleteRatio                                        float64
+	maxWritesPerRevision                                  int
 	retries                                               int
 	lb                                                    runLBOptions
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
@@ -91,6 +92,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.DurationVar(&o.supersedeAfter, "supersede-after", 10*time.Minute, "a new revision replaces (force=true) a deployment of an older revision that locks its app alone and has run this long, instead of waiting for it forever; 0: always wait")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
+	f.IntVar(&o.maxWritesPerRevision, "max-writes-per-revision", operator.DefaultMaxWritesPerRevision, "loop breaker: an app written this many times in a row for one revision without its diff shrinking is no longer written and pages SyncFailed (at least 1)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
@@ -119,6 +121,9 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	}
 	if o.supersedeAfter < 0 {
 		return fmt.Errorf("run: --supersede-after %v must not be negative (0: always wait)", o.supersedeAfter)
+	}
+	if o.maxWritesPerRevision < 1 {
+		return fmt.Errorf("run: --max-writes-per-revision %d must be at least 1", o.maxWritesPerRevision)
 	}
 	log := a.log
 	ctx = logr.NewContext(ctx, log)
@@ -207,7 +212,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
-		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter,
+		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaxWritesPerRevision: o.maxWritesPerRevision,
 		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },
 	})
 	if err != nil {
