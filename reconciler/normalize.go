@@ -83,6 +83,9 @@ var readinessCheckDefaults = map[string]any{
 	"preserveLastResponse":    false,
 }
 
+// residencyDefaults are Residency.defaultResidency (state/Residency.scala:8-13).
+var residencyDefaults = map[string]any{"relaunchEscalationTimeoutSeconds": 3600.0, "taskLostBehavior": "WAIT_FOREVER"}
+
 var (
 	portDefinitionDefaults = map[string]any{"port": 0.0, "protocol": "tcp"}
 	fetchDefaults          = map[string]any{"extract": true, "executable": false, "cache": false}
@@ -192,10 +195,20 @@ func normalizeAppPorts(app map[string]any, mapped bool) {
 			app[k] = v
 		}
 	}
-	resident := isResident(app)
-	normalizeUpgradeStrategy(app, resident)
+	// Marathon 1.4.13 gives an app with persistent volumes the default
+	// residency, then the resident defaults of upgradeStrategy (also for
+	// external volumes) and unreachableStrategy
+	// (api/v2/json/Formats.scala:1023-1031, 1083; state/Residency.scala:8-13).
+	persistent, external := volumeKinds(app)
+	if persistent && isNull(app["residency"]) {
+		app["residency"] = map[string]any{}
+	}
+	if r, ok := app["residency"].(map[string]any); ok {
+		fillDefaults(r, residencyDefaults)
+	}
+	normalizeUpgradeStrategy(app, !isNull(app["residency"]) || external)
 	if isNull(app["unreachableStrategy"]) {
-		if resident {
+		if persistent {
 			app["unreachableStrategy"] = "disabled"
 		} else {
 			app["unreachableStrategy"] = map[string]any{"inactiveAfterSeconds": 0.0, "expungeAfterSeconds": 0.0}
@@ -312,6 +325,12 @@ func normalizeContainer(app map[string]any) {
 		return
 	}
 	fillDefaults(c, map[string]any{"type": "DOCKER"})
+	forEachObject(c["volumes"], func(v map[string]any) {
+		if p, ok := v["persistent"].(map[string]any); ok {
+			// PersistentVolumeInfoReader, api/v2/json/Formats.scala:263-268.
+			fillDefaults(p, map[string]any{"type": "root"})
+		}
+	})
 	d, _ := c["docker"].(map[string]any)
 	if d == nil {
 		return
@@ -390,20 +409,15 @@ func portMappings(app map[string]any) []any {
 
 func hasPortMappings(app map[string]any) bool { return len(portMappings(app)) > 0 }
 
-// isResident reports whether an app has persistent volumes or residency.
-func isResident(app map[string]any) bool {
-	if !isNull(app["residency"]) {
-		return true
-	}
-	found := false
+// volumeKinds reports whether an app has persistent and external volumes.
+func volumeKinds(app map[string]any) (persistent, external bool) {
 	if c, ok := app["container"].(map[string]any); ok {
 		forEachObject(c["volumes"], func(v map[string]any) {
-			if !isNull(v["persistent"]) {
-				found = true
-			}
+			persistent = persistent || !isNull(v["persistent"])
+			external = external || !isNull(v["external"])
 		})
 	}
-	return found
+	return persistent, external
 }
 
 func fillDefaults(m map[string]any, defaults map[string]any) {

@@ -52,6 +52,12 @@ func TestNormalizeEquivalent(t *testing.T) {
 		{"constraints are a set, empty value", `{"id":"/a","constraints":[["rack","GROUP_BY"],["hostname","UNIQUE"]]}`, `{"id":"/a","constraints":[["hostname","UNIQUE",""],["rack","GROUP_BY"]]}`},
 		{"uris become fetch", `{"id":"/a","uris":["http://x/a.tgz"]}`, `{"id":"/a","uris":["http://x/a.tgz"],"fetch":[{"uri":"http://x/a.tgz","extract":true,"executable":false,"cache":false}]}`},
 		{"upgradeStrategy and unreachableStrategy defaults", `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5}}`, `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":1},"unreachableStrategy":{"inactiveAfterSeconds":0,"expungeAfterSeconds":0},"killSelection":"YOUNGEST_FIRST"}`},
+		// api/v2/json/Formats.scala:1023-1031: residency, upgradeStrategy and
+		// unreachableStrategy of an app with a persistent volume.
+		{"resident defaults", `{"id":"/a","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","persistent":{"size":10}}]}}`,
+			`{"id":"/a","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","persistent":{"size":10,"type":"root","constraints":[]}}]},"residency":{"relaunchEscalationTimeoutSeconds":3600,"taskLostBehavior":"WAIT_FOREVER"},"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0},"unreachableStrategy":"disabled"}`},
+		{"external volume upgrade defaults", `{"id":"/a","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","external":{"name":"v","provider":"dvdi"}}]}}`,
+			`{"id":"/a","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","external":{"name":"v","provider":"dvdi"}}]},"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0},"unreachableStrategy":{"inactiveAfterSeconds":0,"expungeAfterSeconds":0}}`},
 		{"volatile labels", `{"id":"/a","labels":{"pacer.dev/revision":"new"}}`, `{"id":"/a","labels":{"pacer.dev/revision":"old","pacer.dev/source":"x"}}`},
 		{"relative dependencies", `{"id":"/g/a","dependencies":["../h/b","c"]}`, `{"id":"/g/a","dependencies":["/g/c","/h/b"]}`},
 	}
