@@ -48,6 +48,9 @@ deletes happen only with --prune, never to apps with persistent volumes or the
 label pacer.dev/protect=true, and a pass that would delete more than
 --max-delete-ratio of the managed apps is refused.
 
+After the apply it plans once more: an app Marathon still shows different
+from git is an error (exit 1) naming the changes that did not go away.
+
 Exit codes: 0 converged (or, with --dry-run, nothing to do), 1 error,
 2 changes pending, or a managed app in Marathon that git no longer has and
 the plan keeps (with --dry-run --detailed-exitcode).`,
@@ -138,6 +141,9 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	}
 	if res.Requeue {
 		return lockedError(res, o.lockWait)
+	}
+	if err := verifyConverged(ctx, a, o); err != nil {
+		return err
 	}
 	fmt.Fprintln(a.stderr, "converged")
 	return nil

@@ -167,3 +167,23 @@ spec:
 		t.Errorf("SyncFailed events %q, want one trigger", got)
 	}
 }
+
+// TestReconcileNotConverged: `pacer reconcile` against a Marathon that
+// shows a field changed after the write does not say "converged": it exits
+// 1 naming the change that did not go away.
+func TestReconcileNotConverged(t *testing.T) {
+	g := &gapProxy{app: "/services/shop/production/api"}
+	url := g.start(t, newOperatorSim(t))
+	dir := shopTree(t)
+	r := runCLI(t, "reconcile", "--specs", dir, "--cluster", "t", "--marathon", url, "--retries", "0", "--wait-timeout", "30s")
+	if r.code != exitError || strings.Contains(r.stderr, "converged\n") ||
+		!strings.Contains(r.stderr, "not converged: Marathon still differs from git after the apply") ||
+		!strings.Contains(r.stderr, "update /services/shop/production/api\n      mem: 999 → 32") {
+		t.Errorf("exit %d, want 1 naming the change that stays\nstderr:\n%s", r.code, r.stderr)
+	}
+	// Marathon without the gap: converged.
+	r = runCLI(t, "reconcile", "--specs", dir, "--cluster", "t", "--marathon", newOperatorSim(t), "--retries", "0", "--wait-timeout", "30s")
+	if r.code != exitOK || !strings.Contains(r.stderr, "converged") {
+		t.Errorf("without the gap: exit %d\n%s", r.code, r.stderr)
+	}
+}
