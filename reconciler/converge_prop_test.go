@@ -577,7 +577,14 @@ func (g *specGen) container(a map[string]any, networking string, resident bool, 
 		}
 	case "mesos":
 		if g.chance(0.5) {
-			c = map[string]any{"type": "MESOS", "docker": map[string]any{"image": "registry.example/app:1"}}
+			d := map[string]any{"image": "registry.example/app:1"}
+			if g.chance(0.3) {
+				d["forcePullImage"] = g.chance(0.5)
+			}
+			if g.chance(0.2) {
+				d["privileged"] = g.chance(0.5) // dropped by Marathon
+			}
+			c = map[string]any{"type": "MESOS", "docker": d}
 		} else {
 			c = map[string]any{"type": "MESOS"}
 		}
@@ -682,6 +689,8 @@ func (g *specGen) healthChecks(a map[string]any, ports []portInfo) {
 				hc[k] = pick(g, vs...)
 			}
 		}
+		// ignoreHttp1xx, and delaySeconds above, on protocols that have
+		// none: Marathon drops them.
 		if g.chance(0.1) {
 			hc["ignoreHttp1xx"] = g.chance(0.5)
 		}

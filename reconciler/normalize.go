@@ -335,9 +335,22 @@ func normalizeContainer(app map[string]any) {
 	if d == nil {
 		return
 	}
+	if c["type"] == "MESOS" {
+		// A Docker image under the Mesos containerizer (MesosDocker):
+		// Marathon 1.4.13 writes image, credential and forcePullImage
+		// only and drops privileged (api/v2/json/Formats.scala:330-349,
+		// 426-437; network, parameters and portMappings are refused).
+		for k := range d {
+			if k != "image" && k != "credential" && k != "forcePullImage" {
+				delete(d, k)
+			}
+		}
+		fillDefaults(d, map[string]any{"forcePullImage": false})
+		return
+	}
 	fillDefaults(d, map[string]any{"privileged": false, "forcePullImage": false})
 	bridge := d["network"] == "BRIDGE"
-	if c["type"] != "DOCKER" || (!bridge && d["network"] != "USER") {
+	if !bridge && d["network"] != "USER" {
 		// Marathon 1.4.13 keeps port mappings only for a Docker container
 		// in BRIDGE or USER mode and drops them otherwise
 		// (state/Container.scala:47-69, Docker.withDefaultPortMappings).
@@ -351,12 +364,54 @@ func normalizeContainer(app map[string]any) {
 	})
 }
 
+// healthCheckFields are the fields Marathon 1.4.13 reads and writes back
+// for each health check protocol; it drops the others silently
+// (api/v2/json/Formats.scala:733-855: TCP and HTTP checks have no
+// delaySeconds, only HTTP and HTTPS have ignoreHttp1xx, COMMAND has no
+// port, path only for the HTTP kinds).
+var healthCheckFields = func() map[string]map[string]bool {
+	set := func(groups ...[]string) map[string]bool {
+		m := map[string]bool{}
+		for _, g := range groups {
+			for _, f := range g {
+				m[f] = true
+			}
+		}
+		return m
+	}
+	basic := []string{"protocol", "gracePeriodSeconds", "intervalSeconds", "timeoutSeconds", "maxConsecutiveFailures"}
+	ports := []string{"portIndex", "port"}
+	return map[string]map[string]bool{
+		"HTTP":        set(basic, ports, []string{"path", "ignoreHttp1xx"}),
+		"HTTPS":       set(basic, ports, []string{"path", "ignoreHttp1xx"}),
+		"TCP":         set(basic, ports),
+		"COMMAND":     set(basic, []string{"delaySeconds", "command"}),
+		"MESOS_TCP":   set(basic, ports, []string{"delaySeconds"}),
+		"MESOS_HTTP":  set(basic, ports, []string{"path", "delaySeconds"}),
+		"MESOS_HTTPS": set(basic, ports, []string{"path", "delaySeconds"}),
+	}
+}()
+
 func normalizeHealthChecks(app map[string]any) {
 	forEachObject(app["healthChecks"], func(hc map[string]any) {
-		fillDefaults(hc, healthCheckDefaults)
 		proto, _ := hc["protocol"].(string)
+		if proto == "" {
+			proto = "HTTP"
+		}
 		proto = strings.ToUpper(proto)
 		hc["protocol"] = proto
+		if fields := healthCheckFields[proto]; fields != nil {
+			for k := range hc {
+				if !fields[k] {
+					delete(hc, k)
+				}
+			}
+			for k, v := range healthCheckDefaults {
+				if fields[k] && isNull(hc[k]) {
+					hc[k] = v
+				}
+			}
+		}
 		switch proto {
 		case "HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS":
 			fillDefaults(hc, map[string]any{"path": "/"})

@@ -48,10 +48,18 @@ func TestNormalizeEquivalent(t *testing.T) {
 			`{"id":"/a","container":{"type":"DOCKER","docker":{"image":"x","network":"HOST","portMappings":[]}},"ports":[10000],"portDefinitions":[{"port":10000,"protocol":"tcp","name":"default","labels":{}}]}`},
 		{"health check defaults, lower-case protocol, no ports", `{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"http"}]}`,
 			`{"id":"/a","portDefinitions":[],"healthChecks":[{"protocol":"HTTP","path":"/","portIndex":0,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3,"delaySeconds":15,"ignoreHttp1xx":false}]}`},
+		// api/v2/json/Formats.scala:733-855: Marathon keeps only each
+		// protocol's fields.
+		{"health check fields of other protocols", `{"id":"/a","healthChecks":[{"protocol":"TCP","delaySeconds":0,"path":"/x","ignoreHttp1xx":true},{"protocol":"COMMAND","command":{"value":"true"},"portIndex":0,"ignoreHttp1xx":true},{"protocol":"HTTP","delaySeconds":1,"command":{"value":"x"}},{"protocol":"MESOS_HTTP","ignoreHttp1xx":true,"delaySeconds":2}]}`,
+			`{"id":"/a","healthChecks":[{"protocol":"TCP","portIndex":0,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3},{"protocol":"COMMAND","command":{"value":"true"},"delaySeconds":15,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3},{"protocol":"HTTP","path":null,"portIndex":0,"ignoreHttp1xx":false,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3},{"protocol":"MESOS_HTTP","portIndex":0,"delaySeconds":2,"gracePeriodSeconds":300,"intervalSeconds":60,"timeoutSeconds":20,"maxConsecutiveFailures":3}]}`},
 		{"health checks are a set", `{"id":"/a","healthChecks":[{"protocol":"TCP"},{"path":"/h"}]}`, `{"id":"/a","healthChecks":[{"path":"/h"},{"protocol":"TCP","portIndex":0}]}`},
 		{"constraints are a set, empty value", `{"id":"/a","constraints":[["rack","GROUP_BY"],["hostname","UNIQUE"]]}`, `{"id":"/a","constraints":[["hostname","UNIQUE",""],["rack","GROUP_BY"]]}`},
 		{"uris become fetch", `{"id":"/a","uris":["http://x/a.tgz"]}`, `{"id":"/a","uris":["http://x/a.tgz"],"fetch":[{"uri":"http://x/a.tgz","extract":true,"executable":false,"cache":false}]}`},
 		{"upgradeStrategy and unreachableStrategy defaults", `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5}}`, `{"id":"/a","upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":1},"unreachableStrategy":{"inactiveAfterSeconds":0,"expungeAfterSeconds":0},"killSelection":"YOUNGEST_FIRST"}`},
+		// api/v2/json/Formats.scala:426-437: MesosDocker writes image,
+		// credential and forcePullImage.
+		{"Mesos containerizer drops privileged", `{"id":"/a","container":{"type":"MESOS","docker":{"image":"x","privileged":true}}}`,
+			`{"id":"/a","container":{"type":"MESOS","volumes":[],"docker":{"image":"x","credential":null,"forcePullImage":false}}}`},
 		// api/v2/json/Formats.scala:1023-1031: residency, upgradeStrategy and
 		// unreachableStrategy of an app with a persistent volume.
 		{"resident defaults", `{"id":"/a","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","persistent":{"size":10}}]}}`,
@@ -80,7 +88,7 @@ func TestRemovalsArePlanned(t *testing.T) {
 		{"label", `{"id":"/a"}`, `{"id":"/a","labels":{"HAPROXY_GROUP":"external"}}`, []string{`labels.HAPROXY_GROUP: - "external"`}},
 		{"constraint", `{"id":"/a","constraints":[]}`, `{"id":"/a","constraints":[["hostname","UNIQUE"]]}`, []string{`constraints: - [["hostname","UNIQUE"]]`}},
 		{"health check", `{"id":"/a"}`, `{"id":"/a","healthChecks":[{"protocol":"COMMAND","command":{"value":"true"}}]}`,
-			[]string{`healthChecks: - [{"command":{"value":"true"},"delaySeconds":15,"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"protocol":"COMMAND","timeoutSeconds":20}]`}},
+			[]string{`healthChecks: - [{"command":{"value":"true"},"delaySeconds":15,"gracePeriodSeconds":300,"intervalSeconds":60,"maxConsecutiveFailures":3,"protocol":"COMMAND","timeoutSeconds":20}]`}},
 		{"port", `{"id":"/a","portDefinitions":[]}`, `{"id":"/a","portDefinitions":[{"port":10000,"protocol":"tcp"}]}`, []string{`portDefinitions: - [{"port":10000,"protocol":"tcp"}]`}},
 		{"image and instances", `{"id":"/a","instances":14,"container":{"docker":{"image":"x:2"}}}`, `{"id":"/a","instances":12,"container":{"docker":{"image":"x:1"}}}`,
 			[]string{`container.docker.image: "x:1" → "x:2"`, `instances: 12 → 14`}},
