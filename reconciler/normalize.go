@@ -190,6 +190,10 @@ func normalizeAppPorts(app map[string]any, mapped bool) {
 	if id, ok := app["id"].(string); ok {
 		app["id"] = canonicalID(id)
 	}
+	if !isNull(app["ipAddress"]) {
+		// Not written for an IP-per-task app (api/v2/json/Formats.scala:1223-1240).
+		delete(app, "requirePorts")
+	}
 	for k, v := range topDefaults {
 		if isNull(app[k]) {
 			app[k] = v
@@ -219,7 +223,16 @@ func normalizeAppPorts(app map[string]any, mapped bool) {
 	normalizePorts(app, mapped)
 	normalizeFetch(app)
 	normalizeHealthChecks(app)
-	forEachObject(app["readinessChecks"], func(rc map[string]any) { fillDefaults(rc, readinessCheckDefaults) })
+	forEachObject(app["readinessChecks"], func(rc map[string]any) {
+		fillDefaults(rc, readinessCheckDefaults)
+		// A Set[Int] in Marathon (api/v2/json/Formats.scala:858): its order is not kept.
+		codes, _ := rc["httpStatusCodesForReady"].([]any)
+		sort.SliceStable(codes, func(i, j int) bool {
+			a, _ := codes[i].(float64)
+			b, _ := codes[j].(float64)
+			return a < b
+		})
+	})
 	normalizeConstraints(app)
 	sortStrings(app, "acceptedResourceRoles")
 	if _, ok := app["dependencies"].([]any); ok {
