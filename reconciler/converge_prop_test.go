@@ -41,6 +41,7 @@ func TestConvergeProperty(t *testing.T) {
 			// kind, apps dropped (deleted) and added; round 2 changes only
 			// the instances of some apps (scales).
 			var apps map[string]string
+			cache := NewPlanCache() // held across rounds, as the operator does
 			for round := range 3 {
 				g := &specGen{r: rand.New(rand.NewPCG(uint64(b), uint64(round)))}
 				if round < 2 {
@@ -53,12 +54,17 @@ func TestConvergeProperty(t *testing.T) {
 					t.Fatalf("round %d: accepted apps together: %v", round, err)
 				}
 				opts := PlanOptions{Prune: true, MaxDeleteRatio: 1}
-				first := planSim(t, c, desired, opts)
+				cached := opts
+				cached.Cache = cache
+				first := planSim(t, c, desired, cached)
 				if _, err := Apply(t.Context(), c, first, ApplyOptions{Wait: true, PollInterval: 5 * time.Millisecond, WaitTimeout: 20 * time.Second}); err != nil {
 					t.Fatalf("round %d: apply: %v\nplan:\n%s", round, err, first)
 				}
 				st.planned(first)
 				second := planSim(t, c, desired, opts)
+				if p := planSim(t, c, desired, cached); p.String() != second.String() {
+					t.Errorf("round %d: the plan with a cache differs from the plan without:\n%s\nwithout:\n%s", round, p, second)
+				}
 				for _, a := range second.Apps {
 					if a.Action == ActionUnchanged || a.Action == ActionSkip {
 						continue // skipped: an app with persistent volumes is never deleted
