@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/reconciler"
 	"pacer.dev/pacer/reconciler/reconcilertest"
 )
 
@@ -210,5 +212,36 @@ func TestMaxWritesPerRevisionInvalid(t *testing.T) {
 	_, err := New(Options{Cluster: "ams", Source: &fakeSource{}, Marathon: reconcilertest.NewFakeMarathon(), MaxWritesPerRevision: -1})
 	if err == nil || !strings.Contains(err.Error(), "max writes per revision -1") {
 		t.Errorf("New with -1: %v, want an invalid options error", err)
+	}
+}
+
+// TestStreaksBoundWrites: whatever diffs Marathon answers with, one
+// revision is written a bounded number of times: at most max writes per
+// distinct smaller diff, the smallest diff only ever shrinking.
+func TestStreaksBoundWrites(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 2000 {
+		max := 1 + r.IntN(4)
+		s := newStreaks(max)
+		creates := r.IntN(2) == 0
+		writes := 0
+		for range 500 {
+			ap := reconciler.AppPlan{ID: "/a", Action: reconciler.ActionUpdate}
+			if creates && r.IntN(3) == 0 {
+				ap.Action = reconciler.ActionCreate
+			}
+			for range r.IntN(8) {
+				ap.Changes = append(ap.Changes, reconciler.Change{})
+			}
+			if s.check(ap, "rev") != nil {
+				continue
+			}
+			s.wrote(ap, "rev", time.Time{})
+			writes++
+		}
+		// Diff sizes are 0..7 plus the create's: 9 levels at most.
+		if bound := max * 9; writes > bound {
+			t.Fatalf("trial %d: %d writes for one revision with max %d, more than %d", trial, writes, max, bound)
+		}
 	}
 }
