@@ -100,9 +100,10 @@ type Options struct {
 	// MaxDeleteRatio is the prune guard (0: reconciler default).
 	MaxDeleteRatio float64
 	// MaxWritesPerRevision is the loop breaker: an app written this many
-	// times in a row for the same revision, its diff never shrinking, is
-	// not written again until a new revision or a smaller diff, and is
-	// reported with ReasonNotConverging and a LastError (SyncFailed).
+	// times in a row for the same definition in git, its diff never
+	// shrinking, is not written again until its definition changes or the
+	// diff shrinks, and is reported with ReasonNotConverging and a
+	// LastError (SyncFailed).
 	// 0 means DefaultMaxWritesPerRevision; it cannot be turned off.
 	MaxWritesPerRevision int
 	// Clock defaults to the real clock.

@@ -205,15 +205,15 @@ func (o *Operator) classify(ctx context.Context, plan *reconciler.Plan, live []m
 
 // holdBack is the loop breaker: it reports whether ap must not be written
 // because the app was written Options.MaxWritesPerRevision times in a row
-// for the revision in force without its diff shrinking, and marks a so.
+// for its definition in git without its diff shrinking, and marks a so.
 func (o *Operator) holdBack(ctx context.Context, a *AppStatus, ap reconciler.AppPlan) bool {
-	e := o.streaks.check(ap, o.good.rev.ID)
+	e := o.streaks.check(ap, o.definitionKey(ap.ID))
 	if e == nil {
 		return false
 	}
 	a.Reason = ReasonNotConverging
 	a.LastError, a.LastErrorAt = e.heldError(), e.since
-	a.Message = fmt.Sprintf("not converging: written %d times for revision %s, not written again", e.writes, e.revision)
+	a.Message = fmt.Sprintf("not converging: written %d times since revision %s, not written again", e.writes, e.revision)
 	if !e.held {
 		e.held = true
 		logr.FromContextOrDiscard(ctx).Error(errNotConverging, "App held back by the loop breaker", "app", ap.ID,

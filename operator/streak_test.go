@@ -90,8 +90,9 @@ func (h *harness) nextPass() Status {
 // TestLoopBreaker: an app Marathon never shows as written is written
 // MaxWritesPerRevision times, then held with NotConverging, a LastError
 // that stays the same from pass to pass (SyncFailed pages once) and the
-// diff that does not go away; a new revision writes it again, as many
-// times at most; the app converging clears it all.
+// diff that does not go away; a new revision leaving the app as it is
+// keeps it held, one changing it writes it again, as many times at most;
+// the app converging clears it all.
 func TestLoopBreaker(t *testing.T) {
 	for _, max := range []int{0, 1, 5} {
 		want := max
@@ -122,7 +123,7 @@ func TestLoopBreaker(t *testing.T) {
 			if a.Reason != ReasonNotConverging || a.Sync != OutOfSync || !slices.Contains(a.Changes, "mem: 999 → 128") {
 				t.Errorf("held app: reason %q sync %s changes %q, want NotConverging, OutOfSync and the mem change", a.Reason, a.Sync, a.Changes)
 			}
-			if !strings.Contains(a.LastError, "written "+strconv.Itoa(want)+" times in a row for revision rev1") {
+			if !strings.Contains(a.LastError, "written "+strconv.Itoa(want)+" times in a row since revision rev1") {
 				t.Errorf("LastError %q does not say why", a.LastError)
 			}
 			held := lastErrs[len(lastErrs)-3:]
@@ -133,17 +134,27 @@ func TestLoopBreaker(t *testing.T) {
 				t.Errorf("worker: reason %q error %q, want none", w.Reason, w.LastError)
 			}
 
-			// A new revision: written again, as many times at most.
+			// A new revision that leaves api as it is: still held.
 			before = putsOf(h, api)
 			h.source.set("rev2", specTree("2"))
-			for range want + 3 {
+			for range 3 {
 				st = h.nextPass()
 			}
-			if n := putsOf(h, api) - before; n != want {
-				t.Errorf("after a new revision api written %d more times, want %d", n, want)
+			if n := putsOf(h, api) - before; n != 0 {
+				t.Errorf("after a revision that does not change api, api written %d more times, want 0", n)
 			}
-			if a := appsByID(st)[api]; a.Reason != ReasonNotConverging || !strings.Contains(a.LastError, "revision rev2") {
-				t.Errorf("after rev2: reason %q error %q, want held for rev2", a.Reason, a.LastError)
+			// A revision that changes api: written again. Its first write
+			// carries the instance change too, so the diff then shrinks to
+			// the mem change alone: one write, then max more.
+			h.source.set("rev3", specTree("3"))
+			for range want + 4 {
+				st = h.nextPass()
+			}
+			if n := putsOf(h, api) - before; n != want+1 {
+				t.Errorf("after a revision changing api, api written %d more times, want %d", n, want+1)
+			}
+			if a := appsByID(st)[api]; a.Reason != ReasonNotConverging || !strings.Contains(a.LastError, "revision rev3") {
+				t.Errorf("after rev3: reason %q error %q, want held since rev3", a.Reason, a.LastError)
 			}
 
 			// The gap goes away (Marathon fixed by hand): cleared.
@@ -233,10 +244,10 @@ func TestStreaksBoundWrites(t *testing.T) {
 			for range r.IntN(8) {
 				ap.Changes = append(ap.Changes, reconciler.Change{})
 			}
-			if s.check(ap, "rev") != nil {
+			if s.check(ap, "def") != nil {
 				continue
 			}
-			s.wrote(ap, "rev", time.Time{})
+			s.wrote(ap, "def", "rev", time.Time{})
 			writes++
 		}
 		// Diff sizes are 0..7 plus the create's: 9 levels at most.

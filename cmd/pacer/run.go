@@ -92,7 +92,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.DurationVar(&o.supersedeAfter, "supersede-after", 10*time.Minute, "a new revision replaces (force=true) a deployment of an older revision that locks its app alone and has run this long, instead of waiting for it forever; 0: always wait")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
-	f.IntVar(&o.maxWritesPerRevision, "max-writes-per-revision", operator.DefaultMaxWritesPerRevision, "loop breaker: an app written this many times in a row for one revision without its diff shrinking is no longer written and pages SyncFailed (at least 1)")
+	f.IntVar(&o.maxWritesPerRevision, "max-writes-per-revision", operator.DefaultMaxWritesPerRevision, "loop breaker: an app written this many times in a row for the same definition in git without its diff shrinking is no longer written (until git changes it) and pages SyncFailed (at least 1)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
