@@ -106,6 +106,12 @@ func (o *Operator) apply(ctx, term context.Context, writes []reconciler.AppPlan,
 			delete(o.lastErr, w.ID)
 			o.lastWrite[w.ID] = now
 			a.Sync, a.LastSyncTime, a.LastError, a.LastErrorAt, a.Message = Synced, now, "", time.Time{}, ""
+			if e := o.streaks.wrote(w, o.definitionKey(w.ID), o.good.rev.ID, now); e.writes > 1 {
+				// Written before for this revision, and Marathon differed
+				// again: not Synced, whatever this write did.
+				a.Sync = OutOfSync
+				a.Message = fmt.Sprintf("written %d times in a row since revision %s: Marathon differed from git again after each write", e.writes, e.revision)
+			}
 			applied = append(applied, appliedChange(w, r.DeploymentID, a.LiveRevision, o.good.rev.ID, now))
 			a.LiveRevision = o.good.rev.ID
 			if r.DeploymentID != "" {

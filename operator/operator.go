@@ -28,6 +28,7 @@ type Operator struct {
 	invalid   *InvalidRevision
 	sourceErr error
 	apps      *backoff // per app id
+	streaks   *streaks // the loop breaker, per app id
 	passes    *backoff // "source" and "marathon"
 	lastWrite map[string]time.Time
 	lastErr   map[string]appError
@@ -65,6 +66,7 @@ func New(opts Options) (*Operator, error) {
 		opts:      opts,
 		kick:      make(chan struct{}, 1),
 		apps:      newBackoff(opts.BackoffBase, opts.BackoffMax, opts.Jitter),
+		streaks:   newStreaks(opts.MaxWritesPerRevision),
 		passes:    newBackoff(opts.BackoffBase, opts.BackoffMax, opts.Jitter),
 		lastWrite: map[string]time.Time{},
 		lastErr:   map[string]appError{},

@@ -102,6 +102,13 @@ type Options struct {
 	// MaskSalt keys the hashes that stand in for env and secrets values in
 	// plans, the status and alerts ("": reconciler.DefaultMaskSalt).
 	MaskSalt string
+	// MaxWritesPerRevision is the loop breaker: an app written this many
+	// times in a row for the same definition in git, its diff never
+	// shrinking, is not written again until its definition changes or the
+	// diff shrinks, and is reported with ReasonNotConverging and a
+	// LastError (SyncFailed).
+	// 0 means DefaultMaxWritesPerRevision; it cannot be turned off.
+	MaxWritesPerRevision int
 	// Clock defaults to the real clock.
 	Clock Clock
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
@@ -125,6 +132,11 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: no cluster", ErrInvalidOptions)
 	case o.SyncInterval < 0:
 		return o, fmt.Errorf("%w: sync interval %s", ErrInvalidOptions, o.SyncInterval)
+	case o.MaxWritesPerRevision < 0:
+		return o, fmt.Errorf("%w: max writes per revision %d (at least 1; 0 for the default %d)", ErrInvalidOptions, o.MaxWritesPerRevision, DefaultMaxWritesPerRevision)
+	}
+	if o.MaxWritesPerRevision == 0 {
+		o.MaxWritesPerRevision = DefaultMaxWritesPerRevision
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {

@@ -82,7 +82,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		st.Apps = o.unknownApps()
 		return res
 	}
-	apps, writes := o.classify(plan, live, leader, clock.Now())
+	apps, writes := o.classify(ctx, plan, live, leader, clock.Now())
 	rt.addTo(apps, live)
 	if err := plan.Err(); err != nil {
 		failed = true
@@ -142,7 +142,7 @@ func (o *Operator) unknownApps() []AppStatus {
 // classify turns the plan into per-app status and picks the writes this
 // pass may make: automated policy, not a dry run, leader (when the pass
 // started), not backing off.
-func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader bool, now time.Time) ([]AppStatus, []reconciler.AppPlan) {
+func (o *Operator) classify(ctx context.Context, plan *reconciler.Plan, live []marathon.App, leader bool, now time.Time) ([]AppStatus, []reconciler.AppPlan) {
 	liveByID := make(map[string]*marathon.App, len(live))
 	for i := range live {
 		liveByID[live[i].ID] = &live[i]
@@ -171,6 +171,7 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 		switch ap.Action {
 		case reconciler.ActionUnchanged:
 			a.Sync = Synced
+			o.streaks.converged(ap.ID)
 		case reconciler.ActionSkip:
 			a.Sync, a.Action, a.Message = OutOfSync, string(ap.Action), ap.Reason
 		default:
@@ -190,6 +191,7 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 				// depends on have finished deploying.
 				a.RetryAt = now.Add(o.opts.RequeueAfter)
 				a.Message = "waiting for the deployments of " + strings.Join(o.deployingDependencies(spec, liveByID), ", ")
+			case o.holdBack(ctx, &a, ap):
 			default:
 				writes = append(writes, ap)
 			}
@@ -197,7 +199,27 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 		apps = append(apps, a)
 	}
 	o.apps.forget(func(id string) bool { return seen[id] })
+	o.streaks.forget(func(id string) bool { return seen[id] })
 	return apps, writes
+}
+
+// holdBack is the loop breaker: it reports whether ap must not be written
+// because the app was written Options.MaxWritesPerRevision times in a row
+// for its definition in git without its diff shrinking, and marks a so.
+func (o *Operator) holdBack(ctx context.Context, a *AppStatus, ap reconciler.AppPlan) bool {
+	e := o.streaks.check(ap, o.definitionKey(ap.ID))
+	if e == nil {
+		return false
+	}
+	a.Reason = ReasonNotConverging
+	a.LastError, a.LastErrorAt = e.heldError(), e.since
+	a.Message = fmt.Sprintf("not converging: written %d times since revision %s, not written again", e.writes, e.revision)
+	if !e.held {
+		e.held = true
+		logr.FromContextOrDiscard(ctx).Error(errNotConverging, "App held back by the loop breaker", "app", ap.ID,
+			"writes", e.writes, "revision", e.revision, "changes", a.Changes)
+	}
+	return true
 }
 
 func (o *Operator) appStatus(id string, spec *specs.App, live *marathon.App) AppStatus {

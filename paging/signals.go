@@ -99,7 +99,11 @@ func appSignals(in Input, a status.App) []alerting.Signal {
 		add(alerting.OutOfSync, alerting.Details{Message: a.Message, Diff: strings.Join(a.Changes, "\n")})
 	}
 	if a.LastError != "" {
-		add(alerting.SyncFailed, alerting.Details{Message: a.LastError})
+		d := alerting.Details{Message: a.LastError}
+		if a.Reason == status.ReasonNotConverging {
+			d.Diff = strings.Join(a.Changes, "\n") // the diff that does not go away
+		}
+		add(alerting.SyncFailed, d)
 	}
 	if a.Unhealthy > 0 {
 		d := counts

@@ -83,6 +83,9 @@ var readinessCheckDefaults = map[string]any{
 	"preserveLastResponse":    false,
 }
 
+// residencyDefaults are Residency.defaultResidency (state/Residency.scala:8-13).
+var residencyDefaults = map[string]any{"relaunchEscalationTimeoutSeconds": 3600.0, "taskLostBehavior": "WAIT_FOREVER"}
+
 var (
 	portDefinitionDefaults = map[string]any{"port": 0.0, "protocol": "tcp"}
 	fetchDefaults          = map[string]any{"extract": true, "executable": false, "cache": false}
@@ -112,15 +115,17 @@ type liveHints struct {
 	zeroPorts []bool
 	// zeroServicePorts[i]: the desired port mapping i asks for service port 0.
 	zeroServicePorts []bool
-	// mappedPortsOnly: the ports come from the container's port mappings.
-	mappedPortsOnly bool
+	// mappedPorts: the desired container lists port mappings, so the
+	// app's ports are Marathon's business (see normalizePorts), even where
+	// Marathon then drops the mappings (a HOST network).
+	mappedPorts bool
 }
 
 func hintsOf(desired map[string]any) liveHints {
 	if desired == nil {
 		return liveHints{}
 	}
-	h := liveHints{desired: true, usesURIs: usesURIs(desired), mappedPortsOnly: !hasPorts(desired) && hasPortMappings(desired)}
+	h := liveHints{desired: true, usesURIs: usesURIs(desired), mappedPorts: hasPortMappings(desired)}
 	dDefs, _ := desired["portDefinitions"].([]any)
 	if dDefs == nil {
 		if ports, ok := desired["ports"].([]any); ok {
@@ -166,18 +171,18 @@ func normalizeLiveInPlace(app map[string]any, h liveHints) map[string]any {
 	}
 	if h.desired {
 		resetAssignedPorts(app, h)
-		if h.mappedPortsOnly {
-			// Ports come from the container's port mappings: Marathon's own
-			// port definitions are not the user's concern.
-			delete(app, "portDefinitions")
-		}
 	}
-	normalizeApp(app)
+	normalizeAppPorts(app, h.mappedPorts)
 	return app
 }
 
 // normalizeApp canonicalizes app in place.
-func normalizeApp(app map[string]any) {
+func normalizeApp(app map[string]any) { normalizeAppPorts(app, false) }
+
+// normalizeAppPorts canonicalizes app in place; mapped says that its ports
+// come from port mappings even if it lists none itself (the live
+// counterpart of a desired app that lists some).
+func normalizeAppPorts(app map[string]any, mapped bool) {
 	for _, f := range serverFields {
 		delete(app, f)
 	}
@@ -185,25 +190,49 @@ func normalizeApp(app map[string]any) {
 	if id, ok := app["id"].(string); ok {
 		app["id"] = canonicalID(id)
 	}
+	if !isNull(app["ipAddress"]) {
+		// Not written for an IP-per-task app (api/v2/json/Formats.scala:1223-1240).
+		delete(app, "requirePorts")
+	}
 	for k, v := range topDefaults {
 		if isNull(app[k]) {
 			app[k] = v
 		}
 	}
-	resident := isResident(app)
-	normalizeUpgradeStrategy(app, resident)
+	// Marathon 1.4.13 gives an app with persistent volumes the default
+	// residency, then the resident defaults of upgradeStrategy (also for
+	// external volumes) and unreachableStrategy
+	// (api/v2/json/Formats.scala:1023-1031, 1083; state/Residency.scala:8-13).
+	persistent, external := volumeKinds(app)
+	if persistent && isNull(app["residency"]) {
+		app["residency"] = map[string]any{}
+	}
+	if r, ok := app["residency"].(map[string]any); ok {
+		fillDefaults(r, residencyDefaults)
+	}
+	normalizeUpgradeStrategy(app, !isNull(app["residency"]) || external)
 	if isNull(app["unreachableStrategy"]) {
-		if resident {
+		if persistent {
 			app["unreachableStrategy"] = "disabled"
 		} else {
 			app["unreachableStrategy"] = map[string]any{"inactiveAfterSeconds": 0.0, "expungeAfterSeconds": 0.0}
 		}
 	}
-	normalizePorts(app)
-	normalizeFetch(app)
+	mapped = mapped || hasPortMappings(app)
 	normalizeContainer(app)
+	normalizePorts(app, mapped)
+	normalizeFetch(app)
 	normalizeHealthChecks(app)
-	forEachObject(app["readinessChecks"], func(rc map[string]any) { fillDefaults(rc, readinessCheckDefaults) })
+	forEachObject(app["readinessChecks"], func(rc map[string]any) {
+		fillDefaults(rc, readinessCheckDefaults)
+		// A Set[Int] in Marathon (api/v2/json/Formats.scala:858): its order is not kept.
+		codes, _ := rc["httpStatusCodesForReady"].([]any)
+		sort.SliceStable(codes, func(i, j int) bool {
+			a, _ := codes[i].(float64)
+			b, _ := codes[j].(float64)
+			return a < b
+		})
+	})
 	normalizeConstraints(app)
 	sortStrings(app, "acceptedResourceRoles")
 	if _, ok := app["dependencies"].([]any); ok {
@@ -238,7 +267,26 @@ func normalizeUpgradeStrategy(app map[string]any, resident bool) {
 
 // normalizePorts folds the legacy "ports" into portDefinitions and fills
 // the default single port when the app asks for none.
-func normalizePorts(app map[string]any) {
+//
+// An app whose container has port mappings has no ports of its own in
+// Marathon 1.4.13: its service ports are the mappings'
+// (state/AppDefinition.scala:280-284, hostPorts and servicePorts use the
+// portMappings whenever there are any), GroupManagerActor.scala:238-298
+// (assignDynamicServicePorts) merges those service ports into whatever
+// portDefinitions were given, padding them with random port definitions,
+// and api/v2/json/Formats.scala:1224-1238 writes "ports" as the service
+// ports and "portDefinitions" zipped with them, all tcp. So the
+// portDefinitions and ports written back are Marathon's, derived from the
+// mappings, whatever the app gave: they are dropped on both sides, or a
+// spec giving both would be written again on every pass.
+//
+// mapped says whether the app, as given, lists port mappings.
+func normalizePorts(app map[string]any, mapped bool) {
+	if mapped {
+		delete(app, "ports")
+		delete(app, "portDefinitions")
+		return
+	}
 	_, hasDefs := app["portDefinitions"]
 	ports, hasPorts := app["ports"].([]any)
 	delete(app, "ports")
@@ -250,7 +298,7 @@ func normalizePorts(app map[string]any) {
 			defs = append(defs, map[string]any{"port": p})
 		}
 		app["portDefinitions"] = defs
-	case !isNull(app["ipAddress"]) || hasPortMappings(app):
+	case !isNull(app["ipAddress"]):
 		delete(app, "portDefinitions")
 	default:
 		app["portDefinitions"] = []any{map[string]any{"port": 0.0, "protocol": "tcp", "name": "default"}}
@@ -290,12 +338,37 @@ func normalizeContainer(app map[string]any) {
 		return
 	}
 	fillDefaults(c, map[string]any{"type": "DOCKER"})
+	forEachObject(c["volumes"], func(v map[string]any) {
+		if p, ok := v["persistent"].(map[string]any); ok {
+			// PersistentVolumeInfoReader, api/v2/json/Formats.scala:263-268.
+			fillDefaults(p, map[string]any{"type": "root"})
+		}
+	})
 	d, _ := c["docker"].(map[string]any)
 	if d == nil {
 		return
 	}
+	if c["type"] == "MESOS" {
+		// A Docker image under the Mesos containerizer (MesosDocker):
+		// Marathon 1.4.13 writes image, credential and forcePullImage
+		// only and drops privileged (api/v2/json/Formats.scala:330-349,
+		// 426-437; network, parameters and portMappings are refused).
+		for k := range d {
+			if k != "image" && k != "credential" && k != "forcePullImage" {
+				delete(d, k)
+			}
+		}
+		fillDefaults(d, map[string]any{"forcePullImage": false})
+		return
+	}
 	fillDefaults(d, map[string]any{"privileged": false, "forcePullImage": false})
 	bridge := d["network"] == "BRIDGE"
+	if !bridge && d["network"] != "USER" {
+		// Marathon 1.4.13 keeps port mappings only for a Docker container
+		// in BRIDGE or USER mode and drops them otherwise
+		// (state/Container.scala:47-69, Docker.withDefaultPortMappings).
+		delete(d, "portMappings")
+	}
 	forEachObject(d["portMappings"], func(pm map[string]any) {
 		fillDefaults(pm, map[string]any{"containerPort": 0.0, "protocol": "tcp", "servicePort": 0.0})
 		if bridge {
@@ -304,12 +377,54 @@ func normalizeContainer(app map[string]any) {
 	})
 }
 
+// healthCheckFields are the fields Marathon 1.4.13 reads and writes back
+// for each health check protocol; it drops the others silently
+// (api/v2/json/Formats.scala:733-855: TCP and HTTP checks have no
+// delaySeconds, only HTTP and HTTPS have ignoreHttp1xx, COMMAND has no
+// port, path only for the HTTP kinds).
+var healthCheckFields = func() map[string]map[string]bool {
+	set := func(groups ...[]string) map[string]bool {
+		m := map[string]bool{}
+		for _, g := range groups {
+			for _, f := range g {
+				m[f] = true
+			}
+		}
+		return m
+	}
+	basic := []string{"protocol", "gracePeriodSeconds", "intervalSeconds", "timeoutSeconds", "maxConsecutiveFailures"}
+	ports := []string{"portIndex", "port"}
+	return map[string]map[string]bool{
+		"HTTP":        set(basic, ports, []string{"path", "ignoreHttp1xx"}),
+		"HTTPS":       set(basic, ports, []string{"path", "ignoreHttp1xx"}),
+		"TCP":         set(basic, ports),
+		"COMMAND":     set(basic, []string{"delaySeconds", "command"}),
+		"MESOS_TCP":   set(basic, ports, []string{"delaySeconds"}),
+		"MESOS_HTTP":  set(basic, ports, []string{"path", "delaySeconds"}),
+		"MESOS_HTTPS": set(basic, ports, []string{"path", "delaySeconds"}),
+	}
+}()
+
 func normalizeHealthChecks(app map[string]any) {
 	forEachObject(app["healthChecks"], func(hc map[string]any) {
-		fillDefaults(hc, healthCheckDefaults)
 		proto, _ := hc["protocol"].(string)
+		if proto == "" {
+			proto = "HTTP"
+		}
 		proto = strings.ToUpper(proto)
 		hc["protocol"] = proto
+		if fields := healthCheckFields[proto]; fields != nil {
+			for k := range hc {
+				if !fields[k] {
+					delete(hc, k)
+				}
+			}
+			for k, v := range healthCheckDefaults {
+				if fields[k] && isNull(hc[k]) {
+					hc[k] = v
+				}
+			}
+		}
 		switch proto {
 		case "HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS":
 			fillDefaults(hc, map[string]any{"path": "/"})
@@ -362,28 +477,15 @@ func portMappings(app map[string]any) []any {
 
 func hasPortMappings(app map[string]any) bool { return len(portMappings(app)) > 0 }
 
-func hasPorts(app map[string]any) bool {
-	if defs, ok := app["portDefinitions"].([]any); ok && len(defs) > 0 {
-		return true
-	}
-	ports, ok := app["ports"].([]any)
-	return ok && len(ports) > 0
-}
-
-// isResident reports whether an app has persistent volumes or residency.
-func isResident(app map[string]any) bool {
-	if !isNull(app["residency"]) {
-		return true
-	}
-	found := false
+// volumeKinds reports whether an app has persistent and external volumes.
+func volumeKinds(app map[string]any) (persistent, external bool) {
 	if c, ok := app["container"].(map[string]any); ok {
 		forEachObject(c["volumes"], func(v map[string]any) {
-			if !isNull(v["persistent"]) {
-				found = true
-			}
+			persistent = persistent || !isNull(v["persistent"])
+			external = external || !isNull(v["external"])
 		})
 	}
-	return found
+	return persistent, external
 }
 
 func fillDefaults(m map[string]any, defaults map[string]any) {

@@ -124,11 +124,17 @@ func (p *Plan) summaryLine() string {
 		return fmt.Sprintf("Refused by the prune guard: nothing will be applied; %d to create, %d to update, %d to scale held back.",
 			s.Create, s.Update, s.Scale)
 	}
-	if !p.HasChanges() {
+	kept := p.notInGitClause() // defined in plan.go
+	switch {
+	case !p.HasChanges() && kept != "":
+		return fmt.Sprintf("Nothing to apply, but %s; %s in sync, %d skipped.", kept, plural(s.Unchanged, "app"), s.Skip)
+	case !p.HasChanges():
 		return fmt.Sprintf("No changes: %s in sync, %d skipped.", plural(s.Unchanged, "app"), s.Skip)
+	case kept != "":
+		kept = "; " + kept
 	}
-	return fmt.Sprintf("Plan: %d to create, %d to update, %d to scale, %d to delete; %d unchanged, %d skipped.",
-		s.Create, s.Update, s.Scale, s.Delete, s.Unchanged, s.Skip)
+	return fmt.Sprintf("Plan: %d to create, %d to update, %d to scale, %d to delete; %d unchanged, %d skipped%s.",
+		s.Create, s.Update, s.Scale, s.Delete, s.Unchanged, s.Skip, kept)
 }
 
 // markdown renders a merge-request comment: a summary, a table of the apps

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -86,6 +87,7 @@ type AppPlan struct {
 	definition  []byte   // body of PutApp for create and update
 	scaleTo     int      // target of a scale
 	deps        []string // absolute ids this app depends on
+	keptBecause string   // a managed app not in git and not deleted: why
 	deployments []string // deployments running on the app when planned
 	locate      func(pointer string) string
 	lbLabels    map[string]string // the desired app's load balancer labels
@@ -99,6 +101,10 @@ type Summary struct {
 	Delete    int `json:"delete"`
 	Unchanged int `json:"unchanged"`
 	Skip      int `json:"skip"`
+	// NotInGit counts the managed apps in Marathon that git no longer has
+	// and that this plan does not delete (pruning off, protected, ...):
+	// skipped, but git and Marathon disagree about them.
+	NotInGit int `json:"notInGit,omitempty"`
 }
 
 // Plan is the outcome of comparing git with Marathon.
@@ -113,12 +119,14 @@ type Summary struct {
 //	                           "old": <live value>, "new": <git value>,
 //	                           "masked": true} ],
 //	             "stopsExposing": ["haproxy group external", "nixy realm internal"] } ],
-//	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0},
+//	  "summary": {"create": 0, "update": 0, "scale": 0, "delete": 0, "unchanged": 0, "skip": 0, "notInGit": 1},
 //	  "warnings": ["..."],
 //	  "refused": true
 //	}
 //
 // refused is present (true) when the prune guard refuses the whole pass.
+// summary.notInGit (left out when 0) counts the managed apps Marathon has and git no longer
+// has that the plan does not delete (they are among the skipped ones).
 // stopsExposing lists, for an update or scale of an app with running tasks,
 // the load balancer groups and realms that serve it now and would not
 // after the change. warnings include desired apps whose NIXY_REALM or
@@ -156,6 +164,32 @@ const PlanSchema = "pacer.dev/plan/v1"
 func (p *Plan) HasChanges() bool {
 	s := p.Summary
 	return s.Create+s.Update+s.Scale+s.Delete > 0
+}
+
+// InSync reports whether git and Marathon agree: nothing to write, and no
+// managed app in Marathon that git no longer has (`--detailed-exitcode`
+// exits 2 otherwise, even when pruning is off).
+func (p *Plan) InSync() bool { return !p.HasChanges() && p.Summary.NotInGit == 0 }
+
+// notInGitClause describes the managed apps git no longer has that the
+// plan keeps, e.g. "1 app in Marathon is no longer in git (not deleted:
+// pruning is off)"; "" when there are none.
+func (p *Plan) notInGitClause() string {
+	n := p.Summary.NotInGit
+	if n == 0 {
+		return ""
+	}
+	var why []string
+	for _, a := range p.Apps {
+		if a.keptBecause != "" && !slices.Contains(why, a.keptBecause) {
+			why = append(why, a.keptBecause)
+		}
+	}
+	verb := "is"
+	if n != 1 {
+		verb = "are"
+	}
+	return fmt.Sprintf("%s in Marathon %s no longer in git (not deleted: %s)", plural(n, "app"), verb, strings.Join(why, "; "))
 }
 
 // NewPlan compares desired with live. It fails, planning nothing, when any
@@ -210,6 +244,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	sort.Slice(p.Apps, func(i, j int) bool { return p.Apps[i].ID < p.Apps[j].ID })
 	for _, a := range p.Apps {
 		p.Summary.add(a.Action)
+		if a.keptBecause != "" {
+			p.Summary.NotInGit++
+		}
 		p.Warnings = append(p.Warnings, unservedWarnings(a, opts.LoadBalancers)...)
 	}
 	return p, nil
@@ -354,13 +391,13 @@ func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions,
 		case !isManaged(l.Labels):
 			ap.Reason = "unmanaged"
 		case !opts.Prune:
-			ap.Reason = "not in git (pruning is off)"
+			ap.Reason, ap.keptBecause = "not in git (pruning is off)", "pruning is off"
 		case !inGroups(id, opts.PruneGroups):
-			ap.Reason = "not in git (outside the pruned groups)"
+			ap.Reason, ap.keptBecause = "not in git (outside the pruned groups)", "outside the pruned groups"
 		case l.Labels[LabelProtect] == "true":
-			ap.Reason = "not in git, protected by " + LabelProtect + "=true"
+			ap.Reason, ap.keptBecause = "not in git, protected by "+LabelProtect+"=true", "protected by "+LabelProtect+"=true"
 		case l.PersistentVolumes:
-			ap.Reason = "not in git, has persistent volumes"
+			ap.Reason, ap.keptBecause = "not in git, has persistent volumes", "has persistent volumes"
 		default:
 			ap.Action = ActionDelete
 			deletes = append(deletes, ap)
@@ -380,6 +417,7 @@ func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions,
 		for i := range deletes {
 			deletes[i].Action = ActionSkip
 			deletes[i].Reason = "not in git, delete refused by the prune guard"
+			deletes[i].keptBecause = "refused by the prune guard"
 		}
 	}
 	return append(out, deletes...), refused

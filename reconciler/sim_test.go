@@ -102,3 +102,26 @@ func TestSimRemovals(t *testing.T) {
 		t.Errorf("live app still has removed fields: %s", live[0].Raw)
 	}
 }
+
+// TestSimMappedPortsConverge: a Docker app with port mappings that also
+// gives portDefinitions or the legacy ports converges; it used to be
+// written again on every pass (issue 12).
+func TestSimMappedPortsConverge(t *testing.T) {
+	bridge := `"container":{"type":"DOCKER","docker":{"image":"nginx:1","network":"BRIDGE","portMappings":[{"containerPort":80,"hostPort":0},{"containerPort":81,"protocol":"udp"}]}}`
+	tests := []struct{ name, def string }{
+		{"portDefinitions", `{"cmd":"sleep 1000",` + bridge + `,"portDefinitions":[{"port":0,"name":"web"}]}`},
+		{"legacy ports", `{"cmd":"sleep 1000",` + bridge + `,"ports":[0]}`},
+		{"fixed port definition", `{"cmd":"sleep 1000",` + bridge + `,"portDefinitions":[{"port":10500,"protocol":"udp"}],"requirePorts":true}`},
+		{"HOST network mappings", `{"cmd":"sleep 1000","container":{"type":"DOCKER","docker":{"image":"nginx:1","network":"HOST","portMappings":[{"containerPort":80,"hostPort":0}]}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newSim(t)
+			desired := []DesiredApp{desiredApp("/p/web", tc.def)}
+			applySim(t, c, planSim(t, c, desired, PlanOptions{}))
+			if p := planSim(t, c, desired, PlanOptions{}); p.HasChanges() {
+				t.Fatalf("second plan after apply is not empty:\n%s", p)
+			}
+		})
+	}
+}

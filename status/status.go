@@ -89,6 +89,10 @@ type App struct {
 	Action string `json:"action,omitempty"`
 	// Changes are the pending differences, live → git.
 	Changes []string `json:"changes,omitempty"`
+	// Reason is the typed cause when pacer holds the app back
+	// (ReasonNotConverging: the loop breaker; Changes are the diff that
+	// does not go away, LastError says why).
+	Reason SyncReason `json:"reason,omitempty"`
 	// Message explains a skip or why a change is not applied.
 	Message      string   `json:"message,omitempty"`
 	SpecRevision string   `json:"specRevision,omitempty"`

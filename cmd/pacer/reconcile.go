@@ -48,8 +48,12 @@ deletes happen only with --prune, never to apps with persistent volumes or the
 label pacer.dev/protect=true, and a pass that would delete more than
 --max-delete-ratio of the managed apps is refused.
 
+After the apply it plans once more: an app Marathon still shows different
+from git is an error (exit 1) naming the changes that did not go away.
+
 Exit codes: 0 converged (or, with --dry-run, nothing to do), 1 error,
-2 changes pending (with --dry-run --detailed-exitcode).`,
+2 changes pending, or a managed app in Marathon that git no longer has and
+the plan keeps (with --dry-run --detailed-exitcode).`,
 		Example: `  # in GitLab CI, on a merge request
   pacer reconcile --dry-run --specs specs --marathon $MARATHON_URL --cluster ams \
     --detailed-exitcode -o markdown > plan.md
@@ -83,7 +87,7 @@ func newDiffCmd(a *app) *cobra.Command {
 func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) {
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json or markdown")
-	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending")
+	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending or a managed app is no longer in git")
 	f.BoolVar(&o.prune, "prune", false, "delete managed apps that are no longer in the specs (of --environment only, when given)")
 	f.BoolVar(&o.adopt, "adopt", false, "take over apps that exist in Marathon without pacer's ownership label")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
@@ -117,7 +121,7 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		return err
 	}
 	if o.dryRun {
-		if o.detailedExitcode && plan.HasChanges() {
+		if o.detailedExitcode && !plan.InSync() {
 			return &exitCodeError{code: exitChanges, quiet: true}
 		}
 		return nil
@@ -137,6 +141,9 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	}
 	if res.Requeue {
 		return lockedError(res, o.lockWait)
+	}
+	if err := verifyConverged(ctx, a, o); err != nil {
+		return err
 	}
 	fmt.Fprintln(a.stderr, "converged")
 	return nil

@@ -178,6 +178,12 @@ func TestReconcilePruneAndGuard(t *testing.T) {
 		!strings.Contains(r.stdout, "/services/legacy/cron: unmanaged") {
 		t.Errorf("plan does not list the orphan and the unmanaged app:\n%s", r.stdout)
 	}
+	// Git and Marathon disagree about the worker: not "No changes", and
+	// --detailed-exitcode says so.
+	r = runCLI(t, reconcileArgs(sim, dir, "diff", "--detailed-exitcode")...)
+	if r.code != exitChanges || !strings.Contains(r.stdout, "Nothing to apply, but 1 app in Marathon is no longer in git (not deleted: pruning is off)") {
+		t.Errorf("diff --detailed-exitcode with an orphan: exit %d, want %d with the orphan in the headline\n%s", r.code, exitChanges, r.stdout)
+	}
 	r = runCLI(t, reconcileArgs(sim, dir, "reconcile", "--prune")...)
 	if r.code != exitOK {
 		t.Fatalf("--prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -36,6 +36,7 @@ type runOptions struct {
 	shutdownTimeout                                       time.Duration
 	supersedeAfter                                        time.Duration
 	maxDeleteRatio                                        float64
+	maxWritesPerRevision                                  int
 	retries                                               int
 	lb                                                    runLBOptions
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
@@ -97,6 +98,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "serve at most this many HTTP connections at once; more wait for a free slot")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
+	f.IntVar(&o.maxWritesPerRevision, "max-writes-per-revision", operator.DefaultMaxWritesPerRevision, "loop breaker: an app written this many times in a row for the same definition in git without its diff shrinking is no longer written (until git changes it) and pages SyncFailed (at least 1)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
@@ -125,6 +127,9 @@ func runRun(ctx context.Context, a *app, o *runOptions) error {
 	}
 	if o.supersedeAfter < 0 {
 		return fmt.Errorf("run: --supersede-after %v must not be negative (0: always wait)", o.supersedeAfter)
+	}
+	if o.maxWritesPerRevision < 1 {
+		return fmt.Errorf("run: --max-writes-per-revision %d must be at least 1", o.maxWritesPerRevision)
 	}
 	log := a.log
 	ctx = logr.NewContext(ctx, log)
@@ -231,7 +236,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
-		OnPass: func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
+		MaxWritesPerRevision: o.maxWritesPerRevision,
+		OnPass:               func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
