@@ -58,6 +58,8 @@ var badSpecs = []badSpec{
 		want: []string{`g.yaml:10:36: spec.apps.app.labels.PORT: must be a string, got an integer; quote it: "8080"`}},
 	{name: "negative instances", app: `app: {cmd: run, instances: -1}`,
 		want: []string{"g.yaml:10:32: spec.apps.app.instances: must be at least 0, got -1"}},
+	{name: "fractional backoffSeconds", app: `app: {cmd: run, backoffSeconds: 0.5}`,
+		want: []string{"g.yaml:10:37: spec.apps.app.backoffSeconds: must be an integer, got a number"}},
 	{name: "negative disk", app: `app: {cmd: run, disk: -1}`,
 		want: []string{"g.yaml:10:27: spec.apps.app.disk: must be at least 0, got -1"}},
 	{name: "upgradeStrategy out of range", app: `app: {cmd: run, upgradeStrategy: {minimumHealthCapacity: 1.5}}`,
