@@ -159,6 +159,19 @@ func (al *alerter) lbInvalid() string {
 	return ""
 }
 
+// lbReloadFailed is why the LB does not run the config in place, empty
+// while it does: the reload (confirmed through HAProxy's master CLI, or the
+// reload command) failed and the pipeline retries it (lb.Status.ReloadFailure).
+func (al *alerter) lbReloadFailed() string {
+	if al.lbStatus == nil {
+		return ""
+	}
+	if err := al.lbStatus().ReloadFailure; err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // observe tracks and sends what holds after a pass. Only the leader pages:
 // followers compute the same status and would page twice. A new leader
 // (or a restarted pacer) first restores the open incidents and pending
@@ -178,7 +191,7 @@ func (al *alerter) observe(ctx context.Context, st operator.Status) {
 		return
 	}
 	now := al.now()
-	in := signalInput{cluster: al.cluster, now: now, lbInvalid: al.lbInvalid(), crashes: al.crashes}
+	in := signalInput{cluster: al.cluster, now: now, lbInvalid: al.lbInvalid(), lbReloadFailed: al.lbReloadFailed(), crashes: al.crashes}
 	sigs := statusSignals(in, st)
 	al.crashes.forget(st)
 	for _, inc := range al.tracker.Observe(now, sigs) {

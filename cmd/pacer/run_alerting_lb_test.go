@@ -82,3 +82,28 @@ func TestAlerterLBInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestAlerterLBReloadFailed: LBReloadFailed holds while the pipeline's
+// status carries a reload failure (the config is in place, HAProxy did not
+// confirm loading it), and clears with it.
+func TestAlerterLBReloadFailed(t *testing.T) {
+	t.Parallel()
+	failure := &lb.ReloadError{CommandError: &lb.CommandError{Args: []string{"haproxy master CLI", "/run/m.sock", "reload"}, Err: lb.ErrReloadNotTaken}}
+	for _, tc := range []struct {
+		name string
+		st   lb.Status
+		want string
+	}{
+		{"reloaded", lb.Status{Changed: true, Reloaded: true}, ""},
+		{"failing, a later pass unchanged", lb.Status{ReloadFailure: failure}, "reload not taken"},
+		{"refused config is not a reload failure", lb.Status{ConfigInvalid: true, Err: &lb.ValidationError{CommandError: &lb.CommandError{}}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			al := &alerter{lbStatus: func() lb.Status { return tc.st }}
+			got := al.lbReloadFailed()
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("lbReloadFailed() = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}

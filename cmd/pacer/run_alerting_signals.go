@@ -18,7 +18,10 @@ type signalInput struct {
 	now     time.Time
 	// lbInvalid is the LB pipeline's refusal, empty while its config is good.
 	lbInvalid string
-	crashes   *crashHistory
+	// lbReloadFailed is why the LB does not run the config in place (its
+	// reload failed), empty while it does.
+	lbReloadFailed string
+	crashes        *crashHistory
 }
 
 // statusSignals maps the operator's status to the conditions that hold.
@@ -38,6 +41,9 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 	}
 	if in.lbInvalid != "" {
 		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.lbInvalid})
+	}
+	if in.lbReloadFailed != "" {
+		cl(alerting.LBReloadFailed, alerting.Details{Message: in.lbReloadFailed})
 	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {

@@ -19,6 +19,7 @@ func TestStatusSignals(t *testing.T) {
 		name      string
 		st        operator.Status
 		lbInvalid string
+		lbReload  string
 		want      []string // condition app: message
 	}{
 		{
@@ -35,6 +36,11 @@ func TestStatusSignals(t *testing.T) {
 			name:      "load balancer config refused",
 			lbInvalid: "validate: nginx: [emerg] unknown directive",
 			want:      []string{"LBConfigInvalid : validate: nginx: [emerg] unknown directive"},
+		},
+		{
+			name:     "load balancer reload failing",
+			lbReload: "reload: haproxy master CLI /run/haproxy/master.sock reload: 3 attempts: reload not taken within 30s",
+			want:     []string{"LBReloadFailed : reload: haproxy master CLI /run/haproxy/master.sock reload: 3 attempts: reload not taken within 30s"},
 		},
 		{
 			name: "per app",
@@ -78,7 +84,7 @@ func TestStatusSignals(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			in := signalInput{cluster: "ams", now: signalsNow, lbInvalid: tc.lbInvalid, crashes: newCrashHistory(10*time.Minute, 3)}
+			in := signalInput{cluster: "ams", now: signalsNow, lbInvalid: tc.lbInvalid, lbReloadFailed: tc.lbReload, crashes: newCrashHistory(10*time.Minute, 3)}
 			for _, s := range statusSignals(in, tc.st) {
 				got = append(got, string(s.Condition)+" "+s.App+": "+s.Details.Message)
 				if s.App == "/drift" && (s.Policy == nil || s.Policy.Urgency != alerting.UrgencyHigh) {
