@@ -170,6 +170,7 @@ type Pipeline struct {
 	inFile  []Backend // backends of the config file in place
 	// reloadFailure is the error of the reload still failing (Status.ReloadFailure).
 	reloadFailure error
+	problems      problemLog
 
 	mu   sync.Mutex
 	last Status
@@ -353,6 +354,7 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 	outer := opts.Leaving
 	opts.Leaving = func(id string) bool { return snap.Leaving[id] || (outer != nil && outer(id)) }
 	sel := Backends(ctx, snap.Apps, opts, p.Health)
+	p.problems.report(log, sel.Problems)
 	if p.Resolver != nil {
 		p.Resolver.Resolve(ctx, sel.Backends)
 	}
