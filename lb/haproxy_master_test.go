@@ -1,13 +1,16 @@
 package lb
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,6 +372,93 @@ func TestReloadSpacing(t *testing.T) {
 			p := &Pipeline{Sink: tc.sink, MinReloadInterval: tc.min}
 			if got := p.reloadSpacing(tc.took); got != tc.want {
 				t.Errorf("reloadSpacing(%v) = %v, want %v", tc.took, got, tc.want)
+			}
+		})
+	}
+}
+
+// fakeMaster is a master CLI that drops the first `drop` reloads (as
+// HAProxy drops a SIGUSR2 that arrives while it reloads) and then starts a
+// new worker on each.
+type fakeMaster struct {
+	mu            sync.Mutex
+	drop          int
+	reloads, sent int
+	worker        int
+}
+
+func (f *fakeMaster) serve(t *testing.T, socket string) {
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	f.worker = 100
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go f.handle(c)
+		}
+	}()
+}
+
+func (f *fakeMaster) handle(c net.Conn) {
+	defer c.Close()
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch cmd := strings.TrimSpace(line); {
+	case cmd == "show proc":
+		fmt.Fprintf(c, "#<PID>          <type>          <reloads>       <uptime>        <version>\n"+
+			"1               master          %d [failed: 0]   0d00h00m01s     2.6.12\n# workers\n%d               worker          0               0d00h00m01s     2.6.12\n# programs\n\n",
+			f.reloads, f.worker)
+	case cmd == "reload":
+		f.sent++
+		if f.sent > f.drop {
+			f.reloads++
+			f.worker++
+		}
+	case strings.HasPrefix(cmd, "@!"):
+		pid, _, _ := strings.Cut(strings.TrimPrefix(cmd, "@!"), " ")
+		if pid == strconv.Itoa(f.worker) {
+			fmt.Fprintf(c, "Name: HAProxy\nPid: %s\n", pid)
+		}
+	}
+}
+
+// TestHAProxyMasterResendsDroppedReload: a reload the master never counts
+// is sent again after the attempt's timeout; one dropped every time is
+// reported as not taken.
+func TestHAProxyMasterResendsDroppedReload(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		drop      int
+		wantErr   error
+		wantSent  int
+		wantTaken int
+	}{
+		{"first dropped, second taken", 1, nil, 2, 1},
+		{"all dropped", 5, ErrReloadNotTaken, 3, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			socket := filepath.Join(t.TempDir(), "master.sock")
+			f := &fakeMaster{drop: tc.drop}
+			f.serve(t, socket)
+			m := &HAProxyMaster{Socket: socket, Timeout: 200 * time.Millisecond}
+			err := m.Reload(t.Context())
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("Reload() = %v, want %v", err, tc.wantErr)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.sent != tc.wantSent || f.reloads != tc.wantTaken {
+				t.Errorf("reload sent %d times, taken %d; want %d, %d", f.sent, f.reloads, tc.wantSent, tc.wantTaken)
 			}
 		})
 	}
