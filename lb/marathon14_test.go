@@ -3,6 +3,7 @@ package lb
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,9 +135,15 @@ func TestBridgePortProtocols(t *testing.T) {
 	if strings.Contains(string(cfg), ":10010\n") {
 		t.Errorf("HAProxy config binds the UDP service port as TCP:\n%s", cfg)
 	}
-	ngx := Backends(t.Context(), apps, SelectOptions{Flavor: FlavorNixy, Realm: "internal"}, nil)
-	if len(ngx.Backends) == 0 || ngx.Backends[0].Protocol != ProtocolUDP || ngx.Backends[0].ServicePort != 10010 {
-		t.Errorf("nginx backends %+v, want the statsd port as udp on 10010", ngx.Backends)
+	got = nil
+	for _, b := range Backends(t.Context(), apps, SelectOptions{Flavor: FlavorNixy, Realm: "internal"}, nil).Backends {
+		got = append(got, fmt.Sprintf("%s %s %d", b.Name, b.Protocol, b.ServicePort))
+	}
+	// NIXY_PROTOCOL=udp makes the app a stream app; each port keeps its
+	// mapping's protocol (the admin port is tcp).
+	want = []string{"services_autofill_production_statsd_0 udp 10010", "services_autofill_production_statsd_1 tcp 10011"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("nginx stream backends (-want +got):\n%s", diff)
 	}
 }
 
