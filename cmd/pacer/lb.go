@@ -69,7 +69,9 @@ A signal sent while HAProxy still reloads is lost, which is why a plain
 reload, uses --reload-cmd (run by /bin/sh -c). Reloads are spaced by
 --min-reload-interval: by default the measured duration of the last confirmed
 HAProxy reload, 1s with --reload-cmd; a single change after a quiet time is
-written within the debounce. With --format haproxy and --stats-socket, every backend has spare
+written within the debounce.
+
+With --format haproxy and --stats-socket (and only then), every backend has spare
 server slots (the next power of two >= max(8, 2 x tasks)) and a change of tasks
 that fits them goes to the running HAProxy through its runtime API (set server
 addr/state over the stats socket): no validation, no reload, the file is still
