@@ -35,7 +35,7 @@ type lbUnderBench struct {
 	renderer Renderer
 	sink     *FileSink
 	// start runs the load balancer on the config in place and returns its
-	// reload command.
+	// reload command (nil when it set the sink's Reloader).
 	start   func() []string
 	runtime RuntimeUpdater
 	// ready answers nil once the runtime API answers.
@@ -102,8 +102,11 @@ func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *run
 		renderer: HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort(addr, loopback.Port(b, addr)), Bind: addr, StatsSocket: socket}},
 		sink:     sink,
 		start: func() []string {
-			pid := startServer(b, haproxy, "-W", "-db", "-f", sink.Path)
-			return []string{"kill", "-USR2", strconv.Itoa(pid)}
+			// Reloads confirmed through the master CLI (no reload command).
+			master := filepath.Join(dir, "master.sock")
+			startServer(b, haproxy, "-W", "-db", "-S", master, "-f", sink.Path)
+			sink.Reloader = &HAProxyMaster{Socket: master}
+			return nil
 		},
 		runtime: &HAProxyRuntime{Socket: socket},
 		ready:   func() error { _, err := (&haproxyRig{socket: socket}).workerPid(); return err },
