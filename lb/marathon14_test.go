@@ -172,6 +172,24 @@ func TestLateAPIPostEventKeepsPorts(t *testing.T) {
 		t.Errorf("service ports after the late api_post_event (-want +got):\n%s", diff)
 	}
 
+	// A BRIDGE app posted again: portMappings with servicePort 0 and no
+	// portDefinitions (as a client writes it).
+	bridge, err := decodeApplication(readFixture(t, "bridge-app.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Replace([]marathon.Application{bridge}, nil)
+	posted := map[string]any{"id": bridge.ID, "labels": bridge.Labels, "container": map[string]any{"type": "DOCKER", "docker": map[string]any{
+		"image": "statsd/statsd:v0.10.2", "network": "BRIDGE", "portMappings": []map[string]any{
+			{"containerPort": 8125, "hostPort": 0, "servicePort": 0, "protocol": "udp"},
+			{"containerPort": 8126, "hostPort": 0, "servicePort": 0, "protocol": "tcp"}}}}}
+	if eff, err := s.Apply(ev("api_post_event", map[string]any{"appDefinition": posted})); err != nil || eff != EffectChanged {
+		t.Fatalf("late api_post_event of a BRIDGE app: %v, %v; want a change", eff, err)
+	}
+	if diff := cmp.Diff([]int{10011}, frontends(s)); diff != "" {
+		t.Errorf("BRIDGE service ports after the late api_post_event (-want +got):\n%s", diff)
+	}
+
 	fresh := &LiveState{}
 	fresh.Replace(nil, nil)
 	if eff, err := fresh.Apply(post); err != nil || eff != EffectResync {
