@@ -26,12 +26,13 @@ const (
 	GitSourceFailing    Condition = "GitSourceFailing"    // the specs repository cannot be fetched
 	InvalidSpecRevision Condition = "InvalidSpecRevision" // the newest revision fails validation; the last good one stays
 	LBConfigInvalid     Condition = "LBConfigInvalid"     // the rendered load-balancer config fails validation
+	LBReloadFailed      Condition = "LBReloadFailed"      // the new load-balancer config is in place but its reload did not take
 )
 
 // Conditions lists every condition, per-app ones first.
 func Conditions() []Condition {
 	return []Condition{OutOfSync, SyncFailed, Unhealthy, Underprovisioned, DeploymentStuck, CrashLooping,
-		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid}
+		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed}
 }
 
 // ParseCondition returns the condition named s, as written in the spec's
@@ -53,7 +54,7 @@ func ParseCondition(s string) (Condition, error) {
 // rather than one app.
 func (c Condition) ClusterLevel() bool {
 	switch c {
-	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid:
+	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed:
 		return true
 	}
 	return false
@@ -69,7 +70,7 @@ func (c Condition) DefaultFor() time.Duration {
 		return 15 * time.Minute
 	case SyncFailed, Unhealthy, Underprovisioned, CrashLooping, InvalidSpecRevision:
 		return 5 * time.Minute
-	case MarathonUnreachable, LBConfigInvalid:
+	case MarathonUnreachable, LBConfigInvalid, LBReloadFailed:
 		return 2 * time.Minute
 	}
 	return 5 * time.Minute

@@ -44,7 +44,7 @@ type SelectOptions struct {
 // their tasks (GET /v2/apps?embed=apps.tasks). It is pure apart from health,
 // which may be nil (no grace for missing health results).
 //
-// A bad app (invalid id or label) is skipped with a Problem and a log line;
+// A bad app (invalid id or label) is skipped with a Problem and a V(1) log line;
 // it never blocks the others. Backends and their servers are sorted, so the
 // same input always gives the same output.
 func Backends(ctx context.Context, apps []marathon.Application, opts SelectOptions, health *HealthMemory) Selection {
@@ -79,8 +79,10 @@ func Backends(ctx context.Context, apps []marathon.Application, opts SelectOptio
 
 	slices.SortFunc(sel.Backends, func(a, b Backend) int { return cmp.Compare(a.Name, b.Name) })
 	sel.Backends, sel.Problems = dedupe(sel.Backends, sel.Problems)
+	// The pipeline reports each problem once at error level (problemLog);
+	// here every call, for debugging.
 	for _, p := range sel.Problems {
-		log.Info("Load balancer problem", "app", p.AppID, "port", p.PortIndex, "kind", p.Kind, "reason", p.Reason)
+		log.V(1).Info("Load balancer problem", "app", p.AppID, "port", p.PortIndex, "kind", p.Kind, "reason", p.Reason)
 	}
 	return sel
 }

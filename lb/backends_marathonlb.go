@@ -2,6 +2,7 @@ package lb
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -10,7 +11,7 @@ import (
 
 // marathonLBBackends applies marathon-lb's rules, one backend per app port:
 // HAPROXY_GROUP / HAPROXY_{n}_GROUP against the LB's groups, HAPROXY_{n}_ENABLED
-// (required under strict mode), _VHOST, _PATH, _MODE, _PORT, _BALANCE.
+// (required under strict mode), _VHOST, _PATH, _MODE, _PORT, _BIND_ADDR, _BALANCE.
 func marathonLBBackends(app *marathon.Application, opts SelectOptions, f taskFilter) ([]Backend, []Problem) {
 	labels := appLabels(app)
 	ports := appPorts(app)
@@ -104,6 +105,15 @@ func marathonLBPort(appID string, labels map[string]string, n int, p appPort, st
 			return nil, err
 		}
 		b.ServicePort = port
+	}
+	if v, ok := labels[haproxyLabel(n, "BIND_ADDR")]; ok {
+		// marathon-lb: "bind {bindAddr}:{servicePort}", default "*"
+		// (marathon-lb config.py HAPROXY_FRONTEND_HEAD).
+		v = strings.TrimSpace(v)
+		if v != "*" && net.ParseIP(v) == nil {
+			return nil, fmt.Errorf("label %s: %q is not an IP address or *", haproxyLabel(n, "BIND_ADDR"), v)
+		}
+		b.BindAddr = v
 	}
 	if v, ok := labels[haproxyLabel(n, "BALANCE")]; ok {
 		v = strings.TrimSpace(v)

@@ -54,7 +54,7 @@ func nixyBackends(app *marathon.Application, opts SelectOptions, f taskFilter) (
 			continue
 		}
 		bs = append(bs, Backend{
-			Name: backendName(app.ID, i), AppID: app.ID, PortIndex: i, Protocol: proto,
+			Name: backendName(app.ID, i), AppID: app.ID, PortIndex: i, Protocol: streamProtocol(app, len(ports), i, proto),
 			ServicePort: p.service, Servers: serversFor(tasks, ports, i), Labels: labels,
 		})
 	}
@@ -70,4 +70,22 @@ func nixyHosts(appID string, labels map[string]string) ([]string, error) {
 		}
 	}
 	return parseHosts(reversedID(appID), "", "app id")
+}
+
+// streamProtocol is the protocol of stream port i: the one its Docker port
+// mapping declares (statsd's udp port beside its tcp admin port), else
+// the app's NIXY_PROTOCOL. portDefinitions' protocols do not count: Marathon
+// writes tcp in every one it fills in (api/v2/json/Formats.scala:1224-1236).
+func streamProtocol(app *marathon.Application, nports, i int, label Protocol) Protocol {
+	mappings := dockerPortMappings(app)
+	if len(mappings) != nports {
+		return label
+	}
+	switch Protocol(mappings[i].Protocol) {
+	case ProtocolTCP:
+		return ProtocolTCP
+	case ProtocolUDP:
+		return ProtocolUDP
+	}
+	return label
 }

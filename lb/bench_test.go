@@ -2,6 +2,7 @@ package lb
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gambol99/go-marathon"
@@ -26,12 +27,19 @@ func benchApps(n, tasksPer int) []marathon.Application {
 		var tasks []*marathon.Task
 		for j := range tasksPer {
 			tasks = append(tasks, task(j+1, onHost(fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256)),
-				ports(20000+j), withTaskID(fmt.Sprintf("%s.%d", id, j)), health(true)))
+				ports(20000+j), withTaskID(benchTaskID(id, i*tasksPer+j)), health(true)))
 		}
 		opts = append(opts, withTasks(tasks...))
 		apps[i] = app(id, opts...)
 	}
 	return apps
+}
+
+// benchTaskID is a task id as Marathon 1.4 makes it for app id: the app's
+// safe path, ".", a time-based UUID (core/task/Task.scala Task.Id.forRunSpec).
+// Its health events name the instance, instanceIDOf(taskID).
+func benchTaskID(appID string, n int) string {
+	return fmt.Sprintf("%s.%08x-b669-11e6-a48f-0ea4f4b1778c", strings.ReplaceAll(strings.TrimPrefix(appID, "/"), "/", "_"), n)
 }
 
 var benchSizes = []struct{ apps, tasksPer int }{{1000, 10}, {10000, 5}}
@@ -63,7 +71,8 @@ func BenchmarkRenderNginxDynamic(b *testing.B) {
 }
 
 func BenchmarkRenderHAProxy(b *testing.B) {
-	benchRender(b, FlavorMarathonLB, HAProxyRenderer{})
+	// With a stats socket: the server slots the runtime API fills.
+	benchRender(b, FlavorMarathonLB, HAProxyRenderer{Options: RenderOptions{StatsSocket: "/run/haproxy/admin.sock"}})
 }
 
 func benchRender(b *testing.B, flavor Flavor, r Renderer) {

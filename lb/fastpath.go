@@ -38,6 +38,7 @@ func structureOf(backends []Backend, slotted bool, dynamicNginx *RenderOptions) 
 		}
 		write("|")
 		write(strconv.Itoa(b.ServicePort))
+		write(b.BindAddr)
 		write(b.Balance)
 		if slotted {
 			write(strconv.Itoa(slotCapacity(len(b.Servers))))

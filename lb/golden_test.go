@@ -26,6 +26,8 @@ type caseOptions struct {
 	StreamModule string   `json:"streamModule"`
 	NginxAPI     string   `json:"nginxAPI"`
 	LuaModules   []string `json:"luaModules"`
+	// StatsSocket renders HAProxy's admin socket, and so its spare server slots.
+	StatsSocket string `json:"statsSocket"`
 }
 
 type goldenCase struct {
@@ -69,7 +71,7 @@ func readJSON(t *testing.T, path string, v any) {
 
 func (c goldenCase) renderOptions() RenderOptions {
 	return RenderOptions{ListenHTTP: c.opts.ListenHTTP, Bind: c.opts.Bind, StreamModule: c.opts.StreamModule,
-		NginxAPI: c.opts.NginxAPI, LuaModules: c.opts.LuaModules}
+		NginxAPI: c.opts.NginxAPI, LuaModules: c.opts.LuaModules, StatsSocket: c.opts.StatsSocket}
 }
 
 // render returns the nginx config, the HAProxy config and the problems of

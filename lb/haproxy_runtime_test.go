@@ -19,7 +19,7 @@ import (
 )
 
 // haproxyRig runs the pipeline's passes by hand (Pass) in front of a real
-// HAProxy in master-worker mode, reloaded by SIGUSR2 to the master.
+// HAProxy in master-worker mode, reloaded through its master CLI.
 type haproxyRig struct {
 	t      *testing.T
 	c      *cluster
@@ -44,17 +44,12 @@ func newHAProxyRig(t *testing.T, apps ...marathon.Application) *haproxyRig {
 	// The first config is written before HAProxy runs, so without a
 	// reload command; the next pass finds it unchanged and in use.
 	r.pass(apps...)
-	pid, out := proctest.Start(t, haproxy, "-W", "-db", "-f", sink.Path)
-	sink.Reload = []string{"kill", "-USR2", strconv.Itoa(pid)}
+	master := filepath.Join(dir, "master.sock")
+	proctest.Start(t, haproxy, "-W", "-db", "-S", master, "-f", sink.Path)
+	// Reloads are confirmed through the master CLI: none is lost to a
+	// master still loading.
+	sink.Reloader = &HAProxyMaster{Socket: master}
 	eventually(t, 10*time.Second, func() error { _, err := r.workerPid(); return err })
-	// The worker may serve before the master is done loading; a SIGUSR2
-	// then can be lost, so reload only once the master says so.
-	eventually(t, 10*time.Second, func() error {
-		if !strings.Contains(out.String(), "Loading success") {
-			return fmt.Errorf("haproxy master not loaded yet:\n%s", out.String())
-		}
-		return nil
-	})
 	if st := r.pass(apps...); st.Changed || st.Err != nil {
 		t.Fatalf("second pass: %+v", st)
 	}

@@ -34,6 +34,9 @@ type LiveState struct {
 type liveApp struct {
 	def   marathon.Application // Tasks is nil; tasks live in the map
 	tasks map[string]*marathon.Task
+	// portsPending: def has service ports Marathon had not assigned yet
+	// (an api_post_event's); a task status re-reads Marathon.
+	portsPending bool
 }
 
 // Snapshot is a consistent copy of the state.
@@ -91,6 +94,7 @@ func (s *LiveState) Replace(apps []marathon.Application, deployments []marathon.
 		}
 		a.Tasks = nil
 		la.def = a
+		la.portsPending = unassignedPorts(a)
 		s.apps[a.ID] = la
 	}
 	s.actions = map[string]map[string]string{}

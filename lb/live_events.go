@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/gambol99/go-marathon"
 )
@@ -189,6 +188,9 @@ func (s *LiveState) statusUpdate(e statusUpdateEvent) Effect {
 		t.IPAddresses = e.IPAddresses
 	}
 	la.tasks[e.TaskID] = &t
+	if la.portsPending {
+		return EffectResync
+	}
 	return EffectChanged
 }
 
@@ -203,16 +205,7 @@ func (s *LiveState) healthChanged(e healthChangedEvent) Effect {
 		return EffectResync
 	}
 	id := cmp.Or(e.InstanceID, e.TaskID)
-	old := la.tasks[id]
-	if old == nil {
-		// Marathon ≥ 1.5 task ids extend the instance id.
-		for tid, t := range la.tasks {
-			if strings.HasPrefix(tid, id+".") {
-				old = t
-				break
-			}
-		}
-	}
+	old := la.taskOfInstance(id)
 	if old == nil {
 		return EffectResync
 	}
@@ -223,6 +216,29 @@ func (s *LiveState) healthChanged(e healthChangedEvent) Effect {
 	t.HealthCheckResults = []*marathon.HealthCheckResult{{Alive: e.Alive, TaskID: t.ID}}
 	la.tasks[t.ID] = &t
 	return EffectChanged
+}
+
+// taskOfInstance is the task a health event names: Marathon 1.4 names the
+// instance ("<app>.marathon-<uuid>" for task "<app>.<uuid>"; a pod's
+// tasks extend their instance id), older events the task. nil when the
+// app has no such task.
+func (la *liveApp) taskOfInstance(id string) *marathon.Task {
+	if t := la.tasks[id]; t != nil {
+		return t
+	}
+	for _, tid := range taskIDsOf(id) {
+		if t := la.tasks[tid]; t != nil && instanceIDOf(tid) == id {
+			return t
+		}
+	}
+	// Resident tasks ("<app>.<uuid>.<attempt>") and pods: as Marathon
+	// maps a task to its instance (Task.Id.instanceId).
+	for tid, t := range la.tasks {
+		if instanceIDOf(tid) == id {
+			return t
+		}
+	}
+	return nil
 }
 
 func (s *LiveState) appDefinition(raw json.RawMessage) (Effect, error) {
@@ -238,8 +254,15 @@ func (s *LiveState) appDefinition(raw json.RawMessage) (Effect, error) {
 	if la == nil {
 		la = &liveApp{tasks: map[string]*marathon.Task{}}
 		s.apps[def.ID] = la
+	} else {
+		keepAssignedPorts(&def, la.def)
 	}
 	la.def = def
+	if la.portsPending = unassignedPorts(def); la.portsPending {
+		// Marathon assigns them now: read them (and again when a task
+		// of the app reports, if this read is too early).
+		return EffectResync, nil
+	}
 	return EffectChanged, nil
 }
 

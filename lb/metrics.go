@@ -18,6 +18,7 @@ type Metrics struct {
 	reloads        *prometheus.CounterVec
 	invalid        *prometheus.CounterVec
 	configInvalid  prometheus.Gauge
+	reloadFailed   prometheus.Gauge
 	backends       prometheus.Gauge
 	servers        prometheus.Gauge
 	backendServers *prometheus.GaugeVec
@@ -55,6 +56,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"stage"}),
 		configInvalid: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pacer_lb_config_invalid", Help: "1 while the newest render is refused (LBConfigInvalid) and an older config serves.",
+		}),
+		reloadFailed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pacer_lb_reload_failed", Help: "1 while the config in place is not the one the load balancer runs: its reload failed or was not confirmed (LBReloadFailed); retried with backoff.",
 		}),
 		backends: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pacer_lb_backends", Help: "Backends (app ports) in the rendered config.",
@@ -97,7 +101,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		lastBackends: map[string]bool{},
 		lastApps:     map[string]bool{},
 	}
-	for _, c := range []prometheus.Collector{m.renders, m.writes, m.reloads, m.invalid, m.configInvalid,
+	for _, c := range []prometheus.Collector{m.renders, m.writes, m.reloads, m.invalid, m.configInvalid, m.reloadFailed,
 		m.backends, m.servers, m.backendServers, m.lag, m.apply, m.reload, m.runtime, m.runtimeTook,
 		m.appTasks, m.invalidApp} {
 		if err := reg.Register(c); err != nil {
@@ -146,6 +150,7 @@ func (m *Metrics) observePass(st Status, backends []Backend, applyTook time.Dura
 		}
 	}
 	m.configInvalid.Set(boolGauge(st.ConfigInvalid))
+	m.reloadFailed.Set(boolGauge(st.ReloadFailure != nil))
 	m.observeInvalidApp(st)
 	if renderFailed {
 		return // backends describe a config that was not written
@@ -225,6 +230,14 @@ func (m *Metrics) observeRuntime(ok bool, took time.Duration) {
 	if ok {
 		m.runtimeTook.Observe(took.Seconds())
 	}
+}
+
+// observeReloadFailing sets pacer_lb_reload_failed.
+func (m *Metrics) observeReloadFailing(failing bool) {
+	if m == nil {
+		return
+	}
+	m.reloadFailed.Set(boolGauge(failing))
 }
 
 // observeReloadDuration records a reload retried on its own.

@@ -86,6 +86,7 @@ func TestMetrics(t *testing.T) {
 		`pacer_lb_invalid_configs_total{stage="render"} 1`,
 		`pacer_lb_invalid_configs_total{stage="validate"} 1`,
 		`pacer_lb_reload_duration_seconds_count 0`,
+		`pacer_lb_reload_failed 0`,
 		`pacer_lb_reloads_total{result="error"} 0`,
 		`pacer_lb_reloads_total{result="ok"} 0`,
 		`pacer_lb_renders_total{result="error"} 1`,

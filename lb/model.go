@@ -43,6 +43,10 @@ type Backend struct {
 	// ServicePort is where TCP/UDP backends (and HAProxy per-port frontends)
 	// listen; 0 means none.
 	ServicePort int `json:"servicePort,omitempty"`
+	// BindAddr is the address the service port listens on
+	// (HAPROXY_{n}_BIND_ADDR; "*" for all addresses); empty means the LB's
+	// --bind.
+	BindAddr string `json:"bindAddr,omitempty"`
 	// Balance is the HAProxy balance algorithm (HAPROXY_{n}_BALANCE, default roundrobin).
 	Balance string `json:"balance,omitempty"`
 	// Servers are the serving tasks, sorted by address. Empty means the app has

@@ -58,6 +58,12 @@ type Status struct {
 	// true in Pipeline.LastStatus until a later pass's render is accepted
 	// (written, or equal to the config in place).
 	ConfigInvalid bool
+	// ReloadFailure is the LBReloadFailed signal: non-nil while the config
+	// in place is not the one the load balancer runs because its reload
+	// failed (with HAProxyMaster: it was not confirmed after its attempts).
+	// The pipeline retries the reload with backoff; ReloadFailure stays in
+	// Pipeline.LastStatus until a reload succeeds.
+	ReloadFailure error
 	// Err is nil when the config in place is the rendered one and the LB
 	// was reloaded. See Invalid and ReloadFailed.
 	Err error
@@ -108,6 +114,12 @@ type reloadingSink interface {
 	Reloads() bool
 }
 
+// reloadConfirmer is a Sink whose reloads return once they took
+// (FileSink with a Reloader), so their duration is the reload's own.
+type reloadConfirmer interface {
+	ConfirmsReloads() bool
+}
+
 // Pipeline renders the live state into the load balancer: LiveState →
 // Backends → Renderer → Sink, once per debounced burst of changes.
 type Pipeline struct {
@@ -118,7 +130,10 @@ type Pipeline struct {
 	Sink     Sink
 	Debounce Debounce
 	// MinReloadInterval is the least time between two config writes (and
-	// so reloads). A change arriving when the last write is older than
+	// so reloads). With a sink that confirms its reloads (FileSink with
+	// HAProxyMaster) the interval is at least the last reload's measured
+	// duration, so a slow reload (a large HAProxy config) spaces the next
+	// one by as much. A change arriving when the last write is older than
 	// that is written after the debounce alone; otherwise it waits, and
 	// joins everything else arriving meanwhile. It bounds the reloads of a
 	// long rolling deploy to one per interval. Zero means no minimum.
@@ -153,6 +168,9 @@ type Pipeline struct {
 	// runtime update failed), which forces the next change through a reload.
 	running []Backend
 	inFile  []Backend // backends of the config file in place
+	// reloadFailure is the error of the reload still failing (Status.ReloadFailure).
+	reloadFailure error
+	problems      problemLog
 
 	mu   sync.Mutex
 	last Status
@@ -166,6 +184,12 @@ func (p *Pipeline) LastStatus() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.last
+}
+
+func (p *Pipeline) updateLast(f func(*Status)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.last)
 }
 
 func (p *Pipeline) setLast(st Status) {
@@ -231,6 +255,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					// one keeps the minimum interval (HAProxy in
 					// master-worker mode drops a SIGUSR2 that arrives
 					// while it is still reloading).
+					deb.interval = p.reloadSpacing(p.lastReloadTook())
 					deb.wrote(p.Clock.Now())
 				}
 			}
@@ -250,6 +275,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		if st.Changed && !st.Runtime {
 			// Runtime updates are not reloads: they need no spacing.
+			deb.interval = p.reloadSpacing(st.ReloadTook)
 			deb.wrote(p.Clock.Now())
 		}
 		if st.ReloadFailed() {
@@ -271,6 +297,23 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 }
 
+// reloadSpacing is the least time from one reload to the next:
+// MinReloadInterval, and with a sink that confirms its reloads at least
+// took, the last reload's measured duration.
+func (p *Pipeline) reloadSpacing(took time.Duration) time.Duration {
+	if c, ok := p.Sink.(reloadConfirmer); ok && c.ConfirmsReloads() {
+		return max(p.MinReloadInterval, took)
+	}
+	return p.MinReloadInterval
+}
+
+func (p *Pipeline) lastReloadTook() time.Duration {
+	if rt, ok := p.Sink.(reloadTimer); ok {
+		return rt.LastReloadDuration()
+	}
+	return 0
+}
+
 // retryReload reruns the reload; it reports whether it is still pending.
 func (p *Pipeline) retryReload(ctx context.Context) bool {
 	r, ok := p.Sink.(reloadRetrier)
@@ -284,9 +327,14 @@ func (p *Pipeline) retryReload(ctx context.Context) bool {
 	if err != nil {
 		p.Metrics.observeRetry(false)
 		logr.FromContextOrDiscard(ctx).V(1).Info("Reload still failing", "error", err.Error())
+		p.reloadFailure = err
+		p.updateLast(func(st *Status) { st.ReloadFailure = p.reloadFailure })
 		return true
 	}
 	p.Metrics.observeRetry(true)
+	p.Metrics.observeReloadFailing(false)
+	p.reloadFailure = nil
+	p.updateLast(func(st *Status) { st.ReloadFailure = nil })
 	p.running = p.inFile
 	logr.FromContextOrDiscard(ctx).Info("Reloaded load balancer after earlier failures")
 	return false
@@ -306,6 +354,7 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 	outer := opts.Leaving
 	opts.Leaving = func(id string) bool { return snap.Leaving[id] || (outer != nil && outer(id)) }
 	sel := Backends(ctx, snap.Apps, opts, p.Health)
+	p.problems.report(log, sel.Problems)
 	if p.Resolver != nil {
 		p.Resolver.Resolve(ctx, sel.Backends)
 	}
@@ -323,6 +372,13 @@ func (p *Pipeline) Pass(ctx context.Context, since time.Time) (st Status, render
 		if rs, ok := p.Sink.(reloadingSink); ok && st.Changed && st.Err == nil && !st.Runtime {
 			st.Reloaded = rs.Reloads()
 		}
+		switch {
+		case st.ReloadFailed():
+			p.reloadFailure = st.Err
+		case st.Reloaded:
+			p.reloadFailure = nil
+		}
+		st.ReloadFailure = p.reloadFailure
 		p.report(log, st)
 		p.Metrics.observePass(st, sel.Backends, st.At.Sub(applyStart))
 		p.setLast(st)

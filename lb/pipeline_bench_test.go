@@ -56,7 +56,8 @@ func BenchmarkEventToWritten(b *testing.B) {
 	for i := range b.N {
 		clock.jump(time.Second)
 		start := time.Now()
-		stream.ch <- healthEv(apps[0].ID, id, i%2 == 1)
+		// Marathon 1.4 names the instance, not the task.
+		stream.ch <- healthEv(apps[0].ID, instanceIDOf(id), i%2 == 1)
 		st := <-statuses
 		lat = append(lat, time.Since(start))
 		if st.Err != nil || !st.Changed {
@@ -71,6 +72,9 @@ func BenchmarkEventToWritten(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*9/10].Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(fast)/float64(b.N), "fastpath-ratio")
+	lister.mu.Lock()
+	b.ReportMetric(float64(lister.reads-1)/float64(b.N), "full-reads/op")
+	lister.mu.Unlock()
 }
 
 // BenchmarkRollingDeployReloads counts the renders (each one write and one

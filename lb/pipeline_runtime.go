@@ -20,12 +20,13 @@ type reloadTimer interface {
 }
 
 // slottedRenderer is a renderer whose backends have a fixed number of
-// server slots (HAProxyRenderer): an empty server list is not structure.
+// server slots (HAProxyRenderer with a stats socket): an empty server list
+// is not structure.
 type slottedRenderer interface {
 	slotted() bool
 }
 
-func (HAProxyRenderer) slotted() bool { return true }
+func (r HAProxyRenderer) slotted() bool { return r.Options.StatsSocket != "" }
 
 func slotted(r Renderer) bool {
 	s, ok := r.(slottedRenderer)

@@ -83,6 +83,18 @@ func (o RenderOptions) bindAddr(port int) string {
 	return net.JoinHostPort(o.Bind, strconv.Itoa(port))
 }
 
+// bindFor is where backend b's service port listens: its own address
+// (HAPROXY_{n}_BIND_ADDR, "*" for all addresses) over Bind.
+func (o RenderOptions) bindFor(b Backend) string {
+	switch b.BindAddr {
+	case "":
+		return o.bindAddr(b.ServicePort)
+	case "*":
+		return net.JoinHostPort("", strconv.Itoa(b.ServicePort))
+	}
+	return net.JoinHostPort(b.BindAddr, strconv.Itoa(b.ServicePort))
+}
+
 // Data is what templates see: the backends (sorted by name) and the options.
 // Its JSON form is `pacer lb --print-data`.
 type Data struct {

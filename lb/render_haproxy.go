@@ -25,11 +25,13 @@ func (r HAProxyRenderer) Render(backends []Backend) ([]byte, error) {
 
 // RenderMapped implements MappedRenderer.
 //
-// Every HTTP and TCP backend has slotCapacity(len(servers)) server lines
-// named s1, s2, ...: serving tasks in the slots assignSlots gives them,
-// the other slots "0.0.0.0:0 disabled". A change of tasks that keeps the
-// capacity only changes server lines, which HAProxyRuntime applies through
-// the stats socket without a reload.
+// With a stats socket (RenderOptions.StatsSocket), every HTTP and TCP
+// backend has slotCapacity(len(servers)) server lines named s1, s2, ...:
+// serving tasks in the slots assignSlots gives them, the other slots
+// "0.0.0.0:0 disabled". A change of tasks that keeps the capacity only
+// changes server lines, which HAProxyRuntime applies through the stats
+// socket without a reload. Without one nothing can fill spare slots, so
+// a backend has one server line per serving task.
 func (r HAProxyRenderer) RenderMapped(backends []Backend) ([]byte, LineMap, error) {
 	o := r.Options
 	var w bytes.Buffer
@@ -99,7 +101,7 @@ func writeHAProxyBackend(w *bytes.Buffer, o RenderOptions, b Backend) {
 	line(w, "\n# ", b.AppID, " port ", strconv.Itoa(b.PortIndex))
 	if b.ServicePort > 0 {
 		line(w, "frontend ", b.Name)
-		line(w, "    bind ", o.bindAddr(b.ServicePort))
+		line(w, "    bind ", o.bindFor(b))
 		line(w, "    mode ", mode)
 		line(w, "    use_backend ", b.Name)
 	}
@@ -113,7 +115,11 @@ func writeHAProxyBackend(w *bytes.Buffer, o RenderOptions, b Backend) {
 		// does; only for GET and HEAD, which are safe to send twice.
 		w.WriteString("    option forwardfor\n    retry-on all-retryable-errors\n    http-request disable-l7-retry if !METH_GET\n")
 	}
-	for i, s := range assignSlots(b.Servers) {
+	servers := b.Servers
+	if o.StatsSocket != "" {
+		servers = assignSlots(b.Servers)
+	}
+	for i, s := range servers {
 		w.WriteString("    server ")
 		w.WriteString(slotName(i))
 		if s == (Server{}) {

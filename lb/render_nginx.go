@@ -177,7 +177,7 @@ func (r NginxRenderer) writeStream(lc *lineCounter, bs []Backend) {
 			writeUpstream(w, b)
 		}
 		w.WriteString("    server {\n        listen ")
-		w.WriteString(nginxListen(r.Options.bindAddr(b.ServicePort)))
+		w.WriteString(nginxListen(r.Options.bindFor(b)))
 		if b.Protocol == ProtocolUDP {
 			w.WriteString(" udp")
 		}

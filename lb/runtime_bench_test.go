@@ -25,6 +25,7 @@ type runtimeBench struct {
 	stream   *fakeStream
 	statuses chan Status
 	clock    *jumpClock
+	lister   *fakeLister
 }
 
 // lbUnderBench is what a benchmark needs of the load balancer: how it
@@ -34,7 +35,7 @@ type lbUnderBench struct {
 	renderer Renderer
 	sink     *FileSink
 	// start runs the load balancer on the config in place and returns its
-	// reload command.
+	// reload command (nil when it set the sink's Reloader).
 	start   func() []string
 	runtime RuntimeUpdater
 	// ready answers nil once the runtime API answers.
@@ -67,10 +68,11 @@ func startRuntimeBench(b *testing.B, lb lbUnderBench, minReload time.Duration, d
 		}
 		<-time.After(50 * time.Millisecond) // poll
 	}
-	rb := &runtimeBench{stream: &fakeStream{ch: make(chan Event)}, statuses: make(chan Status, 1024), clock: &jumpClock{}}
+	rb := &runtimeBench{stream: &fakeStream{ch: make(chan Event)}, statuses: make(chan Status, 1024), clock: &jumpClock{},
+		lister: &fakeLister{apps: apps}}
 	rb.p = &Pipeline{
 		Clock: rb.clock, MinReloadInterval: minReload, Debounce: deb,
-		Source:   &Source{Lister: &fakeLister{apps: apps}, Events: rb.stream, State: &LiveState{}, Resync: time.Hour},
+		Source:   &Source{Lister: rb.lister, Events: rb.stream, State: &LiveState{}, Resync: time.Hour},
 		Select:   lb.sel,
 		Health:   NewHealthMemory(time.Minute, time.Now),
 		Renderer: lb.renderer, Sink: lb.sink, FastPath: true, Runtime: lb.runtime,
@@ -100,8 +102,11 @@ func startHAProxyBench(b *testing.B, minReload time.Duration, deb Debounce) *run
 		renderer: HAProxyRenderer{Options: RenderOptions{ListenHTTP: loopback.HostPort(addr, loopback.Port(b, addr)), Bind: addr, StatsSocket: socket}},
 		sink:     sink,
 		start: func() []string {
-			pid := startServer(b, haproxy, "-W", "-db", "-f", sink.Path)
-			return []string{"kill", "-USR2", strconv.Itoa(pid)}
+			// Reloads confirmed through the master CLI (no reload command).
+			master := filepath.Join(dir, "master.sock")
+			startServer(b, haproxy, "-W", "-db", "-S", master, "-f", sink.Path)
+			sink.Reloader = &HAProxyMaster{Socket: master}
+			return nil
 		},
 		runtime: &HAProxyRuntime{Socket: socket},
 		ready:   func() error { _, err := (&haproxyRig{socket: socket}).workerPid(); return err },
@@ -119,7 +124,8 @@ func (rb *runtimeBench) eventToRuntime(b *testing.B, app marathon.Application) {
 	for i := range b.N {
 		rb.clock.jump(time.Second)
 		start := time.Now()
-		rb.stream.ch <- healthEv(app.ID, id, i%2 == 1)
+		// Marathon 1.4 names the instance, not the task.
+		rb.stream.ch <- healthEv(app.ID, instanceIDOf(id), i%2 == 1)
 		st := <-rb.statuses
 		lat = append(lat, time.Since(start))
 		if st.Err != nil || !st.Changed || st.Reloaded {
@@ -134,6 +140,9 @@ func (rb *runtimeBench) eventToRuntime(b *testing.B, app marathon.Application) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*9/10].Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(runtime)/float64(b.N), "runtime-ratio")
+	rb.lister.mu.Lock()
+	b.ReportMetric(float64(rb.lister.reads-1)/float64(b.N), "full-reads/op")
+	rb.lister.mu.Unlock()
 }
 
 // BenchmarkEventToRuntimeHAProxy measures one task health change on a

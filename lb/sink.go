@@ -61,6 +61,10 @@ type FileSink struct {
 	// Reload is run after the file changed, e.g. {"nginx", "-s", "reload"}.
 	// Empty skips reloading.
 	Reload []string
+	// Reloader, when set, reloads instead of the Reload command and
+	// returns once the reload took (HAProxyMaster): the load balancer
+	// runs the file in place, and LastReloadDuration is how long that took.
+	Reloader Reloader
 	// Timeout bounds each command; zero means DefaultCommandTimeout.
 	Timeout time.Duration
 
@@ -99,12 +103,16 @@ func (s *FileSink) WriteOnly(ctx context.Context, cfg []byte) (changed bool, err
 func (s *FileSink) LastReloadDuration() time.Duration { return s.reloadTook }
 
 // Reloads reports whether the sink runs a reload command after a change.
-func (s *FileSink) Reloads() bool { return len(s.Reload) > 0 }
+func (s *FileSink) Reloads() bool { return len(s.Reload) > 0 || s.Reloader != nil }
+
+// ConfirmsReloads reports whether a reload returns only once it took
+// (Reloader), so LastReloadDuration is the load balancer's own reload time.
+func (s *FileSink) ConfirmsReloads() bool { return s.Reloader != nil }
 
 // RetryReload runs the reload command alone, to retry a reload that failed
 // (for example while the load balancer was not running yet).
 func (s *FileSink) RetryReload(ctx context.Context) error {
-	if len(s.Reload) == 0 {
+	if !s.Reloads() {
 		return nil
 	}
 	if err := s.reload(ctx); err != nil {
@@ -124,7 +132,12 @@ func (s *FileSink) reload(ctx context.Context) error {
 		clock = RealClock{}
 	}
 	start := clock.Now()
-	err := runCommand(ctx, s.Timeout, s.Reload)
+	var err error
+	if s.Reloader != nil {
+		err = s.Reloader.Reload(ctx)
+	} else {
+		err = runCommand(ctx, s.Timeout, s.Reload)
+	}
 	s.reloadTook = clock.Now().Sub(start)
 	return err
 }
@@ -173,7 +186,7 @@ func (s *FileSink) write(ctx context.Context, cfg []byte, validate, reload bool)
 	syncDir(filepath.Dir(s.Path))
 	log.Info("Wrote config", "bytes", len(cfg), "validated", validate && len(s.Validate) > 0)
 
-	if reload && len(s.Reload) > 0 {
+	if reload && s.Reloads() {
 		if err := s.reload(ctx); err != nil {
 			var ce *CommandError
 			if errors.As(err, &ce) {
@@ -181,7 +194,7 @@ func (s *FileSink) write(ctx context.Context, cfg []byte, validate, reload bool)
 			}
 			return true, fmt.Errorf("reload: %w", err)
 		}
-		log.Info("Reloaded load balancer")
+		log.Info("Reloaded load balancer", "confirmed", s.Reloader != nil, "reloadTook", s.reloadTook)
 	}
 	return true, nil
 }

@@ -16,10 +16,18 @@ func appPorts(app *marathon.Application) []appPort {
 	var ports []appPort
 	switch {
 	case app.PortDefinitions != nil && len(*app.PortDefinitions) > 0:
-		for _, d := range *app.PortDefinitions {
+		// Marathon 1.4.13 writes portDefinitions for a Docker BRIDGE app
+		// too, from its service ports, every one PortDefinition(0)'s tcp
+		// (api/v2/json/Formats.scala:1224-1236): a mapping's protocol
+		// (udp) lives only in its portMapping.
+		mappings := dockerPortMappings(app)
+		for i, d := range *app.PortDefinitions {
 			p := appPort{protocol: d.Protocol}
 			if d.Port != nil {
 				p.service = *d.Port
+			}
+			if len(mappings) == len(*app.PortDefinitions) && mappings[i].Protocol != "" {
+				p.protocol = mappings[i].Protocol
 			}
 			ports = append(ports, p)
 		}
@@ -39,6 +47,14 @@ func appPorts(app *marathon.Application) []appPort {
 		}
 	}
 	return ports
+}
+
+// dockerPortMappings are the app's Docker port mappings (nil without).
+func dockerPortMappings(app *marathon.Application) []marathon.PortMapping {
+	if app.Container == nil || app.Container.Docker == nil || app.Container.Docker.PortMappings == nil {
+		return nil
+	}
+	return *app.Container.Docker.PortMappings
 }
 
 // taskFilter decides which tasks serve traffic.

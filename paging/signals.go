@@ -37,6 +37,10 @@ type LBStatus struct {
 	// ReloadFailed: the new config is in place but its reload failed; the
 	// pipeline retries it.
 	ReloadFailed bool
+	// ReloadFailure is why the LB does not run the config in place, empty
+	// while it does: the reload (confirmed through HAProxy's master CLI, or
+	// the reload command) failed after its retries (lb.Status.ReloadFailure).
+	ReloadFailure string
 }
 
 // invalid is why the newest LB config is not in place, empty while it is:
@@ -74,6 +78,9 @@ func Signals(in Input, st status.Cluster, lbs LBStatus) []alerting.Signal {
 	}
 	if msg := lbs.invalid(); msg != "" {
 		cl(alerting.LBConfigInvalid, alerting.Details{Message: msg})
+	}
+	if lbs.ReloadFailure != "" {
+		cl(alerting.LBReloadFailed, alerting.Details{Message: lbs.ReloadFailure})
 	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {

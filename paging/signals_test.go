@@ -38,6 +38,11 @@ func TestSignals(t *testing.T) {
 			want: []string{"LBConfigInvalid : validate: nginx: [emerg] unknown directive"},
 		},
 		{
+			name: "load balancer reload failing",
+			lb:   LBStatus{ReloadFailure: "reload: haproxy master CLI /run/haproxy/master.sock reload: 3 attempts: reload not taken within 30s"},
+			want: []string{"LBReloadFailed : reload: haproxy master CLI /run/haproxy/master.sock reload: 3 attempts: reload not taken within 30s"},
+		},
+		{
 			name: "per app",
 			st: status.Cluster{Apps: []status.App{
 				{ID: "/ok", Sync: status.Synced, Health: status.Healthy, Instances: 1, Running: 1},

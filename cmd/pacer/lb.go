@@ -34,6 +34,7 @@ type lbOptions struct {
 	bind         string
 	streamModule string
 	statsSocket  string
+	masterSocket string
 	nginxAPI     string
 	luaModules   string
 	resolveHosts bool
@@ -43,6 +44,7 @@ type lbOptions struct {
 	debounceMin  time.Duration
 	debounceMax  time.Duration
 	minReload    time.Duration
+	minReloadSet bool // --min-reload-interval given
 	metricsAddr  string
 	resync       time.Duration
 	healthGrace  time.Duration
@@ -58,10 +60,20 @@ func newLBCmd(a *app) *cobra.Command {
 converged: Marathon events update an in-memory model, bursts are debounced
 (--debounce-min quiet time, --debounce-max deadline), and every change is
 written beside --out, validated with the real binary, renamed into place and
-followed by --reload-cmd (run by /bin/sh -c). Writes are at least
---min-reload-interval apart, so a long rolling deploy reloads at most once per
-interval, while a single change after a quiet time is written within the
-debounce. With --format haproxy and --stats-socket, every backend has spare
+followed by a reload. HAProxy runs in master-worker mode with a master CLI
+(haproxy -W -S SOCKET) and pacer reloads it through --haproxy-master-socket:
+each reload is confirmed (the master counted it and a new worker, forked from
+the new file, answers), one that does not take is sent again (3 times), then
+reported as failed (pacer_lb_reload_failed, LBReloadFailed under pacer run)
+and retried with backoff; changes arriving meanwhile wait and the newest wins.
+A signal sent while HAProxy still reloads is lost, which is why a plain
+--reload-cmd 'kill -USR2 ...' is not enough for HAProxy. nginx, or any other
+reload, uses --reload-cmd (run by /bin/sh -c). Reloads are spaced by
+--min-reload-interval: by default the measured duration of the last confirmed
+HAProxy reload, 1s with --reload-cmd; a single change after a quiet time is
+written within the debounce.
+
+With --format haproxy and --stats-socket (and only then), every backend has spare
 server slots (the next power of two >= max(8, 2 x tasks)) and a change of tasks
 that fits them goes to the running HAProxy through its runtime API (set server
 addr/state over the stats socket): no validation, no reload, the file is still
@@ -90,12 +102,11 @@ The default validate command is "nginx -t -q -p PREFIX -c {file}" (PREFIX is
 Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 		Example: `  pacer lb --marathon http://marathon:8080 --realm internal --format nginx \
     --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload"
+  # HAProxy in master-worker mode (haproxy -W -S /run/haproxy/master.sock -f haproxy.cfg),
+  # confirmed reloads, task changes through the stats socket:
   pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
-    --out /etc/haproxy/haproxy.cfg --reload-cmd "systemctl reload haproxy"
-  # HAProxy in master-worker mode (haproxy -W -f haproxy.cfg -p haproxy.pid), seamless reloads:
-  pacer lb --marathon http://marathon:8080 --format haproxy --group internal \
-    --out haproxy.cfg --stats-socket haproxy.sock --reload-cmd 'kill -USR2 "$(cat haproxy.pid)"' \
-    --metrics-listen 127.0.0.1:9102
+    --out /etc/haproxy/haproxy.cfg --stats-socket /run/haproxy/admin.sock \
+    --haproxy-master-socket /run/haproxy/master.sock --metrics-listen 127.0.0.1:9102
   # nginx without reloads for task changes (libnginx-mod-http-lua, lua-resty-core):
   pacer lb --marathon http://marathon:8080 --realm internal --format nginx \
     --out /etc/nginx/nginx.conf --reload-cmd "nginx -s reload" \
@@ -103,6 +114,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
   pacer lb --marathon http://marathon:8080 --realm internal --print-data | jq '.backends[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.minReloadSet = cmd.Flags().Changed("min-reload-interval")
 			return runLB(cmd.Context(), a, o)
 		},
 	}
@@ -120,6 +132,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.StringVar(&o.bind, "bind", "", "address TCP/UDP services listen on (all addresses when empty)")
 	f.StringVar(&o.streamModule, "stream-module", "auto", "nginx: path of ngx_stream_module.so to load, auto to detect, empty for built-in")
 	f.StringVar(&o.statsSocket, "stats-socket", "", "haproxy: admin socket path (absolute); enables runtime API updates")
+	f.StringVar(&o.masterSocket, "haproxy-master-socket", "", "haproxy: master CLI socket of HAProxy in master-worker mode (haproxy -W -S PATH); pacer reloads through it and confirms every reload (instead of --reload-cmd)")
 	f.StringVar(&o.nginxAPI, "nginx-api", "", "nginx: serve pacer's upstream API here (unix:/path or 127.0.0.1:port) and apply task changes through it without reloads; needs the lua module")
 	f.StringVar(&o.luaModules, "lua-modules", "auto", "nginx with --nginx-api: comma-separated module files to load (ndk, then lua), auto to detect, empty for built-in")
 	f.BoolVar(&o.resolveHosts, "resolve-hosts", true, "with a runtime API (--stats-socket, --nginx-api): resolve task host names to addresses so their changes need no reload")
@@ -128,7 +141,7 @@ Runs until SIGTERM/SIGINT; --once renders once and exits (1 on failure).`,
 	f.BoolVar(&o.printData, "print-data", false, "print the template data model as JSON and exit")
 	f.DurationVar(&o.debounceMin, "debounce-min", 20*time.Millisecond, "quiet time that ends a burst of changes")
 	f.DurationVar(&o.debounceMax, "debounce-max", time.Second, "longest wait from the first change of a burst")
-	f.DurationVar(&o.minReload, "min-reload-interval", time.Second, "least time between two config writes and reloads (bounds reload storms during rolling deploys)")
+	f.DurationVar(&o.minReload, "min-reload-interval", 0, "least time between two reloads (bounds reload storms during rolling deploys); default the last confirmed reload's duration with --haproxy-master-socket, 1s with --reload-cmd")
 	f.StringVar(&o.metricsAddr, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics (off when empty)")
 	f.DurationVar(&o.http.IdleTimeout, "http-idle-timeout", httpserve.DefaultIdleTimeout, "--metrics-listen: close a keep-alive connection idle this long")
 	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "--metrics-listen: serve at most this many connections at once; more wait for a free slot")
@@ -160,6 +173,9 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err := o.checkNginxAPI("--nginx-api"); err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}
+	if err := o.checkReload(!o.once && !o.printData); err != nil {
+		return fmt.Errorf("lb: %w", err)
+	}
 	renderer, err := o.renderer()
 	if err != nil {
 		return err
@@ -172,7 +188,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	p := &lb.Pipeline{
 		Source: &lb.Source{Lister: client, Events: lbEvents{client: client, log: log}, State: state, Resync: o.resync},
 		Select: sel, Health: lb.NewHealthMemory(o.healthGrace, time.Now),
-		Renderer: renderer, Debounce: deb, MinReloadInterval: o.minReload, FastPath: o.template == "",
+		Renderer: renderer, Debounce: deb, MinReloadInterval: o.minReloadInterval(), FastPath: o.template == "",
 		Runtime: o.runtime(), Resolver: o.resolver(),
 	}
 	if o.printData {
@@ -315,6 +331,32 @@ func checkSocketDir(flag, dir string) error {
 	return nil
 }
 
+// checkReload refuses reload flags that cannot work together and, when
+// needReload, a HAProxy that would be kept converged but never reloaded.
+func (o *lbOptions) checkReload(needReload bool) error {
+	switch {
+	case o.masterSocket == "":
+		if needReload && o.format == "haproxy" && strings.TrimSpace(o.reloadCmd) == "" {
+			return errors.New("--format haproxy needs --haproxy-master-socket (HAProxy in master-worker mode: haproxy -W -S PATH -f CONFIG) or a --reload-cmd")
+		}
+	case o.format != "haproxy":
+		return errors.New("--haproxy-master-socket needs --format haproxy")
+	case strings.TrimSpace(o.reloadCmd) != "":
+		return errors.New("--haproxy-master-socket and --reload-cmd both reload HAProxy: give one")
+	}
+	return nil
+}
+
+// minReloadInterval is --min-reload-interval, or its default: none beyond
+// the measured reload time with the master socket, 1s for a reload command
+// (whose end says nothing about the reload's).
+func (o *lbOptions) minReloadInterval() time.Duration {
+	if o.minReloadSet || o.masterSocket != "" {
+		return o.minReload
+	}
+	return time.Second
+}
+
 // resolver resolves task host names when a runtime API takes task changes.
 func (o *lbOptions) resolver() lb.Resolver {
 	if o.runtime() == nil || !o.resolveHosts {
@@ -364,6 +406,13 @@ func (o *lbOptions) sink() (*lb.FileSink, error) {
 	s := &lb.FileSink{Path: out}
 	if strings.TrimSpace(o.reloadCmd) != "" {
 		s.Reload = []string{"/bin/sh", "-c", o.reloadCmd}
+	}
+	if o.masterSocket != "" {
+		socket, err := filepath.Abs(o.masterSocket)
+		if err != nil {
+			return nil, fmt.Errorf("lb: --haproxy-master-socket: %w", err)
+		}
+		s.Reloader = &lb.HAProxyMaster{Socket: socket}
 	}
 	switch {
 	case o.validateCmd == "none":

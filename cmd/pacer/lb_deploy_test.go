@@ -348,9 +348,10 @@ func TestLBRollingDeployNginxDynamic(t *testing.T) {
 }
 
 // TestLBRollingDeployHAProxy: the same through `pacer lb --format haproxy`
-// and a real HAProxy in master-worker mode, reloaded by SIGUSR2 with its
-// listening sockets passed to the new worker (stats socket expose-fd
-// listeners); TCP mode on a service port.
+// and a real HAProxy in master-worker mode, reloaded through its master CLI
+// (--haproxy-master-socket, each reload confirmed) with its listening
+// sockets passed to the new worker (stats socket expose-fd listeners); TCP
+// mode on a service port.
 func TestLBRollingDeployHAProxy(t *testing.T) {
 	t.Parallel()
 	haproxy := lookBinary(t, "haproxy")
@@ -361,21 +362,16 @@ func TestLBRollingDeployHAProxy(t *testing.T) {
 	old := r.waitHealthy("/shop/web", 3)
 	dbTasks := r.waitRunning("/shop/db", 2)
 
-	// The reload command signals the master pid from a file the test
-	// writes once HAProxy serves: SIGUSR2 before the master has set up its
-	// handlers would kill it. Until then the reload fails (kill gets an
-	// empty pid) and the pipeline retries it.
-	pidFile := filepath.Join(r.dir, "haproxy.pid")
+	// Until HAProxy runs, its master socket is missing: the reload fails
+	// and the pipeline retries it.
+	master := filepath.Join(r.dir, "master.sock")
 	r.startLB("--format", "haproxy", "--group", "external", "--stats-socket", filepath.Join(r.dir, "haproxy.sock"),
-		"--reload-cmd", `kill -USR2 "$(cat `+pidFile+`)"`)
+		"--haproxy-master-socket", master)
 	pollUntil(t, 10*time.Second, func() error { return configLists(r.conf, old, nil) })
-	pid := startHAProxy(t, haproxy, r.conf)
+	pid := startProcess(t, haproxy, "-W", "-db", "-S", master, "-f", r.conf)
 	pollUntil(t, 10*time.Second, func() error { return servedBy(r.at(r.httpPort), "web.test", taskIDs(old)) })
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	pollUntil(t, 10*time.Second, func() error { return reachesAll("tcp", r.at(r.tcpPort), taskIDs(dbTasks)) })
-	// The first reload (retried until the pid file exists) has happened.
+	// The first reload (retried until the master socket answered) has happened.
 	// Tasks come and go inside the backend's server slots: the runtime API
 	// applies them, with at most a handful of reloads (none expected).
 	reloads, runtime := r.rollCountingRuntime(old)
@@ -555,11 +551,4 @@ func reachesAll(network, addr string, want []string) error {
 		return fmt.Errorf("%s %s: answers %v, want only %v", network, addr, seen, want)
 	}
 	return nil
-}
-
-// startHAProxy runs HAProxy in master-worker mode in the foreground and
-// returns the master's pid; it is stopped in t.Cleanup.
-func startHAProxy(t *testing.T, haproxy, conf string) int {
-	t.Helper()
-	return startProcess(t, haproxy, "-W", "-db", "-f", conf)
 }

@@ -63,6 +63,10 @@ func TestLBFlagErrors(t *testing.T) {
 		{"nginx api socket in /tmp", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:/tmp/pacer-upstreams.sock"}, "other users could reach the socket"},
 		{"nginx api socket in a missing directory", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:/nonexistent/pacer/upstreams.sock"}, "install -d -m 0750 /nonexistent/pacer"},
 		{"nginx api relative socket", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "unix:api.sock"}, "must be absolute"},
+		{"haproxy that nothing reloads", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a"}, "needs --haproxy-master-socket"},
+		{"master socket with reload cmd", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--format", "haproxy", "--group", "a",
+			"--haproxy-master-socket", "/run/m.sock", "--reload-cmd", "true"}, "give one"},
+		{"master socket with nginx", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--haproxy-master-socket", "/run/m.sock"}, "needs --format haproxy"},
 		{"nginx api without port", []string{"lb", "--marathon", "http://m:8080", "--out", "x", "--nginx-api", "localhost"}, "want unix:/path or host:port"},
 	}
 	for _, tc := range tests {

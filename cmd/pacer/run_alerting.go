@@ -96,8 +96,14 @@ func incidentStore(o *runOptions, cluster string, elector *election.Elector) (st
 
 // watchLB hands the alerter the LB pipeline's last status.
 func watchLB(al *paging.Alerter, p *lb.Pipeline) {
-	al.WatchLB(func() paging.LBStatus {
-		st := p.LastStatus()
-		return paging.LBStatus{ConfigInvalid: st.ConfigInvalid, Err: st.Err, ReloadFailed: st.ReloadFailed()}
-	})
+	al.WatchLB(func() paging.LBStatus { return lbStatusOf(p.LastStatus()) })
+}
+
+// lbStatusOf is what paging reads of an LB pipeline status.
+func lbStatusOf(st lb.Status) paging.LBStatus {
+	ls := paging.LBStatus{ConfigInvalid: st.ConfigInvalid, Err: st.Err, ReloadFailed: st.ReloadFailed()}
+	if st.ReloadFailure != nil {
+		ls.ReloadFailure = st.ReloadFailure.Error()
+	}
+	return ls
 }

@@ -10,6 +10,7 @@ import (
 
 	"pacer.dev/pacer/alerting/pdtest"
 	"pacer.dev/pacer/internal/gittest"
+	"pacer.dev/pacer/lb"
 )
 
 // TestRunPagesLBConfigInvalid: while the LB pipeline's validate command
@@ -53,4 +54,28 @@ func TestRunPagesLBConfigInvalid(t *testing.T) {
 	}
 	scaleOutOfBand(t, simURL, webAPI, 3)
 	waitIncidents(t, recv, p, "LB config accepted", map[string][]string{key: {"trigger", "resolve"}})
+}
+
+// TestLBStatusOf: LBReloadFailed holds while the pipeline's status carries
+// a reload failure (the config is in place, HAProxy did not confirm loading
+// it), and clears with it; a refused config is not a reload failure.
+func TestLBStatusOf(t *testing.T) {
+	t.Parallel()
+	failure := &lb.ReloadError{CommandError: &lb.CommandError{Args: []string{"haproxy master CLI", "/run/m.sock", "reload"}, Err: lb.ErrReloadNotTaken}}
+	for _, tc := range []struct {
+		name string
+		st   lb.Status
+		want string
+	}{
+		{"reloaded", lb.Status{Changed: true, Reloaded: true}, ""},
+		{"failing, a later pass unchanged", lb.Status{ReloadFailure: failure}, "reload not taken"},
+		{"refused config is not a reload failure", lb.Status{ConfigInvalid: true, Err: &lb.ValidationError{CommandError: &lb.CommandError{}}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lbStatusOf(tc.st).ReloadFailure
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("ReloadFailure = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
 }

@@ -16,6 +16,7 @@ import (
 type runLBOptions struct {
 	format, out, realm, reloadCmd, validateCmd string
 	statsSocket, listenHTTP, bind, nginxAPI    string
+	masterSocket                               string
 	template                                   string
 	groups                                     []string
 }
@@ -29,6 +30,7 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	f.StringVar(&o.reloadCmd, "lb-reload-cmd", "", `shell command (sh -c) run after the config changed, e.g. "nginx -s reload"`)
 	f.StringVar(&o.validateCmd, "lb-validate-cmd", "", "command validating the draft ({file}); default per format; none to skip")
 	f.StringVar(&o.statsSocket, "lb-stats-socket", "", "haproxy: admin socket path (absolute); task changes then go through the runtime API without reloads")
+	f.StringVar(&o.masterSocket, "lb-haproxy-master-socket", "", "haproxy: master CLI socket of HAProxy in master-worker mode (haproxy -W -S PATH); reloads through it are confirmed (as pacer lb --haproxy-master-socket)")
 	f.StringVar(&o.nginxAPI, "lb-nginx-api", "", "nginx: serve pacer's upstream API here (unix:/path or 127.0.0.1:port); task changes then reach nginx without reloads (as pacer lb --nginx-api)")
 	f.StringVar(&o.listenHTTP, "lb-listen-http", lb.DefaultListenHTTP, "address of the HTTP virtual hosts (as pacer lb --listen-http)")
 	f.StringVar(&o.bind, "lb-bind", "", "address TCP/UDP services listen on, all addresses when empty (as pacer lb --bind)")
@@ -41,10 +43,14 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 	lo := &lbOptions{
 		format: o.format, realm: o.realm, groups: o.groups, out: o.out, reloadCmd: o.reloadCmd, validateCmd: o.validateCmd,
 		template: o.template, listenHTTP: o.listenHTTP, bind: o.bind, statsSocket: o.statsSocket, runtimeAPI: true,
-		streamModule: "auto", nginxAPI: o.nginxAPI, luaModules: "auto", resolveHosts: true,
+		streamModule: "auto", nginxAPI: o.nginxAPI, luaModules: "auto", resolveHosts: true, masterSocket: o.masterSocket,
 	}
 	sel, err := lo.selectOptions()
 	if err != nil {
+		return nil, fmt.Errorf("run: --lb-*: %w", err)
+	}
+	// pacer run keeps the file converged even when nothing reloads HAProxy.
+	if err := lo.checkReload(false); err != nil {
 		return nil, fmt.Errorf("run: --lb-*: %w", err)
 	}
 	if err := lo.checkNginxAPI("--lb-nginx-api"); err != nil {
@@ -73,7 +79,7 @@ func (o runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg pro
 		Resolver: lo.resolver(),
 		Debounce: lb.Debounce{Min: 20 * time.Millisecond, Max: time.Second},
 		// As pacer lb's --min-reload-interval default.
-		MinReloadInterval: time.Second,
+		MinReloadInterval: lo.minReloadInterval(),
 		// A user template can depend on anything: validate every change.
 		FastPath: o.template == "",
 	}, nil
