@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -9,10 +10,16 @@ import (
 // decodeApp reads a full app definition (POST, PUT with partialUpdate=false)
 // and applies Marathon's defaults. urlID, if set, overrides the body's id.
 func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage, error) {
-	a := &App{}
-	keys, err := readBody(r, a)
+	body, keys, err := rawBody(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if rv := readsViolations(keys, ""); len(rv) > 0 {
+		return nil, nil, rv.invalidJSON()
+	}
+	a := &App{}
+	if err := json.Unmarshal(body, a); err != nil {
+		return nil, nil, jsonTypeError(err)
 	}
 	if urlID != "" {
 		a.ID = urlID
@@ -29,7 +36,10 @@ func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage,
 }
 
 // updateApp merges an AppUpdate into cur (or decodes a full definition).
-func updateApp(cur *App, body []byte, keys map[string]json.RawMessage, id string, partial bool) (*App, error) {
+func updateApp(cur *App, body []byte, keys map[string]json.RawMessage, id string, partial bool, readsPrefix string) (*App, error) {
+	if rv := readsViolations(keys, readsPrefix); len(rv) > 0 {
+		return nil, rv.invalidJSON()
+	}
 	upd := &App{}
 	if err := json.Unmarshal(body, upd); err != nil {
 		return nil, jsonTypeError(err)
@@ -170,7 +180,7 @@ func (s *Server) handleAppPut(w http.ResponseWriter, r *http.Request, id string)
 			writeErr(w, errMsg(404, "App '%s' does not exist in version %s", id, ver))
 			return
 		}
-	} else if a, err = updateApp(cur, body, keys, id, partial); err != nil {
+	} else if a, err = updateApp(cur, body, keys, id, partial, ""); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -204,13 +214,13 @@ func (s *Server) handleAppsBulk(w http.ResponseWriter, r *http.Request) {
 	s.lock()
 	defer s.unlock()
 	next := s.root.clone()
-	for _, item := range items {
+	for i, item := range items {
 		var head struct{ ID string }
 		keys := map[string]json.RawMessage{}
 		_ = json.Unmarshal(item, &head)
 		_ = json.Unmarshal(item, &keys)
 		id := canonicalID(head.ID, "/")
-		a, err := updateApp(next.apps[id], item, keys, id, partial)
+		a, err := updateApp(next.apps[id], item, keys, id, partial, fmt.Sprintf("(%d)", i))
 		if err != nil {
 			writeErr(w, err)
 			return

@@ -216,8 +216,12 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 			next.apps[aid] = a
 		}
 	default:
-		var v violations
-		s.applyGroupUpdate(next, id, u, "", &v)
+		var v, rv violations
+		s.applyGroupUpdate(next, id, u, "", &v, &rv)
+		if err := rv.invalidJSON(); err != nil {
+			writeErr(w, err)
+			return
+		}
 		if err := v.err(); err != nil {
 			writeErr(w, err)
 			return
@@ -247,7 +251,7 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 
 // applyGroupUpdate writes u into group gid of t: given apps replace the
 // group's apps, given groups replace its sub-groups (recursively).
-func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix string, v *violations) {
+func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix string, v, rv *violations) {
 	t.ensureGroups(gid+"/x", s.root.version)
 	g := &group{ID: gid, Dependencies: []string{}, Version: s.root.version}
 	if old, ok := t.groups[gid]; ok {
@@ -266,6 +270,12 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 		keep := map[string]bool{}
 		for i, raw := range *u.Apps {
 			p := fmt.Sprintf("%s/apps(%d)", prefix, i)
+			keys := map[string]json.RawMessage{}
+			_ = json.Unmarshal(raw, &keys)
+			if r := readsViolations(keys, p); len(r) > 0 {
+				*rv = append(*rv, r...)
+				continue
+			}
 			a := &App{}
 			if err := json.Unmarshal(raw, a); err != nil {
 				v.add(p, err.Error())
@@ -297,7 +307,7 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 				continue
 			}
 			keep[sid] = true
-			s.applyGroupUpdate(t, sid, sub, fmt.Sprintf("%s/groups(%d)", prefix, i), v)
+			s.applyGroupUpdate(t, sid, sub, fmt.Sprintf("%s/groups(%d)", prefix, i), v, rv)
 		}
 		for cid := range t.groups {
 			if cid != "/" && parentID(cid) == gid && !keep[cid] {
