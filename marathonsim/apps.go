@@ -105,12 +105,20 @@ func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	next := s.root.clone()
 	next.putApp(a, s.root.version)
-	d, err := s.commit(changeReq{next: next, gid: parentID(a.ID), force: boolParam(r, "force", false), accepted: s.apiPost(r, a.ID)})
+	// AppsResource.create (api/v2/AppsResource.scala:82-103 at v1.4.13)
+	// answers and posts the request's app (normalizedApp), not the stored
+	// one: service ports are assigned later, in GroupManagerActor, so the
+	// response and api_post_event carry the ports as sent (0).
+	req := a.clone()
+	d, err := s.commit(changeReq{next: next, gid: parentID(a.ID), force: boolParam(r, "force", false), accepted: func() {
+		req.Version = s.root.apps[a.ID].Version
+		s.publish("api_post_event", map[string]any{"clientIp": clientIP(r), "uri": r.URL.Path, "appDefinition": s.appView(req, viewOpts{})})
+	}})
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
-	v := s.appView(s.root.apps[a.ID], viewOpts{})
+	v := s.appView(req, viewOpts{})
 	zero, noTasks := 0, []taskView{}
 	v.TasksStaged, v.TasksRunning, v.TasksHealthy, v.TasksUnhealthy = &zero, &zero, &zero, &zero
 	v.Deployments = &[]map[string]string{{"id": d.id}}
@@ -120,7 +128,8 @@ func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 201, v)
 }
 
-// apiPost publishes api_post_event for the stored definition of id.
+// apiPost publishes api_post_event for the stored definition of id, as
+// AppsResource.update does with plan.target (AppsResource.scala:306-307).
 func (s *Server) apiPost(r *http.Request, id string) func() {
 	return func() {
 		if a, ok := s.root.apps[id]; ok {

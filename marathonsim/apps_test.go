@@ -183,8 +183,11 @@ func TestDockerBridgeAppGetsServicePorts(t *testing.T) {
 	if got := jsonString(a["container"]); got != want {
 		t.Errorf("container = %s\nwant        %s", got, want)
 	}
-	if jsonString(a["ports"]) != "[10000]" || jsonString(a["portDefinitions"]) != "[]" {
-		t.Errorf("ports %s portDefinitions %s, want [10000] and []", jsonString(a["ports"]), jsonString(a["portDefinitions"]))
+	// Marathon 1.4.13 keeps DefaultPortDefinitions for a BRIDGE app and
+	// zips them with the mappings' service ports (conformance.TestBridgePorts).
+	wantPDs := `[{"labels":{},"name":"default","port":10000,"protocol":"tcp"}]`
+	if jsonString(a["ports"]) != "[10000]" || jsonString(a["portDefinitions"]) != wantPDs {
+		t.Errorf("ports %s portDefinitions %s, want [10000] and %s", jsonString(a["ports"]), jsonString(a["portDefinitions"]), wantPDs)
 	}
 	v := a["versionInfo"].(map[string]any)["lastConfigChangeAt"]
 	x.must(200, "PUT", "/v2/apps/d", `{"container":{"type":"DOCKER","docker":{"image":"nginx","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`)

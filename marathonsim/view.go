@@ -111,8 +111,16 @@ func (s *Server) appView(a *App, o viewOpts) *appView {
 		AcceptedResourceRoles: a.AcceptedResourceRoles,
 	}
 	if a.IPAddress == nil {
+		// AppDefWrites (Formats.scala:1223-1240 at v1.4.13): ports are the
+		// service ports, portDefinitions zipped with them. Stored apps are
+		// zipped already; a request's app (POST response, api_post_event)
+		// is written before port assignment, with its 0s.
 		ports := servicePortsOf(a)
-		v.Ports, v.PortDefinitions, v.RequirePorts = &ports, &a.PortDefinitions, ptr(deref(a.RequirePorts, false))
+		pds := a.PortDefinitions
+		if !portsMatch(pds, ports) {
+			pds = zipPortDefinitions(pds, ports)
+		}
+		v.Ports, v.PortDefinitions, v.RequirePorts = &ports, &pds, ptr(deref(a.RequirePorts, false))
 	}
 	if o.versionInfo {
 		v.VersionInfo = a.VersionInfo
@@ -239,4 +247,19 @@ func (s *Server) taskStats(a *App, r *appRuntime) map[string]any {
 		out[name] = map[string]any{"stats": stats}
 	}
 	return out
+}
+
+func portsMatch(pds []PortDefinition, ports []int) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	if len(pds) != len(ports) {
+		return false
+	}
+	for i := range pds {
+		if pds[i].Port != ports[i] {
+			return false
+		}
+	}
+	return true
 }
