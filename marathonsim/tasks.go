@@ -127,6 +127,13 @@ func (s *Server) taskRunning(t *task) {
 	if s.tasks[t.id] != t || t.state != stateStaging {
 		return
 	}
+	if t.proc != nil && !t.proc.Alive() {
+		// The process executor reports TASK_RUNNING only for a process
+		// that has lived through TaskStart and still lives: one that has
+		// exited stays staging until watchProcess fails it, however late
+		// under load that goroutine gets the lock.
+		return
+	}
 	t.state = stateRunning
 	t.startedAt = s.now()
 	t.startedStr = ptr(formatTime(t.startedAt))
