@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -100,6 +101,18 @@ func sortedTasks(r *appRuntime) []*task {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
+}
+
+// instanceID is the id of the instance that runs t, as Marathon 1.4.13
+// derives it from a task id of the form <app>.<uuid>: <app>.marathon-<uuid>
+// (Task.Id.instanceId and calculateLegacyExecutorId, core/task/Task.scala:
+// 179-188, 244-246 at v1.4.13). Task ids themselves are unchanged.
+func (t *task) instanceID() string {
+	i := strings.LastIndexByte(t.id, '.')
+	if i < 0 {
+		return t.id
+	}
+	return t.id[:i] + ".marathon-" + t.id[i+1:]
 }
 
 // launchTask stages a new task of app a.
@@ -226,5 +239,5 @@ type instanceChanged struct {
 func (s *Server) publishStatus(t *task, msg string) {
 	s.publish("status_update_event", statusUpdate{SlaveID: simAgentID, TaskID: t.id, TaskStatus: t.state, Message: msg, AppID: t.appID, Host: simHost,
 		IPAddresses: []ipAddress{{IPAddress: simHost, Protocol: "IPv4"}}, Ports: nonNil(t.ports), Version: t.def.Version})
-	s.publish("instance_changed_event", instanceChanged{InstanceID: t.id, Condition: conditions[t.state], RunSpecID: t.appID, AgentID: simAgentID, Host: simHost, RunSpecVersion: t.def.Version})
+	s.publish("instance_changed_event", instanceChanged{InstanceID: t.instanceID(), Condition: conditions[t.state], RunSpecID: t.appID, AgentID: simAgentID, Host: simHost, RunSpecVersion: t.def.Version})
 }
