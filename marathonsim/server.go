@@ -110,7 +110,10 @@ func New(opts Options) (*Server, error) {
 		waitingCap: map[string]bool{},
 		nextPort:   31000,
 	}
-	s.bus = events.NewBus(events.Options{Now: opts.Clock.Now})
+	clock := opts.Clock
+	s.bus = events.NewBus(events.Options{Now: clock.Now, AfterFunc: func(d time.Duration, f func()) func() bool {
+		return clock.AfterFunc(d, f).Stop
+	}})
 	s.SetLeader(opts.Leader, opts.Standby)
 	v, _ := s.newVersion()
 	s.root = newTree(v)
