@@ -26,6 +26,7 @@ func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage,
 	}
 	raw := a.ID
 	a.ID = canonicalID(raw, "/")
+	fetchFromURIs(a)
 	applyDefaults(a)
 	var v violations
 	validateApp(a, raw, "", &v)

@@ -4,11 +4,32 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 )
 
+// scaleAndWipe is AppTasksResource's and TasksResource's refusal of both
+// flags (api/v2/AppTasksResource.scala:112, 145; TasksResource.scala:132
+// at v1.4.13), a BadRequestException: 400 {"message": ...}, checked before
+// the app or the tasks are looked up.
+func scaleAndWipe(r *http.Request) error {
+	if r.Method != http.MethodGet && boolParam(r, "scale", false) && boolParam(r, "wipe", false) {
+		return errMsg(400, "You cannot use scale and wipe at the same time.")
+	}
+	return nil
+}
+
+// legacyTaskID is Task.Id's LegacyTaskIdRegex (core/task/Task.scala:132 at
+// v1.4.13); every task id form Marathon 1.4 parses also matches it, and
+// Task.Id.instanceId throws MatchError for the rest.
+var legacyTaskID = regexp.MustCompile(`^(.+)[._]([^_.]+)$`)
+
 func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, taskID string) {
+	if err := scaleAndWipe(r); err != nil {
+		writeErr(w, err)
+		return
+	}
 	id = canonicalID(id, "/")
 	s.lock()
 	defer s.unlock()
@@ -127,9 +148,21 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string
 		var body struct {
 			IDs []string `json:"ids"`
 		}
+		if err := scaleAndWipe(r); err != nil {
+			writeErr(w, err)
+			return
+		}
 		if _, err := readBody(r, &body); err != nil {
 			writeErr(w, err)
 			return
+		}
+		for _, id := range body.IDs {
+			if !legacyTaskID.MatchString(id) {
+				// TasksResource.killTasks (TasksResource.scala:134-138): the
+				// MatchError's message is its String value and class.
+				writeErr(w, errMsg(400, "Invalid task id '%s'. [taskId %s is no valid identifier (of class java.lang.String)]", id, id))
+				return
+			}
 		}
 		byApp := map[string][]*task{}
 		for _, id := range body.IDs {

@@ -46,8 +46,10 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 		next.apps[id] = a
 		s.assignServicePorts(a, old, next, ports)
 		kind := upgraded
+		configChanged := true
 		if existed {
 			kind = classify(old, a)
+			configChanged = kind == upgraded
 			if req.restarts[id] {
 				kind = upgraded
 			}
@@ -58,8 +60,12 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 		}
 		kinds[id] = kind
 		a.Version = version
+		// GroupVersioningUtil.updateVersionInfoForChangedApps
+		// (upgrade/GroupVersioningUtil.scala:26-48 at v1.4.13): only a
+		// config change (isUpgrade) moves lastConfigChangeAt; a scale or a
+		// restart moves lastScalingAt alone.
 		cfg := version
-		if kind == scaled && old.VersionInfo != nil {
+		if !configChanged && old.VersionInfo != nil {
 			cfg = old.VersionInfo.LastConfigChangeAt
 		}
 		a.VersionInfo = &VersionInfo{LastScalingAt: version, LastConfigChangeAt: cfg}

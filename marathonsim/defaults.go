@@ -15,6 +15,29 @@ const (
 
 var defaultUnreachable = json.RawMessage(`{"inactiveAfterSeconds":0,"expungeAfterSeconds":0}`)
 
+// fetchFromURIs turns the uris of a full app definition into fetch entries
+// as AppDefinitionReads does (Formats.scala:1068-1070 at v1.4.13): extract
+// is FetchUri.isExtract(uri) (state/FetchUri.scala:40-48). An AppUpdate's
+// uris (PUT, PATCH) become FetchUri(uri) with extract true
+// (Formats.scala:1433), which applyDefaults does.
+func fetchFromURIs(a *App) {
+	if len(a.Fetch) > 0 || len(a.URIs) == 0 {
+		return
+	}
+	for _, u := range a.URIs {
+		a.Fetch = append(a.Fetch, Fetch{URI: u, Extract: ptr(isExtract(u))})
+	}
+}
+
+func isExtract(uri string) bool {
+	for _, ext := range []string{".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".zip"} {
+		if strings.HasSuffix(uri, ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // applyDefaults fills in every field Marathon 1.4.13 fills in when it reads an
 // app definition. Service ports are assigned later, against the whole tree.
 func applyDefaults(a *App) {

@@ -283,6 +283,7 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 			}
 			rawID := a.ID
 			a.ID = canonicalID(rawID, gid)
+			fetchFromURIs(a)
 			applyDefaults(a)
 			validateApp(a, rawID, p, v)
 			if parentID(a.ID) != gid && !isUnder(a.ID, gid) {

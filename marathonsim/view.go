@@ -63,37 +63,43 @@ type viewOpts struct {
 
 // parseEmbeds reads the embed parameters, accepting the "apps.", "app.",
 // "group.apps." and bare forms.
+// parseEmbeds reads the repeatable embed parameter as
+// InfoEmbedResolver does (api/v2/InfoEmbedResolver.scala:34-70 at v1.4.13):
+// each value is one embed (Jersey does not split on commas, so
+// "apps.tasks,apps.counts" is one unknown embed and ignored), with at most
+// one of the prefixes group.apps., apps. or app. removed.
 func parseEmbeds(values []string) (opts viewOpts, groups, apps bool) {
-	for _, v := range values {
-		for _, e := range strings.Split(v, ",") {
-			switch e {
-			case "group.groups":
-				groups = true
-				continue
-			case "group.apps":
-				apps = true
-				continue
+	for _, e := range values {
+		switch e {
+		case "group.groups":
+			groups = true
+			continue
+		case "group.apps":
+			apps = true
+			continue
+		}
+		apps = apps || strings.HasPrefix(e, "group.apps.")
+		for _, p := range []string{"group.apps.", "apps.", "app."} {
+			if rest, ok := strings.CutPrefix(e, p); ok {
+				e = rest
+				break
 			}
-			apps = apps || strings.HasPrefix(e, "group.apps.")
-			for _, p := range []string{"group.apps.", "apps.", "app."} {
-				e = strings.TrimPrefix(e, p)
-			}
-			switch e {
-			case "tasks":
-				opts.tasks, opts.deployments = true, true
-			case "counts":
-				opts.counts = true
-			case "deployments":
-				opts.deployments = true
-			case "lastTaskFailure":
-				opts.lastTaskFailure = true
-			case "taskStats":
-				opts.taskStats = true
-			case "readiness":
-				opts.readiness = true
-			case "failures":
-				opts.tasks, opts.lastTaskFailure, opts.deployments = true, true, true
-			}
+		}
+		switch e {
+		case "tasks":
+			opts.tasks, opts.deployments = true, true
+		case "counts":
+			opts.counts = true
+		case "deployments":
+			opts.deployments = true
+		case "lastTaskFailure":
+			opts.lastTaskFailure = true
+		case "taskStats":
+			opts.taskStats = true
+		case "readiness":
+			opts.readiness = true
+		case "failures":
+			opts.tasks, opts.lastTaskFailure, opts.deployments = true, true, true
 		}
 	}
 	return opts, groups, apps
