@@ -51,6 +51,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.handleQueue(w, r, strings.TrimPrefix(path, "/v2/queue"))
 	case path == "/v2/pods" || strings.HasPrefix(path, "/v2/pods/"):
 		s.handlePods(w, r, strings.TrimPrefix(path, "/v2/pods"))
+	case path == "/v2/eventSubscriptions":
+		s.handleEventSubscriptions(w, r)
 	case path == "/v2/plugins":
 		s.handlePlugins(w, r)
 	case path == "/metrics" && r.Method == http.MethodGet:

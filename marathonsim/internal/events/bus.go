@@ -174,6 +174,23 @@ func (b *Bus) encode(eventType string, payload any) (*frame, error) {
 
 // encodeAt marshals payload once and adds eventType and timestamp at.
 func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, error) {
+	data, err := JSON(eventType, payload, at)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data) + len(eventType) + 18)
+	buf.WriteString("event: ")
+	buf.WriteString(eventType)
+	buf.WriteString("\ndata: ")
+	buf.Write(data)
+	buf.WriteString("\n\n")
+	return &frame{eventType: eventType, data: buf.Bytes()}, nil
+}
+
+// JSON is an event as Marathon writes it (eventToJson): payload's fields,
+// then eventType and timestamp. payload is as for Publish.
+func JSON(eventType string, payload any, at time.Time) ([]byte, error) {
 	body := []byte("{}")
 	if enc, ok := payload.(Encoded); ok {
 		body = enc
@@ -192,12 +209,8 @@ func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, err
 		return nil, err
 	}
 	ts := at.UTC().Format(timestampLayout)
-
 	var buf bytes.Buffer
-	buf.Grow(len(body) + len(typ) + 2*len(eventType) + 64)
-	buf.WriteString("event: ")
-	buf.WriteString(eventType)
-	buf.WriteString("\ndata: ")
+	buf.Grow(len(body) + len(typ) + 64)
 	buf.Write(body[:len(body)-1])
 	if len(bytes.TrimSpace(body[1:len(body)-1])) > 0 {
 		buf.WriteByte(',')
@@ -206,8 +219,8 @@ func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, err
 	buf.Write(typ)
 	buf.WriteString(`,"timestamp":"`)
 	buf.WriteString(ts)
-	buf.WriteString("\"}\n\n")
-	return &frame{eventType: eventType, data: buf.Bytes()}, nil
+	buf.WriteString(`"}`)
+	return buf.Bytes(), nil
 }
 
 type notObjectError struct{}
