@@ -67,7 +67,9 @@ func TestHealthCheckDefaults(t *testing.T) {
 	x.must(201, "POST", "/v2/apps", `{"id":"/hc","cmd":"x","healthChecks":[{"protocol":"HTTP"},{"protocol":"TCP","portIndex":0}]}`)
 	hcs := x.app("/hc")["healthChecks"].([]any)
 	b, _ := json.Marshal(hcs[0])
-	want := `{"delaySeconds":15,"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"path":"/","portIndex":0,"protocol":"HTTP","timeoutSeconds":20}`
+	// MarathonHttpHealthCheckFormat: no delaySeconds, path unset
+	// (conformance.TestHealthCheckKeys has every protocol).
+	want := `{"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"portIndex":0,"protocol":"HTTP","timeoutSeconds":20}`
 	if string(b) != want {
 		t.Errorf("health check = %s\nwant %s", b, want)
 	}

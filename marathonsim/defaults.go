@@ -144,19 +144,38 @@ func defaultPorts(a *App) {
 	a.Ports = nil
 }
 
+// defaultHealthCheck fills in a health check as Formats.HealthCheckFormat
+// reads and writes it (api/v2/json/Formats.scala:711-840 at v1.4.13): the
+// four basic durations for every protocol (core/health/HealthCheck.scala
+// defaults 300/60/20/3); HTTP and HTTPS (MarathonHttpHealthCheck) add
+// ignoreHttp1xx and keep path unset unless given; TCP has neither;
+// COMMAND and the MESOS_* checks add delaySeconds (15) and no
+// ignoreHttp1xx. portIndex 0 is added when no port is given and the app has
+// ports (addHealthCheckPortIndexIfNecessary).
 func defaultHealthCheck(h *HealthCheck, hasPorts bool) {
 	setDefault(&h.GracePeriodSeconds, 300)
 	setDefault(&h.IntervalSeconds, 60)
 	setDefault(&h.TimeoutSeconds, 20)
 	setDefault(&h.MaxConsecutiveFailures, 3)
-	setDefault(&h.DelaySeconds, 15)
 	if h.Protocol == "" {
 		h.Protocol = "HTTP"
 	}
 	h.Protocol = strings.ToUpper(h.Protocol)
-	if h.Protocol == "HTTP" || h.Protocol == "HTTPS" || h.Protocol == "MESOS_HTTP" || h.Protocol == "MESOS_HTTPS" {
-		setDefault(&h.Path, "/")
+	switch h.Protocol {
+	case "HTTP", "HTTPS":
 		setDefault(&h.IgnoreHTTP1xx, false)
+		h.DelaySeconds = nil
+	case "TCP":
+		h.Path, h.IgnoreHTTP1xx, h.DelaySeconds = nil, nil, nil
+	case "MESOS_HTTP", "MESOS_HTTPS":
+		h.IgnoreHTTP1xx = nil
+		setDefault(&h.DelaySeconds, 15)
+	case "MESOS_TCP":
+		h.Path, h.IgnoreHTTP1xx = nil, nil
+		setDefault(&h.DelaySeconds, 15)
+	case "COMMAND":
+		h.Path, h.IgnoreHTTP1xx, h.Port, h.PortIndex = nil, nil, nil, nil
+		setDefault(&h.DelaySeconds, 15)
 	}
 	if hasPorts && h.Protocol != "COMMAND" && h.Port == nil && h.PortIndex == nil {
 		h.PortIndex = ptr(0)

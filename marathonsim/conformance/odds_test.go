@@ -106,3 +106,32 @@ func TestPodsPluginsMetricsExist(t *testing.T) {
 		t.Errorf("app.count gauge = %s, want {\"value\":1}", g)
 	}
 }
+
+// TestHealthCheckKeys: the keys Marathon 1.4.13 writes for a health check
+// given only its protocol, per HealthCheckFormat's case classes
+// (api/v2/json/Formats.scala:733-840; defaults core/health/HealthCheck.scala:
+// 146-149, 342-352): HTTP/HTTPS get ignoreHttp1xx and no path, TCP nothing
+// more, COMMAND and MESOS_* get delaySeconds; portIndex 0 is added for the
+// port-based ones since the app has a port (Formats.scala:1100-1140).
+func TestHealthCheckKeys(t *testing.T) {
+	s := newSim(t, marathonsim.Options{})
+	const basic = `"gracePeriodSeconds":300,"intervalSeconds":60,"maxConsecutiveFailures":3,"timeoutSeconds":20`
+	for _, tc := range []struct{ given, want string }{
+		{`{"protocol":"HTTP"}`, `{` + basic + `,"ignoreHttp1xx":false,"portIndex":0,"protocol":"HTTP"}`},
+		{`{"protocol":"HTTPS","path":"/health"}`, `{` + basic + `,"ignoreHttp1xx":false,"path":"/health","portIndex":0,"protocol":"HTTPS"}`},
+		{`{"protocol":"TCP"}`, `{` + basic + `,"portIndex":0,"protocol":"TCP"}`},
+		{`{"protocol":"COMMAND","command":{"value":"true"}}`, `{"command":{"value":"true"},"delaySeconds":15,` + basic + `,"protocol":"COMMAND"}`},
+		{`{"protocol":"MESOS_TCP"}`, `{"delaySeconds":15,` + basic + `,"portIndex":0,"protocol":"MESOS_TCP"}`},
+		{`{"protocol":"MESOS_HTTP","path":"/"}`, `{"delaySeconds":15,` + basic + `,"path":"/","portIndex":0,"protocol":"MESOS_HTTP"}`},
+	} {
+		t.Run(tc.given, func(t *testing.T) {
+			s.must(http.StatusCreated, http.MethodPost, "/v2/apps", `{"id":"/hc","cmd":"x","instances":0,"healthChecks":[`+tc.given+`]}`)
+			hcs, _ := get(s.must(http.StatusOK, http.MethodGet, "/v2/apps/hc", nil).json(t), "$.app.healthChecks").([]any)
+			if len(hcs) != 1 || compact(t, hcs[0]) != compact(t, decode(t, "want", []byte(tc.want))) {
+				t.Errorf("healthChecks = %s, want [%s]", compact(t, hcs), tc.want)
+			}
+			s.must(http.StatusOK, http.MethodDelete, "/v2/apps/hc", nil)
+			s.settle()
+		})
+	}
+}
