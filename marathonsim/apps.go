@@ -26,6 +26,10 @@ func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage,
 	}
 	raw := a.ID
 	a.ID = canonicalID(raw, "/")
+	// AppDefinition.withCanonizedIds (state/AppDefinition.scala:357-360 at
+	// v1.4.13): relative dependencies resolve against the app's own id, so
+	// a sibling is "../db".
+	canonicalDependencies(a, a.ID)
 	fetchFromURIs(a)
 	applyDefaults(a)
 	var v violations
@@ -44,6 +48,17 @@ func updateApp(cur *App, body []byte, keys map[string]json.RawMessage, id string
 	upd := &App{}
 	if err := json.Unmarshal(body, upd); err != nil {
 		return nil, jsonTypeError(err)
+	}
+	// With partialUpdate (the default) the body is an AppUpdate, whose
+	// relative dependencies resolve against the root
+	// (AppUpdate.withCanonizedIds, api/v2/json/AppUpdate.scala:160-163;
+	// AppsResource.scala:157), also when the PUT creates the app; with
+	// partialUpdate=false it is an AppDefinition, resolved against the
+	// app's id as for POST (AppsResource.scala:165).
+	if partial {
+		canonicalDependencies(upd, "/")
+	} else {
+		canonicalDependencies(upd, id)
 	}
 	var a *App
 	if cur != nil && partial {

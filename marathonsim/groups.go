@@ -76,6 +76,28 @@ type groupUpdate struct {
 	Version      *string            `json:"version"`
 }
 
+// onlyDefined is GroupUpdate.validNestedGroupUpdateWithBase's
+// `version`/`scaleBy is theOnlyDefinedOptionIn(group)`
+// (api/v2/json/GroupUpdate.scala:86-87, api/v2/Validation.scala:200-216 at
+// v1.4.13): either must be the body's only field, id included.
+func (u *groupUpdate) onlyDefined(v *violations) {
+	n := 0
+	for _, set := range []bool{u.ID != nil, u.Apps != nil, u.Groups != nil, u.Dependencies != nil, u.ScaleBy != nil, u.Version != nil} {
+		if set {
+			n++
+		}
+	}
+	if n <= 1 {
+		return
+	}
+	if u.Version != nil {
+		v.add("/version", "not allowed in conjunction with other properties.")
+	}
+	if u.ScaleBy != nil {
+		v.add("/scaleBy", "not allowed in conjunction with other properties.")
+	}
+}
+
 func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, rest string) {
 	s.lock()
 	defer s.unlock()
@@ -169,6 +191,12 @@ func (s *Server) treeAt(id, version string) *tree {
 func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 	var u groupUpdate
 	if _, err := readBody(r, &u); err != nil {
+		writeErr(w, err)
+		return
+	}
+	var only violations
+	u.onlyDefined(&only)
+	if err := only.err(); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -283,6 +311,9 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 			}
 			rawID := a.ID
 			a.ID = canonicalID(rawID, gid)
+			// GroupUpdate.toApp (api/v2/json/GroupUpdate.scala:46-49 at
+			// v1.4.13): app ids and dependencies resolve against the group.
+			canonicalDependencies(a, gid)
 			fetchFromURIs(a)
 			applyDefaults(a)
 			validateApp(a, rawID, p, v)

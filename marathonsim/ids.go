@@ -83,3 +83,10 @@ func badSegments(raw string) bool {
 func safeID(id string) string {
 	return strings.Join(splitID(id), "_")
 }
+
+// canonicalDependencies makes a's dependencies absolute against base.
+func canonicalDependencies(a *App, base string) {
+	for i, d := range a.Dependencies {
+		a.Dependencies[i] = canonicalID(d, base)
+	}
+}
