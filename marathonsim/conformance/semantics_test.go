@@ -22,7 +22,9 @@ func TestAppLockedBody(t *testing.T) {
 	}
 	checkShape(t, "§1 AppLockedException body",
 		decode(t, "409", []byte(`{"message":"m","deployments":[{"id":"d"}]}`)), r.json(t), shapeOptions{})
-	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/" + depID + "'."
+	// Exception.scala:27-32 at v1.4.13: the message is a constant with a
+	// literal <DEPLOYMENT_ID>; the ids are in "deployments".
+	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'."
 	if msg, _ := get(r.json(t), "$.message").(string); msg != wantMsg {
 		t.Errorf("409 message %q, want %q", msg, wantMsg)
 	}
