@@ -140,7 +140,13 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string
 		tasks := []taskView{}
 		for _, t := range s.allTasks() {
 			if len(statuses) == 0 || statuses[t.state] {
-				tasks = append(tasks, taskJSON(t))
+				v := taskJSON(t)
+				// TasksResource passes the app's service ports
+				// (TasksResource.scala:84-90 at v1.4.13).
+				if a := s.root.apps[t.appID]; a != nil {
+					v.ServicePorts = servicePortsOf(a)
+				}
+				tasks = append(tasks, v)
 			}
 		}
 		writeJSON(w, 200, map[string]any{"tasks": tasks})

@@ -189,10 +189,15 @@ type taskView struct {
 	HealthCheckResults []healthView `json:"healthCheckResults,omitempty"`
 }
 
+// taskJSON is EnrichedTaskWrites (api/v2/json/Formats.scala:146-166 at
+// v1.4.13) of a task as /v2/apps/{id}/tasks and app-embedded tasks write
+// it: without servicePorts, which only /v2/tasks passes
+// (AppTasksResource.scala:73, AppInfoBaseData.scala:151 vs
+// TasksResource.scala:84-90).
 func taskJSON(t *task) taskView {
 	return taskView{ID: t.id, State: t.state, StartedAt: t.startedStr, StagedAt: t.stagedStr, Ports: nonNil(t.ports),
 		Version: t.def.Version, IPAddresses: []ipAddress{{IPAddress: simHost, Protocol: "IPv4"}}, AppID: t.appID, SlaveID: simAgentID,
-		Host: simHost, ServicePorts: t.servicePorts, HealthCheckResults: healthViews(t)}
+		Host: simHost, HealthCheckResults: healthViews(t)}
 }
 
 // countTask adds t to the app counts (TaskCounts, BEHAVIOUR.md §5):

@@ -135,3 +135,31 @@ func TestHealthCheckKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestServicePortsOnlyInTasksList: EnrichedTask carries servicePorts only
+// where TasksResource passes them (/v2/tasks, TasksResource.scala:84-90 at
+// v1.4.13); /v2/apps/{id}/tasks (AppTasksResource.scala:73) and tasks
+// embedded in apps (core/appinfo/impl/AppInfoBaseData.scala:151) have none
+// (EnrichedTaskWrites leaves an empty list out, Formats.scala:155-158).
+func TestServicePortsOnlyInTasksList(t *testing.T) {
+	s := newSim(t, marathonsim.Options{})
+	s.must(http.StatusCreated, http.MethodPost, "/v2/apps", myApp("/sp"))
+	s.settle()
+	first := func(v any, path string) any {
+		l, _ := get(v, path).([]any)
+		if len(l) != 1 {
+			t.Fatalf("%s = %v, want one task", path, l)
+		}
+		return l[0]
+	}
+	app := get(s.must(http.StatusOK, http.MethodGet, "/v2/apps/sp", nil).json(t), "$.app")
+	if sp := get(first(s.must(http.StatusOK, http.MethodGet, "/v2/tasks", nil).json(t), "$.tasks"), "$.servicePorts"); compact(t, sp) != compact(t, get(app, "$.ports")) {
+		t.Errorf("/v2/tasks servicePorts = %v, want the app's ports %v", sp, get(app, "$.ports"))
+	}
+	if sp, ok := first(s.must(http.StatusOK, http.MethodGet, "/v2/apps/sp/tasks", nil).json(t), "$.tasks").(map[string]any)["servicePorts"]; ok {
+		t.Errorf("/v2/apps/sp/tasks has servicePorts %v", sp)
+	}
+	if sp, ok := first(s.must(http.StatusOK, http.MethodGet, "/v2/apps/sp", nil).json(t), "$.app.tasks").(map[string]any)["servicePorts"]; ok {
+		t.Errorf("app-embedded task has servicePorts %v", sp)
+	}
+}
