@@ -30,6 +30,10 @@ func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, task
 		writeErr(w, err)
 		return
 	}
+	if (id == "*" || strings.HasSuffix(id, "/*")) && taskID == "" && r.Method == http.MethodGet && !wantsText(r) {
+		s.handleGroupTasks(w, canonicalID(strings.TrimSuffix(id, "*"), "/"))
+		return
+	}
 	id = canonicalID(id, "/")
 	s.lock()
 	defer s.unlock()
@@ -220,4 +224,25 @@ func writeTasksText(w io.Writer, a *App, tasks []*task) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// handleGroupTasks serves GET /v2/apps/{group}/*/tasks: the tasks of every
+// app under the group, 404 for an unknown group (AppTasksResource.GroupTasks
+// and indexJson, api/v2/AppTasksResource.scala:40-64 at v1.4.13).
+func (s *Server) handleGroupTasks(w http.ResponseWriter, gid string) {
+	s.lock()
+	defer s.unlock()
+	if _, ok := s.root.groups[gid]; !ok {
+		writeErr(w, groupNotFound(gid))
+		return
+	}
+	tasks := []taskView{}
+	for _, aid := range s.root.appsUnder(gid) {
+		if rt := s.rt[aid]; rt != nil {
+			for _, t := range sortedTasks(rt) {
+				tasks = append(tasks, taskJSON(t))
+			}
+		}
+	}
+	writeJSON(w, 200, map[string]any{"tasks": tasks})
 }

@@ -163,3 +163,23 @@ func TestServicePortsOnlyInTasksList(t *testing.T) {
 		t.Errorf("app-embedded task has servicePorts %v", sp)
 	}
 }
+
+// TestGroupTasks: GET /v2/apps/{group}/*/tasks lists the tasks of every app
+// under the group, and a missing group is UnknownGroupException's 404
+// (api/v2/AppTasksResource.scala:40-64 at v1.4.13).
+func TestGroupTasks(t *testing.T) {
+	s := newSim(t, marathonsim.Options{})
+	s.must(http.StatusCreated, http.MethodPost, "/v2/apps", myApp("/g/a"))
+	s.must(http.StatusCreated, http.MethodPost, "/v2/apps", myApp("/g/sub/b"))
+	s.must(http.StatusCreated, http.MethodPost, "/v2/apps", myApp("/other"))
+	s.settle()
+	tasks, _ := get(s.must(http.StatusOK, http.MethodGet, "/v2/apps/g/*/tasks", nil).json(t), "$.tasks").([]any)
+	got := map[string]bool{}
+	for _, tk := range tasks {
+		got[get(tk, "$.appId").(string)] = true
+	}
+	if len(tasks) != 2 || !got["/g/a"] || !got["/g/sub/b"] {
+		t.Errorf("/v2/apps/g/*/tasks = %v, want the tasks of /g/a and /g/sub/b", tasks)
+	}
+	checkBody(t, "unknown group", s.do(http.MethodGet, "/v2/apps/nope/*/tasks", nil), http.StatusNotFound, `{"message":"Group '/nope' does not exist"}`)
+}
