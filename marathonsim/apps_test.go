@@ -101,7 +101,7 @@ func TestErrors(t *testing.T) {
 		{"no cmd", "POST", "/v2/apps", `{"id":"/a"}`, 422,
 			`{"details":[{"errors":["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."],"path":"/"}],"message":"Object is not valid"}`},
 		{"capacity out of range", "POST", "/v2/apps", `{"id":"/a","cmd":"x","upgradeStrategy":{"minimumHealthCapacity":1.5}}`, 422,
-			`{"details":[{"errors":["is greater than 1"],"path":"/upgradeStrategy/minimumHealthCapacity"}],"message":"Object is not valid"}`},
+			`{"details":[{"errors":["got 1.5, expected between 0.0 and 1.0"],"path":"/upgradeStrategy/minimumHealthCapacity"}],"message":"Object is not valid"}`},
 		{"negative instances", "POST", "/v2/apps", `{"id":"/a","cmd":"x","instances":-1}`, 422,
 			`{"details":[{"errors":["got -1, expected 0 or more"],"path":"/instances"}],"message":"Object is not valid"}`},
 		{"wrong type", "POST", "/v2/apps", `{"id":5,"cmd":"x"}`, 400,

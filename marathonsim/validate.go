@@ -74,12 +74,13 @@ func validateApp(a *App, rawID string, prefix string, v *violations) {
 			name string
 			val  *float64
 		}{{"minimumHealthCapacity", us.MinimumHealthCapacity}, {"maximumOverCapacity", us.MaximumOverCapacity}} {
-			switch {
-			case f.val == nil:
-			case *f.val > 1:
-				v.add(p("/upgradeStrategy/"+f.name), "is greater than 1")
-			case *f.val < 0:
-				v.add(p("/upgradeStrategy/"+f.name), "is less than 0")
+			// UpgradeStrategy.updateStrategyValidator: `is between(0.0,
+			// 1.0)` (state/UpgradeStrategy.scala:25-28), whose text
+			// AppDefinitionTest pins (api/v2/json/AppDefinitionTest.scala:
+			// 294-324 at v1.4.13); the RAML example's "is greater than 1" is
+			// older.
+			if f.val != nil && (*f.val > 1 || *f.val < 0) {
+				v.add(p("/upgradeStrategy/"+f.name), fmt.Sprintf("got %s, expected between 0.0 and 1.0", fmtFloat(*f.val)))
 			}
 		}
 	}
@@ -93,6 +94,12 @@ func validateApp(a *App, rawID string, prefix string, v *violations) {
 	}
 	validatePorts(a, p, v)
 	validateContainer(a, p, v)
+	for i, f := range a.Fetch {
+		// appDef.fetch is every(fetchUriIsValid) (AppDefinition.scala:683).
+		if uriInvalid(f.URI) {
+			v.add(p(fmt.Sprintf("/fetch(%d)", i)), "URI has invalid syntax.")
+		}
+	}
 	validateHealthChecks(a, p, v)
 	for _, c := range a.Constraints {
 		if msg := constraintRule(c); msg != "" {
@@ -192,8 +199,11 @@ func validateLabelRules(a *App, p func(string) string, v *violations) {
 	}
 }
 
-// validateContainer is Container.validContainer for Docker containers:
-// docker.image is notEmpty (Container.scala:72-75).
+// validateContainer is Container.validContainer for Docker containers
+// (state/Container.scala:72-75, 122-125 at v1.4.13): docker.image is
+// notEmpty, port mapping names match PortNamePattern and are unique. The
+// validator sees the Docker case class, so paths have no "docker" segment:
+// "/container/portMappings(0)" (AppDefinitionTest.scala:121-215).
 func validateContainer(a *App, p func(string) string, v *violations) {
 	if isNull(a.Container) {
 		return
@@ -204,8 +214,52 @@ func validateContainer(a *App, p func(string) string, v *violations) {
 		} `json:"docker"`
 	}
 	if json.Unmarshal(a.Container, &ct) == nil && ct.Docker != nil && ct.Docker.Image != nil && *ct.Docker.Image == "" {
-		v.add(p("/container/docker/image"), "must not be empty")
+		v.add(p("/container/image"), "must not be empty")
 	}
+	seen := map[string]bool{}
+	for i, pm := range containerPortMappings(a.Container) {
+		name, _ := pm["name"].(string)
+		if name == "" {
+			continue
+		}
+		if !portName.MatchString(name) {
+			v.add(p(fmt.Sprintf("/container/portMappings(%d)/name", i)), portNameError)
+		}
+		if seen[name] {
+			v.add(p("/container/portMappings"), "Port names must be unique.")
+		}
+		seen[name] = true
+	}
+}
+
+// portName is PortAssignment.PortNamePattern (state/PortAssignment.scala:22
+// at v1.4.13), applied with matchRegexFully.
+var portName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+const portNameError = "must fully match regular expression '^[a-z0-9-]+$'"
+
+// uriInvalid is java.net.URI's refusal, which fetchUriIsValid turns into
+// "URI has invalid syntax." (api/v2/Validation.scala): characters RFC 2396
+// does not allow unescaped (controls, space, "<>\^`{|} and a bad %
+// escape). Java accepts more than this check refuses in a few corner cases
+// (DEVIATIONS.md).
+func uriInvalid(u string) bool {
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c <= ' ' || c == 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0:
+			return true
+		case c == '%':
+			if i+2 >= len(u) || !isHex(u[i+1]) || !isHex(u[i+2]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // validateHealthChecks checks each health check's protocol and port, and
@@ -252,6 +306,10 @@ func validatePorts(a *App, p func(string) string, v *violations) {
 		}
 		if pd.Port != 0 && seenPort[pd.Port] {
 			v.add(p("/portDefinitions"), "Ports must be unique.")
+		}
+		if pd.Name != "" && !portName.MatchString(pd.Name) {
+			// PortDefinition.portDefinitionValidator (state/PortDefinition.scala:16-20).
+			v.add(p(fmt.Sprintf("/portDefinitions(%d)/name", i)), portNameError)
 		}
 		if pd.Name != "" && seenName[pd.Name] {
 			v.add(p("/portDefinitions"), "Port names must be unique.")

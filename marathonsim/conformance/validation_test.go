@@ -114,14 +114,32 @@ func TestAppValidation(t *testing.T) {
 		// state/AppDefinition.scala:593-601; api/v2/Validation.scala:67-71 (no --enable_features).
 		{"gpus without the gpu_resources feature", `{"id":"/g1","cmd":"x","gpus":1}`, 422,
 			notValid(`{"path":"/","errors":["Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)"]}`)},
-		// state/Container.scala:72-75 docker.image is notEmpty.
+		// state/Container.scala:72-75 docker.image is notEmpty; the validator
+		// sees the Docker case class, so no "docker" segment
+		// (api/v2/json/AppDefinitionTest.scala:121-215 paths).
 		{"docker image empty", `{"id":"/d1","container":{"type":"DOCKER","docker":{"image":""}}}`, 422,
-			notValid(`{"path":"/container/docker/image","errors":["must not be empty"]}`)},
+			notValid(`{"path":"/container/image","errors":["must not be empty"]}`)},
+		// state/Container.scala:106-125; state/PortAssignment.scala:22.
+		{"port mapping names not unique", `{"id":"/d2","container":{"type":"DOCKER","docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"name":"http"},{"containerPort":81,"name":"http"}]}}}`, 422,
+			notValid(`{"path":"/container/portMappings","errors":["Port names must be unique."]}`)},
+		{"port mapping name not a DNS label", `{"id":"/d3","container":{"type":"DOCKER","docker":{"image":"x","network":"BRIDGE","portMappings":[{"containerPort":80,"name":"Web_UI"}]}}}`, 422,
+			notValid(`{"path":"/container/portMappings(0)/name","errors":["must fully match regular expression '^[a-z0-9-]+$'"]}`)},
+		// state/PortDefinition.scala:16-20.
+		{"port definition name not a DNS label", `{"id":"/p5","cmd":"x","portDefinitions":[{"port":0,"name":"my_port"}]}`, 422,
+			notValid(`{"path":"/portDefinitions(0)/name","errors":["must fully match regular expression '^[a-z0-9-]+$'"]}`)},
+		// state/AppDefinition.scala:683 fetch is every(fetchUriIsValid); api/v2/Validation.scala.
+		{"fetch uri invalid", `{"id":"/f2","cmd":"x","fetch":[{"uri":"http://example.com/ok"},{"uri":"http://example.com/a b"}]}`, 422,
+			notValid(`{"path":"/fetch(1)","errors":["URI has invalid syntax."]}`)},
 		// state/AppDefinition.scala:680-690 (resources should be >= 0).
 		{"negative instances", `{"id":"/n1","cmd":"x","instances":-1}`, 422,
 			notValid(`{"path":"/instances","errors":["got -1, expected 0 or more"]}`)},
+		// state/UpgradeStrategy.scala:25-28 `is between(0.0, 1.0)`; the text is
+		// pinned by api/v2/json/AppDefinitionTest.scala:294-324 (the RAML
+		// example's "is greater than 1" is older than this code).
 		{"upgradeStrategy capacity above 1", `{"id":"/u1","cmd":"x","upgradeStrategy":{"minimumHealthCapacity":1.5}}`, 422,
-			notValid(`{"path":"/upgradeStrategy/minimumHealthCapacity","errors":["is greater than 1"]}`)},
+			notValid(`{"path":"/upgradeStrategy/minimumHealthCapacity","errors":["got 1.5, expected between 0.0 and 1.0"]}`)},
+		{"upgradeStrategy capacity below 0", `{"id":"/u2","cmd":"x","upgradeStrategy":{"maximumOverCapacity":-0.5}}`, 422,
+			notValid(`{"path":"/upgradeStrategy/maximumOverCapacity","errors":["got -0.5, expected between 0.0 and 1.0"]}`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.do(http.MethodPost, "/v2/apps", tc.body)
