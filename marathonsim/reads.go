@@ -52,6 +52,7 @@ func readsViolations(body map[string]json.RawMessage, prefix string) violations 
 			v.add(p("/executor"), "error.pattern")
 		}
 	}
+	readEnv(body["env"], &v)
 	readConstraints(body["constraints"], p("/constraints"), &v)
 	readStringMap(body["labels"], p("/labels"), &v)
 	if raw, ok := body["acceptedResourceRoles"]; ok && !isNull(raw) {
@@ -99,6 +100,40 @@ func readConstraints(raw json.RawMessage, path string, v *violations) {
 			v.add(ip, constraintShapeError)
 		case !contains(constraintOperators, seq[1]):
 			v.add(ip, constraintOperatorError)
+		}
+	}
+}
+
+// readEnv applies EnvVarValueFormat (Formats.scala:951-966 at v1.4.13): a
+// value that is not a string is read with json.as[EnvVarSecretRef], which
+// throws its own JsResultException from inside the app's reader, so the
+// error's path is relative to the value ("/secret"), not the body's.
+func readEnv(raw json.RawMessage, v *violations) {
+	if isNull(raw) {
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return // Go's decoder reports the type error
+	}
+	for _, val := range m {
+		b := bytes.TrimSpace(val)
+		if len(b) > 0 && b[0] == '"' {
+			continue
+		}
+		var ref map[string]json.RawMessage
+		if json.Unmarshal(b, &ref) != nil {
+			v.add("/secret", "error.path.missing")
+			return
+		}
+		sec, ok := ref["secret"]
+		if !ok {
+			v.add("/secret", "error.path.missing")
+			return
+		}
+		if s := bytes.TrimSpace(sec); len(s) == 0 || s[0] != '"' {
+			v.add("/secret", "error.expected.jsstring")
+			return
 		}
 	}
 }

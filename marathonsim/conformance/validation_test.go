@@ -71,6 +71,11 @@ func TestAppValidation(t *testing.T) {
 			invalidJSON(`{"path":"/labels/HAPROXY_0_PORT","errors":["error.expected.jsstring"]}`)},
 		{"label value boolean", `{"id":"/l2","cmd":"x","labels":{"B":true}}`, 400,
 			invalidJSON(`{"path":"/labels/B","errors":["error.expected.jsstring"]}`)},
+		// Formats.scala:951-966 EnvVarValueFormat: a non-string value is read
+		// with json.as[EnvVarSecretRef], whose own JsResultException escapes
+		// with a path relative to the value.
+		{"env value a number", `{"id":"/v1","cmd":"x","env":{"PORT":8080}}`, 400,
+			invalidJSON(`{"path":"/secret","errors":["error.path.missing"]}`)},
 		// state/PathId.scala:113-115 ID_PATH_SEGMENT_PATTERN, per segment.
 		{"id segment upper case", `{"id":"/Prod/app","cmd":"x"}`, 422,
 			notValid(`{"path":"/id","errors":["must fully match regular expression '^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$'"]}`)},
