@@ -35,9 +35,18 @@ var executorPattern = regexp.MustCompile(`^(?://cmd|/?[^/]+(?:/[^/]+)*|)$`)
 
 // readsViolations returns the reader errors of one app body (a full
 // definition or an AppUpdate; both readers share these rules), with prefix
-// the JSON path of the app inside a group body.
+// the JSON path of the app inside a group body. They come in the reader's
+// stages (Formats.scala:969-1090 at v1.4.13), each reported only when the
+// ones before it passed: a non-string env value throws at once; the first
+// block of fields (cmd, executor, constraints) accumulates its errors and
+// must succeed before flatMap reads the extra fields (ports, labels,
+// acceptedResourceRoles); then the ExtraFields filters run one after the
+// other, the first failing one reported.
 func readsViolations(body map[string]json.RawMessage, prefix string) violations {
 	var v violations
+	if readEnv(body["env"], &v); len(v) > 0 {
+		return v
+	}
 	p := func(s string) string { return prefix + s }
 	if raw, ok := body["cmd"]; ok && !isNull(raw) {
 		var cmd string
@@ -52,8 +61,14 @@ func readsViolations(body map[string]json.RawMessage, prefix string) violations 
 			v.add(p("/executor"), "error.pattern")
 		}
 	}
-	readEnv(body["env"], &v)
-	readConstraints(body["constraints"], p("/constraints"), &v)
+	if readConstraints(body["constraints"], p("/constraints"), &v); len(v) > 0 {
+		return v
+	}
+	ports, hasPorts := intList(body["ports"])
+	if hasPorts && !uniqueNonZero(ports) {
+		// uniquePorts, Formats.scala:194-197, line 1039.
+		v.add(p("/ports"), "Ports must be unique.")
+	}
 	readStringMap(body["labels"], p("/labels"), &v)
 	if raw, ok := body["acceptedResourceRoles"]; ok && !isNull(raw) {
 		var roles []string
@@ -62,21 +77,18 @@ func readsViolations(body map[string]json.RawMessage, prefix string) violations 
 			v.add(p("/acceptedResourceRoles"), "set must not be empty")
 		}
 	}
-	ports, hasPorts := intList(body["ports"])
-	if hasPorts && !uniqueNonZero(ports) {
-		// uniquePorts, Formats.scala:194-197, line 1039.
-		v.add(p("/ports"), "Ports must be unique.")
+	if len(v) > 0 {
+		return v
 	}
 	// The filters on ExtraFields (Formats.scala:1054-1064) fail the object
 	// itself: their JsPath is the root, written as "" (prefix in a group).
-	if nonEmptyList(body["uris"]) && nonEmptyList(body["fetch"]) {
-		v.add(prefix, "You cannot specify both uris and fetch fields")
-	}
 	pdPorts, hasPDs := portDefinitionPorts(body["portDefinitions"])
-	if !isNull(body["ipAddress"]) && (len(ports) > 0 || len(pdPorts) > 0) {
+	switch {
+	case nonEmptyList(body["uris"]) && nonEmptyList(body["fetch"]):
+		v.add(prefix, "You cannot specify both uris and fetch fields")
+	case !isNull(body["ipAddress"]) && (len(ports) > 0 || len(pdPorts) > 0):
 		v.add(prefix, "You cannot specify both an IP address and ports")
-	}
-	if hasPorts && hasPDs && !equalInts(ports, pdPorts) {
+	case hasPorts && hasPDs && !equalInts(ports, pdPorts):
 		v.add(prefix, "You cannot specify both ports and port definitions")
 	}
 	return v

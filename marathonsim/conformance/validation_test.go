@@ -194,3 +194,16 @@ func TestAppUpdateValidation(t *testing.T) {
 	checkBody(t, "PUT cmd and args", s.do(http.MethodPut, "/v2/apps/up", `{"args":["y"]}`), http.StatusUnprocessableEntity,
 		`{"message":"Object is not valid","details":[{"path":"/","errors":["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."]}]}`)
 }
+
+// TestReaderErrorStages: AppDefinitionReads reports errors in stages
+// (api/v2/json/Formats.scala:969-1090 at v1.4.13): the first block of
+// fields accumulates (cmd and constraints together), the extra fields
+// (labels) are read only when it succeeded (flatMap), and a non-string env
+// value throws before anything else is reported.
+func TestReaderErrorStages(t *testing.T) {
+	s := newSim(t, marathonsim.Options{})
+	checkBody(t, "cmd, constraints and labels", s.do(http.MethodPost, "/v2/apps", `{"id":"/st","cmd":"","constraints":[["a"]],"labels":{"N":1}}`), http.StatusBadRequest,
+		`{"message":"Invalid JSON","details":[{"path":"/cmd","errors":["error.minLength"]},{"path":"/constraints(0)","errors":["Constraint definition must be an array of strings in format: <key>, <operator>[, value]"]}]}`)
+	checkBody(t, "env and cmd", s.do(http.MethodPost, "/v2/apps", `{"id":"/st","cmd":"","env":{"N":1}}`), http.StatusBadRequest,
+		`{"message":"Invalid JSON","details":[{"path":"/secret","errors":["error.path.missing"]}]}`)
+}
