@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -9,16 +10,27 @@ import (
 // decodeApp reads a full app definition (POST, PUT with partialUpdate=false)
 // and applies Marathon's defaults. urlID, if set, overrides the body's id.
 func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage, error) {
-	a := &App{}
-	keys, err := readBody(r, a)
+	body, keys, err := rawBody(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if rv := readsViolations(keys, ""); len(rv) > 0 {
+		return nil, nil, rv.invalidJSON()
+	}
+	a := &App{}
+	if err := json.Unmarshal(body, a); err != nil {
+		return nil, nil, jsonTypeError(err)
 	}
 	if urlID != "" {
 		a.ID = urlID
 	}
 	raw := a.ID
 	a.ID = canonicalID(raw, "/")
+	// AppDefinition.withCanonizedIds (state/AppDefinition.scala:357-360 at
+	// v1.4.13): relative dependencies resolve against the app's own id, so
+	// a sibling is "../db".
+	canonicalDependencies(a, a.ID)
+	fetchFromURIs(a)
 	applyDefaults(a)
 	var v violations
 	validateApp(a, raw, "", &v)
@@ -29,10 +41,24 @@ func decodeApp(r *http.Request, urlID string) (*App, map[string]json.RawMessage,
 }
 
 // updateApp merges an AppUpdate into cur (or decodes a full definition).
-func updateApp(cur *App, body []byte, keys map[string]json.RawMessage, id string, partial bool) (*App, error) {
+func updateApp(cur *App, body []byte, keys map[string]json.RawMessage, id string, partial bool, readsPrefix string) (*App, error) {
+	if rv := readsViolations(keys, readsPrefix); len(rv) > 0 {
+		return nil, rv.invalidJSON()
+	}
 	upd := &App{}
 	if err := json.Unmarshal(body, upd); err != nil {
 		return nil, jsonTypeError(err)
+	}
+	// With partialUpdate (the default) the body is an AppUpdate, whose
+	// relative dependencies resolve against the root
+	// (AppUpdate.withCanonizedIds, api/v2/json/AppUpdate.scala:160-163;
+	// AppsResource.scala:157), also when the PUT creates the app; with
+	// partialUpdate=false it is an AppDefinition, resolved against the
+	// app's id as for POST (AppsResource.scala:165).
+	if partial {
+		canonicalDependencies(upd, "/")
+	} else {
+		canonicalDependencies(upd, id)
 	}
 	var a *App
 	if cur != nil && partial {
@@ -95,12 +121,20 @@ func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	next := s.root.clone()
 	next.putApp(a, s.root.version)
-	d, err := s.commit(changeReq{next: next, gid: parentID(a.ID), force: boolParam(r, "force", false), accepted: s.apiPost(r, a.ID)})
+	// AppsResource.create (api/v2/AppsResource.scala:82-103 at v1.4.13)
+	// answers and posts the request's app (normalizedApp), not the stored
+	// one: service ports are assigned later, in GroupManagerActor, so the
+	// response and api_post_event carry the ports as sent (0).
+	req := a.clone()
+	d, err := s.commit(changeReq{next: next, gid: parentID(a.ID), force: boolParam(r, "force", false), accepted: func() {
+		req.Version = s.root.apps[a.ID].Version
+		s.publish("api_post_event", map[string]any{"clientIp": clientIP(r), "uri": r.URL.Path, "appDefinition": s.appView(req, viewOpts{})})
+	}})
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
-	v := s.appView(s.root.apps[a.ID], viewOpts{})
+	v := s.appView(req, viewOpts{})
 	zero, noTasks := 0, []taskView{}
 	v.TasksStaged, v.TasksRunning, v.TasksHealthy, v.TasksUnhealthy = &zero, &zero, &zero, &zero
 	v.Deployments = &[]map[string]string{{"id": d.id}}
@@ -110,7 +144,8 @@ func (s *Server) handleAppsCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 201, v)
 }
 
-// apiPost publishes api_post_event for the stored definition of id.
+// apiPost publishes api_post_event for the stored definition of id, as
+// AppsResource.update does with plan.target (AppsResource.scala:306-307).
 func (s *Server) apiPost(r *http.Request, id string) func() {
 	return func() {
 		if a, ok := s.root.apps[id]; ok {
@@ -170,7 +205,7 @@ func (s *Server) handleAppPut(w http.ResponseWriter, r *http.Request, id string)
 			writeErr(w, errMsg(404, "App '%s' does not exist in version %s", id, ver))
 			return
 		}
-	} else if a, err = updateApp(cur, body, keys, id, partial); err != nil {
+	} else if a, err = updateApp(cur, body, keys, id, partial, ""); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -204,13 +239,13 @@ func (s *Server) handleAppsBulk(w http.ResponseWriter, r *http.Request) {
 	s.lock()
 	defer s.unlock()
 	next := s.root.clone()
-	for _, item := range items {
+	for i, item := range items {
 		var head struct{ ID string }
 		keys := map[string]json.RawMessage{}
 		_ = json.Unmarshal(item, &head)
 		_ = json.Unmarshal(item, &keys)
 		id := canonicalID(head.ID, "/")
-		a, err := updateApp(next.apps[id], item, keys, id, partial)
+		a, err := updateApp(next.apps[id], item, keys, id, partial, fmt.Sprintf("(%d)", i))
 		if err != nil {
 			writeErr(w, err)
 			return

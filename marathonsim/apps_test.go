@@ -67,7 +67,9 @@ func TestHealthCheckDefaults(t *testing.T) {
 	x.must(201, "POST", "/v2/apps", `{"id":"/hc","cmd":"x","healthChecks":[{"protocol":"HTTP"},{"protocol":"TCP","portIndex":0}]}`)
 	hcs := x.app("/hc")["healthChecks"].([]any)
 	b, _ := json.Marshal(hcs[0])
-	want := `{"delaySeconds":15,"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"path":"/","portIndex":0,"protocol":"HTTP","timeoutSeconds":20}`
+	// MarathonHttpHealthCheckFormat: no delaySeconds, path unset
+	// (conformance.TestHealthCheckKeys has every protocol).
+	want := `{"gracePeriodSeconds":300,"ignoreHttp1xx":false,"intervalSeconds":60,"maxConsecutiveFailures":3,"portIndex":0,"protocol":"HTTP","timeoutSeconds":20}`
 	if string(b) != want {
 		t.Errorf("health check = %s\nwant %s", b, want)
 	}
@@ -99,7 +101,7 @@ func TestErrors(t *testing.T) {
 		{"no cmd", "POST", "/v2/apps", `{"id":"/a"}`, 422,
 			`{"details":[{"errors":["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."],"path":"/"}],"message":"Object is not valid"}`},
 		{"capacity out of range", "POST", "/v2/apps", `{"id":"/a","cmd":"x","upgradeStrategy":{"minimumHealthCapacity":1.5}}`, 422,
-			`{"details":[{"errors":["is greater than 1"],"path":"/upgradeStrategy/minimumHealthCapacity"}],"message":"Object is not valid"}`},
+			`{"details":[{"errors":["got 1.5, expected between 0.0 and 1.0"],"path":"/upgradeStrategy/minimumHealthCapacity"}],"message":"Object is not valid"}`},
 		{"negative instances", "POST", "/v2/apps", `{"id":"/a","cmd":"x","instances":-1}`, 422,
 			`{"details":[{"errors":["got -1, expected 0 or more"],"path":"/instances"}],"message":"Object is not valid"}`},
 		{"wrong type", "POST", "/v2/apps", `{"id":5,"cmd":"x"}`, 400,
@@ -183,8 +185,11 @@ func TestDockerBridgeAppGetsServicePorts(t *testing.T) {
 	if got := jsonString(a["container"]); got != want {
 		t.Errorf("container = %s\nwant        %s", got, want)
 	}
-	if jsonString(a["ports"]) != "[10000]" || jsonString(a["portDefinitions"]) != "[]" {
-		t.Errorf("ports %s portDefinitions %s, want [10000] and []", jsonString(a["ports"]), jsonString(a["portDefinitions"]))
+	// Marathon 1.4.13 keeps DefaultPortDefinitions for a BRIDGE app and
+	// zips them with the mappings' service ports (conformance.TestBridgePorts).
+	wantPDs := `[{"labels":{},"name":"default","port":10000,"protocol":"tcp"}]`
+	if jsonString(a["ports"]) != "[10000]" || jsonString(a["portDefinitions"]) != wantPDs {
+		t.Errorf("ports %s portDefinitions %s, want [10000] and %s", jsonString(a["ports"]), jsonString(a["portDefinitions"]), wantPDs)
 	}
 	v := a["versionInfo"].(map[string]any)["lastConfigChangeAt"]
 	x.must(200, "PUT", "/v2/apps/d", `{"container":{"type":"DOCKER","docker":{"image":"nginx","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`)

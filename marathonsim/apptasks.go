@@ -4,11 +4,36 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 )
 
+// scaleAndWipe is AppTasksResource's and TasksResource's refusal of both
+// flags (api/v2/AppTasksResource.scala:112, 145; TasksResource.scala:132
+// at v1.4.13), a BadRequestException: 400 {"message": ...}, checked before
+// the app or the tasks are looked up.
+func scaleAndWipe(r *http.Request) error {
+	if r.Method != http.MethodGet && boolParam(r, "scale", false) && boolParam(r, "wipe", false) {
+		return errMsg(400, "You cannot use scale and wipe at the same time.")
+	}
+	return nil
+}
+
+// legacyTaskID is Task.Id's LegacyTaskIdRegex (core/task/Task.scala:132 at
+// v1.4.13); every task id form Marathon 1.4 parses also matches it, and
+// Task.Id.instanceId throws MatchError for the rest.
+var legacyTaskID = regexp.MustCompile(`^(.+)[._]([^_.]+)$`)
+
 func (s *Server) handleAppTasks(w http.ResponseWriter, r *http.Request, id, taskID string) {
+	if err := scaleAndWipe(r); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if (id == "*" || strings.HasSuffix(id, "/*")) && taskID == "" && r.Method == http.MethodGet && !wantsText(r) {
+		s.handleGroupTasks(w, canonicalID(strings.TrimSuffix(id, "*"), "/"))
+		return
+	}
 	id = canonicalID(id, "/")
 	s.lock()
 	defer s.unlock()
@@ -119,7 +144,13 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string
 		tasks := []taskView{}
 		for _, t := range s.allTasks() {
 			if len(statuses) == 0 || statuses[t.state] {
-				tasks = append(tasks, taskJSON(t))
+				v := taskJSON(t)
+				// TasksResource passes the app's service ports
+				// (TasksResource.scala:84-90 at v1.4.13).
+				if a := s.root.apps[t.appID]; a != nil {
+					v.ServicePorts = servicePortsOf(a)
+				}
+				tasks = append(tasks, v)
 			}
 		}
 		writeJSON(w, 200, map[string]any{"tasks": tasks})
@@ -127,9 +158,21 @@ func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request, rest string
 		var body struct {
 			IDs []string `json:"ids"`
 		}
+		if err := scaleAndWipe(r); err != nil {
+			writeErr(w, err)
+			return
+		}
 		if _, err := readBody(r, &body); err != nil {
 			writeErr(w, err)
 			return
+		}
+		for _, id := range body.IDs {
+			if !legacyTaskID.MatchString(id) {
+				// TasksResource.killTasks (TasksResource.scala:134-138): the
+				// MatchError's message is its String value and class.
+				writeErr(w, errMsg(400, "Invalid task id '%s'. [taskId %s is no valid identifier (of class java.lang.String)]", id, id))
+				return
+			}
 		}
 		byApp := map[string][]*task{}
 		for _, id := range body.IDs {
@@ -181,4 +224,25 @@ func writeTasksText(w io.Writer, a *App, tasks []*task) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// handleGroupTasks serves GET /v2/apps/{group}/*/tasks: the tasks of every
+// app under the group, 404 for an unknown group (AppTasksResource.GroupTasks
+// and indexJson, api/v2/AppTasksResource.scala:40-64 at v1.4.13).
+func (s *Server) handleGroupTasks(w http.ResponseWriter, gid string) {
+	s.lock()
+	defer s.unlock()
+	if _, ok := s.root.groups[gid]; !ok {
+		writeErr(w, groupNotFound(gid))
+		return
+	}
+	tasks := []taskView{}
+	for _, aid := range s.root.appsUnder(gid) {
+		if rt := s.rt[aid]; rt != nil {
+			for _, t := range sortedTasks(rt) {
+				tasks = append(tasks, taskJSON(t))
+			}
+		}
+	}
+	writeJSON(w, 200, map[string]any{"tasks": tasks})
 }

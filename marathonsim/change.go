@@ -46,8 +46,10 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 		next.apps[id] = a
 		s.assignServicePorts(a, old, next, ports)
 		kind := upgraded
+		configChanged := true
 		if existed {
 			kind = classify(old, a)
+			configChanged = kind == upgraded
 			if req.restarts[id] {
 				kind = upgraded
 			}
@@ -58,8 +60,12 @@ func (s *Server) prepare(req changeReq) ([]step, map[string]changeKind, error) {
 		}
 		kinds[id] = kind
 		a.Version = version
+		// GroupVersioningUtil.updateVersionInfoForChangedApps
+		// (upgrade/GroupVersioningUtil.scala:26-48 at v1.4.13): only a
+		// config change (isUpgrade) moves lastConfigChangeAt; a scale or a
+		// restart moves lastScalingAt alone.
 		cfg := version
-		if kind == scaled && old.VersionInfo != nil {
+		if !configChanged && old.VersionInfo != nil {
 			cfg = old.VersionInfo.LastConfigChangeAt
 		}
 		a.VersionInfo = &VersionInfo{LastScalingAt: version, LastConfigChangeAt: cfg}
@@ -147,8 +153,12 @@ type portAllocator struct {
 	next int
 }
 
-// assignServicePorts replaces service port 0 with a free port from 10000 up,
-// keeping the ports old already had at the same index.
+// assignServicePorts is GroupManagerActor.assignDynamicServicePorts
+// (core/group/impl/GroupManagerActor.scala:238-305 at v1.4.13): service port
+// 0 becomes a free port from 10000 up (the port old had at that index
+// first); the service ports go into the Docker port mappings when the app
+// has some, and portDefinitions, when not empty, are zipped with the
+// service ports (padded with RandomPortDefinition, AppDefinition.scala:420).
 func (s *Server) assignServicePorts(a, old *App, t *tree, pa *portAllocator) {
 	var oldPorts []int
 	if old != nil {
@@ -169,51 +179,68 @@ func (s *Server) assignServicePorts(a, old *App, t *tree, pa *portAllocator) {
 		pa.used[pa.next] = true
 		return pa.next
 	}
-	pick := func(i int) int {
+	ports := servicePortsOf(a)
+	for i := range ports {
+		if ports[i] != 0 {
+			continue
+		}
 		if i < len(oldPorts) && oldPorts[i] != 0 {
-			return oldPorts[i]
+			ports[i] = oldPorts[i]
+		} else {
+			ports[i] = free()
 		}
-		return free()
-	}
-	if len(a.PortDefinitions) > 0 {
-		pds := append([]PortDefinition(nil), a.PortDefinitions...)
-		for i := range pds {
-			if pds[i].Port == 0 {
-				pds[i].Port = pick(i)
-			}
-		}
-		a.PortDefinitions = pds
-		return
 	}
 	if pms := containerPortMappings(a.Container); len(pms) > 0 {
-		changed := false
 		for i, pm := range pms {
-			if sp, _ := pm["servicePort"].(float64); sp == 0 {
-				pm["servicePort"] = pick(i)
-				changed = true
-			}
+			pm["servicePort"] = ports[i]
 		}
-		if changed {
-			a.Container = rewritePortMappings(a.Container, pms)
-		}
+		a.Container = rewritePortMappings(a.Container, pms)
 	}
+	a.PortDefinitions = zipPortDefinitions(a.PortDefinitions, ports)
 }
 
-// servicePortsOf returns the service ports of an app, from portDefinitions
-// or from the container's port mappings.
+// zipPortDefinitions is mergeServicePortsAndPortDefinitions of
+// GroupManagerActor and the "portDefinitions" of AppDefWrites
+// (Formats.scala:1223-1236): each definition takes the service port at its
+// index; missing definitions are {port, tcp, labels {}}, missing ports 0.
+func zipPortDefinitions(pds []PortDefinition, ports []int) []PortDefinition {
+	if len(pds) == 0 || len(ports) == 0 {
+		return pds
+	}
+	n := max(len(pds), len(ports))
+	out := make([]PortDefinition, n)
+	for i := range out {
+		if i < len(pds) {
+			out[i] = pds[i]
+		} else {
+			out[i] = PortDefinition{Protocol: "tcp", Labels: map[string]string{}}
+		}
+		out[i].Port = 0
+		if i < len(ports) {
+			out[i].Port = ports[i]
+		}
+	}
+	return out
+}
+
+// servicePortsOf is AppDefinition.servicePorts (AppDefinition.scala:283-284):
+// the Docker port mappings' service ports when there are mappings, else the
+// portDefinitions' ports.
 func servicePortsOf(a *App) []int {
-	if len(a.PortDefinitions) > 0 {
-		out := make([]int, len(a.PortDefinitions))
-		for i, pd := range a.PortDefinitions {
-			out[i] = pd.Port
+	if pms := containerPortMappings(a.Container); len(pms) > 0 {
+		out := make([]int, 0, len(pms))
+		for _, pm := range pms {
+			sp, _ := pm["servicePort"].(float64)
+			if i, ok := pm["servicePort"].(int); ok {
+				sp = float64(i)
+			}
+			out = append(out, int(sp))
 		}
 		return out
 	}
-	pms := containerPortMappings(a.Container)
-	out := make([]int, 0, len(pms))
-	for _, pm := range pms {
-		sp, _ := pm["servicePort"].(float64)
-		out = append(out, int(sp))
+	out := make([]int, len(a.PortDefinitions))
+	for i, pd := range a.PortDefinitions {
+		out[i] = pd.Port
 	}
 	return out
 }
@@ -223,10 +250,8 @@ func rewritePortMappings(c json.RawMessage, pms []map[string]any) json.RawMessag
 	if json.Unmarshal(c, &ct) != nil {
 		return c
 	}
-	if d, ok := ct["docker"].(map[string]any); ok && d["portMappings"] != nil {
+	if d, ok := ct["docker"].(map[string]any); ok {
 		d["portMappings"] = pms
-	} else {
-		ct["portMappings"] = pms
 	}
 	b, err := json.Marshal(ct)
 	if err != nil {

@@ -15,6 +15,29 @@ const (
 
 var defaultUnreachable = json.RawMessage(`{"inactiveAfterSeconds":0,"expungeAfterSeconds":0}`)
 
+// fetchFromURIs turns the uris of a full app definition into fetch entries
+// as AppDefinitionReads does (Formats.scala:1068-1070 at v1.4.13): extract
+// is FetchUri.isExtract(uri) (state/FetchUri.scala:40-48). An AppUpdate's
+// uris (PUT, PATCH) become FetchUri(uri) with extract true
+// (Formats.scala:1433), which applyDefaults does.
+func fetchFromURIs(a *App) {
+	if len(a.Fetch) > 0 || len(a.URIs) == 0 {
+		return
+	}
+	for _, u := range a.URIs {
+		a.Fetch = append(a.Fetch, Fetch{URI: u, Extract: ptr(isExtract(u))})
+	}
+}
+
+func isExtract(uri string) bool {
+	for _, ext := range []string{".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".zip"} {
+		if strings.HasSuffix(uri, ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // applyDefaults fills in every field Marathon 1.4.13 fills in when it reads an
 // app definition. Service ports are assigned later, against the whole tree.
 func applyDefaults(a *App) {
@@ -53,9 +76,6 @@ func applyDefaults(a *App) {
 	setDefault(&a.MaxLaunchDelaySeconds, 3600)
 	a.Container = defaultContainer(a.Container)
 	a.HealthChecks = nonNil(a.HealthChecks)
-	for i := range a.HealthChecks {
-		defaultHealthCheck(&a.HealthChecks[i], a)
-	}
 	a.ReadinessChecks = nonNil(a.ReadinessChecks)
 	a.Dependencies = nonNil(a.Dependencies)
 	if a.UpgradeStrategy == nil {
@@ -86,11 +106,23 @@ func applyDefaults(a *App) {
 	}
 	defaultPorts(a)
 	setDefault(&a.RequirePorts, false)
+	// Formats.scala addHealthCheckPortIndexIfNecessary (lines 1100-1140 at
+	// v1.4.13): portIndex 0 only when the app has ports.
+	hasPorts := len(a.PortDefinitions) > 0 || len(containerPortMappings(a.Container)) > 0
+	for i := range a.HealthChecks {
+		defaultHealthCheck(&a.HealthChecks[i], hasPorts)
+	}
 }
 
+// defaultPorts is AppDefinitionReads' portDefinitions (Formats.scala:1075-1084
+// at v1.4.13): none with an ipAddress, else the given portDefinitions, else
+// one per given `ports` entry, else DefaultPortDefinitions
+// (AppDefinition.scala:455), whether or not the container has portMappings.
+// A Docker BRIDGE app therefore keeps portDefinitions; they are zipped with
+// the service ports of its portMappings when written (see servicePortsOf).
 func defaultPorts(a *App) {
 	switch {
-	case a.IPAddress != nil || len(containerPortMappings(a.Container)) > 0:
+	case a.IPAddress != nil:
 		a.PortDefinitions = []PortDefinition{}
 	case a.PortDefinitions == nil && a.Ports != nil:
 		a.PortDefinitions = make([]PortDefinition, 0, len(a.Ports))
@@ -112,21 +144,40 @@ func defaultPorts(a *App) {
 	a.Ports = nil
 }
 
-func defaultHealthCheck(h *HealthCheck, a *App) {
+// defaultHealthCheck fills in a health check as Formats.HealthCheckFormat
+// reads and writes it (api/v2/json/Formats.scala:711-840 at v1.4.13): the
+// four basic durations for every protocol (core/health/HealthCheck.scala
+// defaults 300/60/20/3); HTTP and HTTPS (MarathonHttpHealthCheck) add
+// ignoreHttp1xx and keep path unset unless given; TCP has neither;
+// COMMAND and the MESOS_* checks add delaySeconds (15) and no
+// ignoreHttp1xx. portIndex 0 is added when no port is given and the app has
+// ports (addHealthCheckPortIndexIfNecessary).
+func defaultHealthCheck(h *HealthCheck, hasPorts bool) {
 	setDefault(&h.GracePeriodSeconds, 300)
 	setDefault(&h.IntervalSeconds, 60)
 	setDefault(&h.TimeoutSeconds, 20)
 	setDefault(&h.MaxConsecutiveFailures, 3)
-	setDefault(&h.DelaySeconds, 15)
 	if h.Protocol == "" {
 		h.Protocol = "HTTP"
 	}
 	h.Protocol = strings.ToUpper(h.Protocol)
-	if h.Protocol == "HTTP" || h.Protocol == "HTTPS" || h.Protocol == "MESOS_HTTP" || h.Protocol == "MESOS_HTTPS" {
-		setDefault(&h.Path, "/")
+	switch h.Protocol {
+	case "HTTP", "HTTPS":
 		setDefault(&h.IgnoreHTTP1xx, false)
+		h.DelaySeconds = nil
+	case "TCP":
+		h.Path, h.IgnoreHTTP1xx, h.DelaySeconds = nil, nil, nil
+	case "MESOS_HTTP", "MESOS_HTTPS":
+		h.IgnoreHTTP1xx = nil
+		setDefault(&h.DelaySeconds, 15)
+	case "MESOS_TCP":
+		h.Path, h.IgnoreHTTP1xx = nil, nil
+		setDefault(&h.DelaySeconds, 15)
+	case "COMMAND":
+		h.Path, h.IgnoreHTTP1xx, h.Port, h.PortIndex = nil, nil, nil, nil
+		setDefault(&h.DelaySeconds, 15)
 	}
-	if h.Protocol != "COMMAND" && h.Port == nil && h.PortIndex == nil {
+	if hasPorts && h.Protocol != "COMMAND" && h.Port == nil && h.PortIndex == nil {
 		h.PortIndex = ptr(0)
 	}
 }
@@ -176,31 +227,35 @@ func isNull(m json.RawMessage) bool {
 	return len(m) == 0 || string(m) == "null"
 }
 
-// containerPortMappings returns container.docker.portMappings (or
-// container.portMappings) of a container JSON.
+// containerPortMappings returns container.docker.portMappings of a stored
+// container. Marathon 1.4 has no container-level portMappings (1.5 added
+// them); its reader ignores that key.
 func containerPortMappings(c json.RawMessage) []map[string]any {
 	if isNull(c) {
 		return nil
 	}
 	var ct struct {
-		PortMappings []map[string]any `json:"portMappings"`
-		Docker       struct {
+		Docker struct {
 			PortMappings []map[string]any `json:"portMappings"`
 		} `json:"docker"`
 	}
 	if json.Unmarshal(c, &ct) != nil {
 		return nil
 	}
-	if len(ct.Docker.PortMappings) > 0 {
-		return ct.Docker.PortMappings
-	}
-	return ct.PortMappings
+	return ct.Docker.PortMappings
 }
 
-// defaultContainer fills in the container defaults Marathon 1.4 writes
-// back: type DOCKER, volumes [], docker.privileged/forcePullImage false,
-// docker.parameters [], and per port mapping hostPort 0, protocol tcp,
-// labels {}.
+// defaultContainer reads a container as Marathon 1.4.13's ContainerReads
+// does and returns it as ContainerWriter writes it (Formats.scala:220-460 at
+// v1.4.13): type (default DOCKER) and volumes ([]); a DOCKER container's
+// docker object has exactly image, network (null when not given),
+// portMappings, privileged, parameters and forcePullImage. Port mappings
+// survive only with network BRIDGE (hostPort defaulting to 0) or USER
+// (Container.Docker.withDefaultPortMappings, state/Container.scala:47-70);
+// without a network they are dropped. Each mapping gets containerPort and
+// servicePort 0, protocol tcp and labels {} when not given
+// (PortMappingFormat). Keys Marathon 1.4 does not read (container-level
+// portMappings, 1.5's networks) are dropped.
 func defaultContainer(c json.RawMessage) json.RawMessage {
 	if isNull(c) {
 		return nil
@@ -209,30 +264,70 @@ func defaultContainer(c json.RawMessage) json.RawMessage {
 	if json.Unmarshal(c, &ct) != nil {
 		return c
 	}
-	setKey(ct, "type", "DOCKER")
-	setKey(ct, "volumes", []any{})
-	mappings := ct["portMappings"]
-	if d, ok := ct["docker"].(map[string]any); ok {
-		setKey(d, "privileged", false)
-		setKey(d, "parameters", []any{})
-		setKey(d, "forcePullImage", false)
-		if d["portMappings"] != nil {
-			mappings = d["portMappings"]
+	out := map[string]any{"type": "DOCKER", "volumes": []any{}}
+	if t, ok := ct["type"].(string); ok {
+		out["type"] = t
+	}
+	if v, ok := ct["volumes"]; ok && v != nil {
+		out["volumes"] = v
+	}
+	for _, k := range []string{"appc"} {
+		if v, ok := ct[k]; ok {
+			out[k] = v
 		}
 	}
-	if pms, ok := mappings.([]any); ok {
+	d, ok := ct["docker"].(map[string]any)
+	if !ok {
+		if ct["docker"] != nil {
+			out["docker"] = ct["docker"]
+		}
+		return marshalOr(out, c)
+	}
+	if out["type"] != "DOCKER" {
+		// MesosDocker (ContainerWriter MesosDockerContainerWrites).
+		md := map[string]any{"image": d["image"], "credential": d["credential"], "forcePullImage": false}
+		if v, ok := d["forcePullImage"]; ok {
+			md["forcePullImage"] = v
+		}
+		out["docker"] = md
+		return marshalOr(out, c)
+	}
+	network, _ := d["network"].(string)
+	dock := map[string]any{"image": d["image"], "network": nil, "portMappings": []any{}, "privileged": false, "parameters": []any{}, "forcePullImage": false}
+	if network != "" {
+		dock["network"] = network
+	}
+	for _, k := range []string{"privileged", "parameters", "forcePullImage"} {
+		if v, ok := d[k]; ok && v != nil {
+			dock[k] = v
+		}
+	}
+	if pms, ok := d["portMappings"].([]any); ok && (network == "BRIDGE" || network == "USER") {
+		kept := make([]any, 0, len(pms))
 		for _, pm := range pms {
-			if m, ok := pm.(map[string]any); ok {
-				setKey(m, "hostPort", 0)
-				setKey(m, "servicePort", 0)
-				setKey(m, "protocol", "tcp")
-				setKey(m, "labels", map[string]any{})
+			m, ok := pm.(map[string]any)
+			if !ok {
+				continue
 			}
+			if network == "BRIDGE" {
+				setKey(m, "hostPort", 0)
+			}
+			setKey(m, "containerPort", 0)
+			setKey(m, "servicePort", 0)
+			setKey(m, "protocol", "tcp")
+			setKey(m, "labels", map[string]any{})
+			kept = append(kept, m)
 		}
+		dock["portMappings"] = kept
 	}
-	b, err := json.Marshal(ct)
+	out["docker"] = dock
+	return marshalOr(out, c)
+}
+
+func marshalOr(v any, fallback json.RawMessage) json.RawMessage {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return c
+		return fallback
 	}
 	return b
 }

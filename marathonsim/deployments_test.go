@@ -67,7 +67,7 @@ func TestLockedAppNeedsForce(t *testing.T) {
 	first := x.must(201, "POST", "/v2/apps", `{"id":"/a","cmd":"x"}`).header.Get("Marathon-Deployment-Id")
 	r := x.must(409, "PUT", "/v2/apps/a", `{"cmd":"y"}`)
 	body := r.json(t)
-	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/" + first + "'."
+	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'."
 	if body["message"] != wantMsg || jsonString(body["deployments"]) != `[{"id":"`+first+`"}]` {
 		t.Errorf("409 body = %s", r.body)
 	}

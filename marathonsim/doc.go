@@ -37,4 +37,11 @@
 // The label pacer.dev/sim-fail: "true" or the env SIM_FAIL=1 makes the
 // stand-in exit 1 at once, for crash loops. Ports come from portMappings
 // (BRIDGE) or portDefinitions, with their protocol.
+//
+// Shapes follow Marathon 1.4.13's code (api/v2/json/Formats.scala and the
+// validators): app bodies are refused with its 400 reader and 422 validator
+// bodies, Docker BRIDGE apps keep portDefinitions zipped with their
+// mappings' service ports, health events name instances
+// (<app>.marathon-<uuid>), and idle event streams get a CRLF heartbeat
+// every 10 s. What it knowingly does differently is in DEVIATIONS.md.
 package marathonsim

@@ -76,6 +76,28 @@ type groupUpdate struct {
 	Version      *string            `json:"version"`
 }
 
+// onlyDefined is GroupUpdate.validNestedGroupUpdateWithBase's
+// `version`/`scaleBy is theOnlyDefinedOptionIn(group)`
+// (api/v2/json/GroupUpdate.scala:86-87, api/v2/Validation.scala:200-216 at
+// v1.4.13): either must be the body's only field, id included.
+func (u *groupUpdate) onlyDefined(v *violations) {
+	n := 0
+	for _, set := range []bool{u.ID != nil, u.Apps != nil, u.Groups != nil, u.Dependencies != nil, u.ScaleBy != nil, u.Version != nil} {
+		if set {
+			n++
+		}
+	}
+	if n <= 1 {
+		return
+	}
+	if u.Version != nil {
+		v.add("/version", "not allowed in conjunction with other properties.")
+	}
+	if u.ScaleBy != nil {
+		v.add("/scaleBy", "not allowed in conjunction with other properties.")
+	}
+}
+
 func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, rest string) {
 	s.lock()
 	defer s.unlock()
@@ -172,6 +194,12 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 		writeErr(w, err)
 		return
 	}
+	var only violations
+	u.onlyDefined(&only)
+	if err := only.err(); err != nil {
+		writeErr(w, err)
+		return
+	}
 	if u.ID != nil && *u.ID != "" {
 		id = canonicalID(*u.ID, id)
 	}
@@ -216,8 +244,12 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 			next.apps[aid] = a
 		}
 	default:
-		var v violations
-		s.applyGroupUpdate(next, id, u, "", &v)
+		var v, rv violations
+		s.applyGroupUpdate(next, id, u, "", &v, &rv)
+		if err := rv.invalidJSON(); err != nil {
+			writeErr(w, err)
+			return
+		}
 		if err := v.err(); err != nil {
 			writeErr(w, err)
 			return
@@ -247,7 +279,7 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, id string) {
 
 // applyGroupUpdate writes u into group gid of t: given apps replace the
 // group's apps, given groups replace its sub-groups (recursively).
-func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix string, v *violations) {
+func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix string, v, rv *violations) {
 	t.ensureGroups(gid+"/x", s.root.version)
 	g := &group{ID: gid, Dependencies: []string{}, Version: s.root.version}
 	if old, ok := t.groups[gid]; ok {
@@ -266,6 +298,12 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 		keep := map[string]bool{}
 		for i, raw := range *u.Apps {
 			p := fmt.Sprintf("%s/apps(%d)", prefix, i)
+			keys := map[string]json.RawMessage{}
+			_ = json.Unmarshal(raw, &keys)
+			if r := readsViolations(keys, p); len(r) > 0 {
+				*rv = append(*rv, r...)
+				continue
+			}
 			a := &App{}
 			if err := json.Unmarshal(raw, a); err != nil {
 				v.add(p, err.Error())
@@ -273,6 +311,10 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 			}
 			rawID := a.ID
 			a.ID = canonicalID(rawID, gid)
+			// GroupUpdate.toApp (api/v2/json/GroupUpdate.scala:46-49 at
+			// v1.4.13): app ids and dependencies resolve against the group.
+			canonicalDependencies(a, gid)
+			fetchFromURIs(a)
 			applyDefaults(a)
 			validateApp(a, rawID, p, v)
 			if parentID(a.ID) != gid && !isUnder(a.ID, gid) {
@@ -297,7 +339,7 @@ func (s *Server) applyGroupUpdate(t *tree, gid string, u groupUpdate, prefix str
 				continue
 			}
 			keep[sid] = true
-			s.applyGroupUpdate(t, sid, sub, fmt.Sprintf("%s/groups(%d)", prefix, i), v)
+			s.applyGroupUpdate(t, sid, sub, fmt.Sprintf("%s/groups(%d)", prefix, i), v, rv)
 		}
 		for cid := range t.groups {
 			if cid != "/" && parentID(cid) == gid && !keep[cid] {

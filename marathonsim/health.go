@@ -111,11 +111,16 @@ func (s *Server) recordHealth(t *task, i int, ok bool, cause string) {
 		h.cause = cause
 		h.consecutiveFailures++
 		h.alive = false
-		s.publish("failed_health_check_event", map[string]any{"appId": t.appID, "instanceId": t.id, "healthCheck": hc})
+		s.publish("failed_health_check_event", map[string]any{"appId": t.appID, "instanceId": t.instanceID(), "healthCheck": hc})
 	}
 	h.has = true
-	if !had || wasAlive != h.alive {
-		s.publish("health_status_changed_event", map[string]any{"appId": t.appID, "instanceId": t.id, "version": t.def.Version, "alive": h.alive})
+	// HealthCheckActor.updateInstanceHealth (core/health/impl/
+	// HealthCheckActor.scala:189-205 at v1.4.13): both events only when
+	// alive changes, from Health's initial alive=false, and both name the
+	// instance, not the task.
+	if (had && wasAlive != h.alive) || (!had && h.alive) {
+		s.publish("health_status_changed_event", map[string]any{"appId": t.appID, "instanceId": t.instanceID(), "version": t.def.Version, "alive": h.alive})
+		s.publish("instance_health_changed_event", map[string]any{"instanceId": t.instanceID(), "runSpecId": t.appID, "healthy": h.alive, "runSpecVersion": t.def.Version})
 	}
 	s.markDirty(t.appID)
 	if !ok && deref(hc.MaxConsecutiveFailures, 3) > 0 && int64(h.consecutiveFailures) >= deref(hc.MaxConsecutiveFailures, 3) {
@@ -123,14 +128,15 @@ func (s *Server) recordHealth(t *task, i int, ok bool, cause string) {
 		if cause != "" {
 			reason = cause
 		}
-		s.publish("unhealthy_instance_kill_event", map[string]any{"appId": t.appID, "taskId": t.id, "instanceId": t.id, "version": t.def.Version, "reason": reason, "host": simHost, "slaveId": simAgentID})
+		s.publish("unhealthy_instance_kill_event", map[string]any{"appId": t.appID, "taskId": t.id, "instanceId": t.instanceID(), "version": t.def.Version, "reason": reason, "host": simHost, "slaveId": simAgentID})
 		s.killTask(t, "unhealthy: "+reason)
 		s.addDelay(s.runtime(t.appID), t.def)
 	}
 }
 
-// healthView is a healthCheckResults entry; it carries both instanceId
-// (1.4) and taskId (1.3, go-marathon).
+// healthView is a healthCheckResults entry with exactly the keys of
+// Formats.HealthWrites (api/v2/json/Formats.scala:718-728 at v1.4.13):
+// instanceId is the instance's id; 1.3's taskId is gone.
 type healthView struct {
 	Alive               bool    `json:"alive"`
 	ConsecutiveFailures int     `json:"consecutiveFailures"`
@@ -139,7 +145,6 @@ type healthView struct {
 	LastSuccess         *string `json:"lastSuccess"`
 	LastFailureCause    *string `json:"lastFailureCause"`
 	InstanceID          string  `json:"instanceId"`
-	TaskID              string  `json:"taskId"`
 }
 
 func healthViews(t *task) []healthView {
@@ -148,7 +153,7 @@ func healthViews(t *task) []healthView {
 		if !h.has {
 			continue
 		}
-		v := healthView{Alive: h.alive, ConsecutiveFailures: h.consecutiveFailures, FirstSuccess: optTime(h.firstSuccess), LastFailure: optTime(h.lastFailure), LastSuccess: optTime(h.lastSuccess), InstanceID: t.id, TaskID: t.id}
+		v := healthView{Alive: h.alive, ConsecutiveFailures: h.consecutiveFailures, FirstSuccess: optTime(h.firstSuccess), LastFailure: optTime(h.lastFailure), LastSuccess: optTime(h.lastSuccess), InstanceID: t.instanceID()}
 		if h.cause != "" {
 			v.LastFailureCause = ptr(h.cause)
 		}

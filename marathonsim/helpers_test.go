@@ -184,3 +184,10 @@ func golden(t *testing.T, name string, data []byte) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// instanceOf is the instance id Marathon 1.4.13 gives the task
+// <app>.<uuid>: <app>.marathon-<uuid>.
+func instanceOf(taskID string) string {
+	i := strings.LastIndexByte(taskID, '.')
+	return taskID[:i] + ".marathon-" + taskID[i+1:]
+}

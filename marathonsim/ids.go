@@ -5,7 +5,10 @@ import (
 	"strings"
 )
 
-var idSegment = regexp.MustCompile(`^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])|(\.|\.\.)$`)
+// idSegment is PathId.ID_PATH_SEGMENT_PATTERN (state/PathId.scala:114-115 at
+// v1.4.13), applied with matchRegexFully, i.e. Java's Matcher.matches: the
+// whole segment must match one alternative, so the pattern is wrapped.
+var idSegment = regexp.MustCompile(`^(?:^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])|(\.|\.\.)$)$`)
 
 const idSegmentError = `must fully match regular expression '^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])|(\.|\.\.)$'`
 
@@ -79,4 +82,11 @@ func badSegments(raw string) bool {
 // safeID is the app id as Marathon writes it into task ids: "/a/b" → "a_b".
 func safeID(id string) string {
 	return strings.Join(splitID(id), "_")
+}
+
+// canonicalDependencies makes a's dependencies absolute against base.
+func canonicalDependencies(a *App, base string) {
+	for i, d := range a.Dependencies {
+		a.Dependencies[i] = canonicalID(d, base)
+	}
 }

@@ -61,7 +61,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 			"zk_connection_timeout": 10000, "zk_max_node_size": 1024000, "zk_max_versions": 50,
 			"zk_session_timeout": 10000, "zk_timeout": 10000,
 		},
-		"event_subscriber": nil,
+		"event_subscriber": s.eventSubscriberInfo(),
 		"http_config":      map[string]any{"http_port": 8080, "https_port": 8443},
 	})
 }
@@ -75,4 +75,15 @@ func (s *Server) handleLeader(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErr(w, errMsg(405, "HTTP 405 Method Not Allowed"))
 	}
+}
+
+// eventSubscriberInfo is InfoResource's event_subscriber
+// (api/v2/InfoResource.scala:85-98, 120 at v1.4.13): null without
+// --event_subscriber, else its type and, for http_callback, the
+// --http_endpoints given at start (none here).
+func (s *Server) eventSubscriberInfo() any {
+	if s.opts.EventSubscriber == "" {
+		return nil
+	}
+	return map[string]any{"type": s.opts.EventSubscriber, "http_endpoints": nil}
 }

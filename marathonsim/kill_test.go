@@ -30,7 +30,7 @@ func (x *sim) taskStatuses(id string) (states, conds []string) {
 		switch {
 		case e.Type == "status_update_event" && e.Payload["taskId"] == id:
 			states = append(states, e.Payload["taskStatus"].(string))
-		case e.Type == "instance_changed_event" && e.Payload["instanceId"] == id:
+		case e.Type == "instance_changed_event" && e.Payload["instanceId"] == instanceOf(id):
 			conds = append(conds, e.Payload["condition"].(string))
 		}
 	}

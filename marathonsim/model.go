@@ -54,12 +54,13 @@ type Fetch struct {
 }
 
 // HealthCheck is a Marathon 1.4 health check with its defaults applied.
+// Which optional keys it has depends on the protocol (defaultHealthCheck).
 type HealthCheck struct {
 	GracePeriodSeconds     *int64          `json:"gracePeriodSeconds"`
 	IntervalSeconds        *int64          `json:"intervalSeconds"`
 	TimeoutSeconds         *int64          `json:"timeoutSeconds"`
 	MaxConsecutiveFailures *int64          `json:"maxConsecutiveFailures"`
-	DelaySeconds           *int64          `json:"delaySeconds"`
+	DelaySeconds           *int64          `json:"delaySeconds,omitempty"`
 	Protocol               string          `json:"protocol,omitempty"`
 	Path                   *string         `json:"path,omitempty"`
 	PortIndex              *int            `json:"portIndex,omitempty"`

@@ -70,6 +70,9 @@ func (s *Server) publishQueued() {
 			s.onEvent(e.eventType, e.payload)
 		}
 		s.bus.PublishAt(e.eventType, e.payload, e.at)
+		if s.callbacks != nil {
+			s.callbacks.enqueue(e.eventType, e.payload, e.at)
+		}
 	}
 }
 

@@ -161,7 +161,7 @@ func TestEventOrderUnderConcurrentWrites(t *testing.T) {
 			case "status_update_event":
 				id := ev.data["taskId"].(string)
 				states[id] = append(states[id], ev.data["taskStatus"].(string))
-				if i+1 >= len(evs) || evs[i+1].typ != "instance_changed_event" || evs[i+1].data["instanceId"] != id {
+				if i+1 >= len(evs) || evs[i+1].typ != "instance_changed_event" || evs[i+1].data["instanceId"] != instanceOf(id) {
 					t.Fatalf("%s: event %d: status_update_event of %s not followed by its instance_changed_event", name, i, id)
 				}
 			}

@@ -71,7 +71,7 @@ func TestProcessExecutorServesRealHTTP(t *testing.T) {
 	if want := task["id"].(string) + " /proc/web core"; body != want {
 		t.Errorf("task answered %q, want %q (Marathon's env)", body, want)
 	}
-	if hc := task["healthCheckResults"].([]any)[0].(map[string]any); hc["alive"] != true || hc["instanceId"] != task["id"] || hc["taskId"] != task["id"] {
+	if hc := task["healthCheckResults"].([]any)[0].(map[string]any); hc["alive"] != true || hc["instanceId"] != instanceOf(task["id"].(string)) || hc["taskId"] != nil {
 		t.Errorf("healthCheckResults = %s", jsonString(hc))
 	}
 	if len(x.deployments()) != 0 {
@@ -154,5 +154,45 @@ func TestProcessKillSendsTermThenKillAfterGrace(t *testing.T) {
 	poll(t, 10*time.Second, "stubborn task gone after SIGKILL", func() bool { return state(stubborn) == "gone" })
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("task ignoring SIGTERM gone after %s, before its 1 s grace period", d)
+	}
+}
+
+// TestProcessExecutorNeverRunsAnExitedProcess: when the start delay ends
+// after the task's process has already exited (a crash under CPU load,
+// before the simulator has seen the exit), the task is not reported
+// TASK_RUNNING; it fails instead (issue 12, "the suite is a gate").
+func TestProcessExecutorNeverRunsAnExitedProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	x := newSim(t, Options{Executor: "process", TaskStart: 50 * time.Millisecond})
+	x.must(201, "POST", "/v2/apps", `{"id":"/crash","cmd":"exit 1","instances":1,"portDefinitions":[]}`)
+	x.until(10*time.Second, "a staged task", func() bool { return len(x.tasks("/crash")) == 1 })
+	// Hold the server lock so the exit watcher cannot fail the task first,
+	// wait until the process has exited, then let the start delay end.
+	x.s.lock()
+	var tk *task
+	for _, t := range x.s.tasks {
+		tk = t
+	}
+	poll(t, 10*time.Second, "the process to exit", func() bool { return !tk.proc.Alive() })
+	x.s.taskRunning(tk)
+	state := tk.state
+	x.s.unlock()
+	if state != stateStaging {
+		t.Fatalf("task of an exited process is %s when its start delay ends, want %s", state, stateStaging)
+	}
+	poll(t, 10*time.Second, "TASK_FAILED", func() bool {
+		for _, e := range x.events() {
+			if e.Type == "status_update_event" && e.Payload["taskStatus"] == "TASK_FAILED" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, e := range x.events() {
+		if e.Type == "status_update_event" && e.Payload["taskStatus"] == "TASK_RUNNING" {
+			t.Errorf("TASK_RUNNING published for a process that had exited: %v", e.Payload)
+		}
 	}
 }

@@ -25,7 +25,7 @@ type renderCache struct {
 
 // wanted reports whether anyone listens for eventType.
 func (s *Server) wanted(eventType string) bool {
-	return s.onEvent != nil || s.bus.Wants(eventType)
+	return s.onEvent != nil || s.bus.Wants(eventType) || (s.callbacks != nil && s.callbacks.any())
 }
 
 // planRaw is the plan as deployment events carry it, rendered once.

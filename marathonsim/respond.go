@@ -34,7 +34,10 @@ func lockedErr(ids []string) *apiError {
 	for _, id := range ids {
 		deps = append(deps, map[string]string{"id": id})
 	}
-	msg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/" + ids[0] + "'."
+	// AppLockedException's message is a constant: the placeholder
+	// <DEPLOYMENT_ID> is literal text (Exception.scala:27-32 at v1.4.13);
+	// the ids are only in "deployments".
+	msg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'."
 	return &apiError{status: 409, body: map[string]any{"message": msg, "deployments": deps}}
 }
 

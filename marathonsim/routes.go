@@ -49,6 +49,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.handleTasks(w, r, strings.TrimPrefix(path, "/v2/tasks"))
 	case path == "/v2/queue" || strings.HasPrefix(path, "/v2/queue/"):
 		s.handleQueue(w, r, strings.TrimPrefix(path, "/v2/queue"))
+	case path == "/v2/pods" || strings.HasPrefix(path, "/v2/pods/"):
+		s.handlePods(w, r, strings.TrimPrefix(path, "/v2/pods"))
+	case path == "/v2/eventSubscriptions":
+		s.handleEventSubscriptions(w, r)
+	case path == "/v2/plugins":
+		s.handlePlugins(w, r)
+	case path == "/metrics" && r.Method == http.MethodGet:
+		s.handleMetrics(w, r)
 	case strings.HasPrefix(path, "/sim/v1/"):
 		s.handleControl(w, r, strings.TrimPrefix(path, "/sim/v1"))
 	default:

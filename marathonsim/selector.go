@@ -128,6 +128,9 @@ func rawBody(r *http.Request) ([]byte, map[string]json.RawMessage, error) {
 	if err != nil {
 		return nil, nil, badRequest("read body: " + err.Error())
 	}
+	if len(data) == 0 {
+		return nil, nil, &apiError{status: 400, body: map[string]any{"message": "Invalid JSON", "details": "No content to map due to end-of-input"}}
+	}
 	var probe any
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, nil, &apiError{status: 400, body: map[string]any{"message": "Invalid JSON", "details": err.Error()}}

@@ -18,6 +18,11 @@ type Options struct {
 	CPUs      float64       // capacity; 0 = unlimited
 	MemMB     float64       // capacity; 0 = unlimited
 	TaskStart time.Duration // staging → running delay (default 200ms)
+	// EventSubscriber is Marathon's --event_subscriber: "http_callback"
+	// serves /v2/eventSubscriptions and POSTs every event to the
+	// subscribed URLs; "" (default) answers those calls with 400, as a
+	// Marathon started without it does.
+	EventSubscriber string
 	// TaskKill is how long a virtual task stays TASK_KILLING before it is
 	// TASK_KILLED when its app sets no taskKillGracePeriodSeconds (an app
 	// that sets it keeps its tasks TASK_KILLING for that long). Default:
@@ -55,6 +60,8 @@ type Server struct {
 	clock Clock
 	log   *slog.Logger
 	bus   *events.Bus
+
+	callbacks *callbacks // nil without Options.EventSubscriber
 
 	leader leadership
 
@@ -122,7 +129,17 @@ func New(opts Options) (*Server, error) {
 		waitingCap: map[string]bool{},
 		nextPort:   31000,
 	}
-	s.bus = events.NewBus(events.Options{Now: opts.Clock.Now})
+	clock := opts.Clock
+	s.bus = events.NewBus(events.Options{Now: clock.Now, AfterFunc: func(d time.Duration, f func()) func() bool {
+		return clock.AfterFunc(d, f).Stop
+	}})
+	switch opts.EventSubscriber {
+	case "":
+	case "http_callback":
+		s.callbacks = newCallbacks()
+	default:
+		return nil, fmt.Errorf("event subscriber %q: want http_callback or none", opts.EventSubscriber)
+	}
 	s.SetLeader(opts.Leader, opts.Standby)
 	v, _ := s.newVersion()
 	s.root = newTree(v)
@@ -149,6 +166,9 @@ func (s *Server) Close() error {
 	s.unlock()
 	s.procWG.Wait()
 	s.bus.Close()
+	if s.callbacks != nil {
+		s.callbacks.close()
+	}
 	return nil
 }
 

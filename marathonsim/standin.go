@@ -59,18 +59,23 @@ func containerImage(c json.RawMessage) string {
 }
 
 // portProtocols returns the protocol ("tcp", "udp" or "tcp,udp") of each
-// of the app's ports, from portDefinitions or the container's port mappings.
+// of the app's ports, from the container's port mappings or portDefinitions.
 func portProtocols(a *App, n int) []string {
 	out := make([]string, n)
 	pms := containerPortMappings(a.Container)
 	for i := range out {
 		out[i] = "tcp"
-		if len(a.PortDefinitions) > 0 && i < len(a.PortDefinitions) {
-			out[i] = a.PortDefinitions[i].Protocol
-		} else if i < len(pms) {
-			if p, _ := pms[i]["protocol"].(string); p != "" {
-				out[i] = p
+		switch {
+		case len(pms) > 0:
+			// The mappings are the app's ports (AppDefinition.hostPorts);
+			// Marathon's portDefinitions of a BRIDGE app are all tcp.
+			if i < len(pms) {
+				if p, _ := pms[i]["protocol"].(string); p != "" {
+					out[i] = p
+				}
 			}
+		case i < len(a.PortDefinitions):
+			out[i] = a.PortDefinitions[i].Protocol
 		}
 	}
 	return out

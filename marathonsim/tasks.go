@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -102,6 +103,18 @@ func sortedTasks(r *appRuntime) []*task {
 	return out
 }
 
+// instanceID is the id of the instance that runs t, as Marathon 1.4.13
+// derives it from a task id of the form <app>.<uuid>: <app>.marathon-<uuid>
+// (Task.Id.instanceId and calculateLegacyExecutorId, core/task/Task.scala:
+// 179-188, 244-246 at v1.4.13). Task ids themselves are unchanged.
+func (t *task) instanceID() string {
+	i := strings.LastIndexByte(t.id, '.')
+	if i < 0 {
+		return t.id
+	}
+	return t.id[:i] + ".marathon-" + t.id[i+1:]
+}
+
 // launchTask stages a new task of app a.
 func (s *Server) launchTask(a *App, r *appRuntime) {
 	s.taskSeq++
@@ -125,6 +138,13 @@ func (s *Server) launchTask(a *App, r *appRuntime) {
 
 func (s *Server) taskRunning(t *task) {
 	if s.tasks[t.id] != t || t.state != stateStaging {
+		return
+	}
+	if t.proc != nil && !t.proc.Alive() {
+		// The process executor reports TASK_RUNNING only for a process
+		// that has lived through TaskStart and still lives: one that has
+		// exited stays staging until watchProcess fails it, however late
+		// under load that goroutine gets the lock.
 		return
 	}
 	t.state = stateRunning
@@ -219,5 +239,5 @@ type instanceChanged struct {
 func (s *Server) publishStatus(t *task, msg string) {
 	s.publish("status_update_event", statusUpdate{SlaveID: simAgentID, TaskID: t.id, TaskStatus: t.state, Message: msg, AppID: t.appID, Host: simHost,
 		IPAddresses: []ipAddress{{IPAddress: simHost, Protocol: "IPv4"}}, Ports: nonNil(t.ports), Version: t.def.Version})
-	s.publish("instance_changed_event", instanceChanged{InstanceID: t.id, Condition: conditions[t.state], RunSpecID: t.appID, AgentID: simAgentID, Host: simHost, RunSpecVersion: t.def.Version})
+	s.publish("instance_changed_event", instanceChanged{InstanceID: t.instanceID(), Condition: conditions[t.state], RunSpecID: t.appID, AgentID: simAgentID, Host: simHost, RunSpecVersion: t.def.Version})
 }

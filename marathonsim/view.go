@@ -63,37 +63,43 @@ type viewOpts struct {
 
 // parseEmbeds reads the embed parameters, accepting the "apps.", "app.",
 // "group.apps." and bare forms.
+// parseEmbeds reads the repeatable embed parameter as
+// InfoEmbedResolver does (api/v2/InfoEmbedResolver.scala:34-70 at v1.4.13):
+// each value is one embed (Jersey does not split on commas, so
+// "apps.tasks,apps.counts" is one unknown embed and ignored), with at most
+// one of the prefixes group.apps., apps. or app. removed.
 func parseEmbeds(values []string) (opts viewOpts, groups, apps bool) {
-	for _, v := range values {
-		for _, e := range strings.Split(v, ",") {
-			switch e {
-			case "group.groups":
-				groups = true
-				continue
-			case "group.apps":
-				apps = true
-				continue
+	for _, e := range values {
+		switch e {
+		case "group.groups":
+			groups = true
+			continue
+		case "group.apps":
+			apps = true
+			continue
+		}
+		apps = apps || strings.HasPrefix(e, "group.apps.")
+		for _, p := range []string{"group.apps.", "apps.", "app."} {
+			if rest, ok := strings.CutPrefix(e, p); ok {
+				e = rest
+				break
 			}
-			apps = apps || strings.HasPrefix(e, "group.apps.")
-			for _, p := range []string{"group.apps.", "apps.", "app."} {
-				e = strings.TrimPrefix(e, p)
-			}
-			switch e {
-			case "tasks":
-				opts.tasks, opts.deployments = true, true
-			case "counts":
-				opts.counts = true
-			case "deployments":
-				opts.deployments = true
-			case "lastTaskFailure":
-				opts.lastTaskFailure = true
-			case "taskStats":
-				opts.taskStats = true
-			case "readiness":
-				opts.readiness = true
-			case "failures":
-				opts.tasks, opts.lastTaskFailure, opts.deployments = true, true, true
-			}
+		}
+		switch e {
+		case "tasks":
+			opts.tasks, opts.deployments = true, true
+		case "counts":
+			opts.counts = true
+		case "deployments":
+			opts.deployments = true
+		case "lastTaskFailure":
+			opts.lastTaskFailure = true
+		case "taskStats":
+			opts.taskStats = true
+		case "readiness":
+			opts.readiness = true
+		case "failures":
+			opts.tasks, opts.lastTaskFailure, opts.deployments = true, true, true
 		}
 	}
 	return opts, groups, apps
@@ -111,8 +117,16 @@ func (s *Server) appView(a *App, o viewOpts) *appView {
 		AcceptedResourceRoles: a.AcceptedResourceRoles,
 	}
 	if a.IPAddress == nil {
+		// AppDefWrites (Formats.scala:1223-1240 at v1.4.13): ports are the
+		// service ports, portDefinitions zipped with them. Stored apps are
+		// zipped already; a request's app (POST response, api_post_event)
+		// is written before port assignment, with its 0s.
 		ports := servicePortsOf(a)
-		v.Ports, v.PortDefinitions, v.RequirePorts = &ports, &a.PortDefinitions, ptr(deref(a.RequirePorts, false))
+		pds := a.PortDefinitions
+		if !portsMatch(pds, ports) {
+			pds = zipPortDefinitions(pds, ports)
+		}
+		v.Ports, v.PortDefinitions, v.RequirePorts = &ports, &pds, ptr(deref(a.RequirePorts, false))
 	}
 	if o.versionInfo {
 		v.VersionInfo = a.VersionInfo
@@ -175,10 +189,15 @@ type taskView struct {
 	HealthCheckResults []healthView `json:"healthCheckResults,omitempty"`
 }
 
+// taskJSON is EnrichedTaskWrites (api/v2/json/Formats.scala:146-166 at
+// v1.4.13) of a task as /v2/apps/{id}/tasks and app-embedded tasks write
+// it: without servicePorts, which only /v2/tasks passes
+// (AppTasksResource.scala:73, AppInfoBaseData.scala:151 vs
+// TasksResource.scala:84-90).
 func taskJSON(t *task) taskView {
 	return taskView{ID: t.id, State: t.state, StartedAt: t.startedStr, StagedAt: t.stagedStr, Ports: nonNil(t.ports),
 		Version: t.def.Version, IPAddresses: []ipAddress{{IPAddress: simHost, Protocol: "IPv4"}}, AppID: t.appID, SlaveID: simAgentID,
-		Host: simHost, ServicePorts: t.servicePorts, HealthCheckResults: healthViews(t)}
+		Host: simHost, HealthCheckResults: healthViews(t)}
 }
 
 // countTask adds t to the app counts (TaskCounts, BEHAVIOUR.md §5):
@@ -239,4 +258,19 @@ func (s *Server) taskStats(a *App, r *appRuntime) map[string]any {
 		out[name] = map[string]any{"stats": stats}
 	}
 	return out
+}
+
+func portsMatch(pds []PortDefinition, ports []int) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	if len(pds) != len(ports) {
+		return false
+	}
+	for i := range pds {
+		if pds[i].Port != ports[i] {
+			return false
+		}
+	}
+	return true
 }

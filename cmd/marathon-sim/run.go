@@ -24,6 +24,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	executor := fs.String("executor", "virtual", "task executor: virtual or process")
 	capacity := fs.String("capacity", "", "cluster capacity, e.g. cpus=8,mem=4096 (default unlimited)")
 	taskStart := fs.Duration("task-start", 200*time.Millisecond, "delay from TASK_STAGING to TASK_RUNNING")
+	eventSubscriber := fs.String("event_subscriber", "", "Marathon's --event_subscriber: http_callback serves /v2/eventSubscriptions and POSTs events to subscribers")
 	drain := fs.Duration("standin-drain", time.Second, "process executor: how long a container stand-in serves after SIGTERM (an app's env SIM_DRAIN wins)")
 	frameworkID := fs.String("framework-id", "", "frameworkId /v2/info reports (default marathonsim-0000); give two simulators playing two clusters different ones")
 	zk := fs.String("zk", "", "zookeeper_config.zk /v2/info reports (default zk://localhost:2181/marathon)")
@@ -39,8 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sim, err := marathonsim.New(marathonsim.Options{Executor: *executor, CPUs: cpus, MemMB: mem, TaskStart: *taskStart, StandInDrain: *drain, Logger: log,
-		FrameworkID: *frameworkID, ZK: *zk})
+	sim, err := marathonsim.New(marathonsim.Options{Executor: *executor, CPUs: cpus, MemMB: mem, TaskStart: *taskStart, StandInDrain: *drain,
+		EventSubscriber: *eventSubscriber, Logger: log, FrameworkID: *frameworkID, ZK: *zk})
 	if err != nil {
 		fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
 		return 2

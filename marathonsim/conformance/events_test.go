@@ -141,8 +141,7 @@ func TestEventShapes(t *testing.T) {
 
 	hcPatches := func(prefix string) []patch {
 		return []patch{
-			set(prefix+".ignoreHttp1xx", false, "§6: health checks are written with ignoreHttp1xx"),
-			set(prefix+".delaySeconds", 15, "§6: health checks are written with delaySeconds"),
+			set(prefix+".ignoreHttp1xx", false, "§6: HTTP health checks are written with ignoreHttp1xx (MarathonHttpHealthCheckFormat, Formats.scala:772-777; no delaySeconds, which only COMMAND and MESOS_* checks have)"),
 		}
 	}
 	cases := []struct {

@@ -22,7 +22,9 @@ func TestAppLockedBody(t *testing.T) {
 	}
 	checkShape(t, "§1 AppLockedException body",
 		decode(t, "409", []byte(`{"message":"m","deployments":[{"id":"d"}]}`)), r.json(t), shapeOptions{})
-	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/" + depID + "'."
+	// Exception.scala:27-32 at v1.4.13: the message is a constant with a
+	// literal <DEPLOYMENT_ID>; the ids are in "deployments".
+	wantMsg := "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'."
 	if msg, _ := get(r.json(t), "$.message").(string); msg != wantMsg {
 		t.Errorf("409 message %q, want %q", msg, wantMsg)
 	}
@@ -41,21 +43,27 @@ func TestAppLockedBody(t *testing.T) {
 }
 
 // TestDefaultPortDefinitions: an app without ports gets one named
-// "default" port with a service port from 10000 (§6).
+// "default" port (§6). The POST response is the request's app
+// (AppsResource.scala:82-103 at v1.4.13), written before
+// GroupManagerActor.assignDynamicServicePorts, so it carries port 0; the
+// stored app read back has a service port from 10000.
 func TestDefaultPortDefinitions(t *testing.T) {
 	s := newSim(t, marathonsim.Options{})
 	got := s.must(http.StatusCreated, http.MethodPost, "/v2/apps", map[string]any{"id": "noports", "cmd": "sleep 60"}).json(t)
-	checkShape(t, "§6 default portDefinitions", decode(t, "pd", []byte(`[{"port":10000,"protocol":"tcp","name":"default","labels":{}}]`)),
+	checkShape(t, "§6 default portDefinitions", decode(t, "pd", []byte(`[{"port":0,"protocol":"tcp","name":"default","labels":{}}]`)),
 		get(got, "$.portDefinitions"), shapeOptions{FreeForm: []string{"$[].labels"}})
-	pd, _ := get(got, "$.portDefinitions").([]any)
-	if len(pd) != 1 || get(pd[0], "$.port").(float64) < 10000 || get(pd[0], "$.name") != "default" {
-		t.Errorf("portDefinitions = %v, want one port >= 10000 named default", pd)
+	if pd, _ := get(got, "$.portDefinitions").([]any); len(pd) != 1 || get(pd[0], "$.port").(float64) != 0 || get(pd[0], "$.name") != "default" {
+		t.Errorf("POST response portDefinitions = %v, want one port 0 named default", pd)
 	}
 	if id := get(got, "$.id"); id != "/noports" {
 		t.Errorf("id = %v, want the relative id canonicalised to /noports (§2)", id)
 	}
 	if args := get(got, "$.args"); args != nil {
 		t.Errorf("args = %v, want null when empty (§6)", args)
+	}
+	stored := s.must(http.StatusOK, http.MethodGet, "/v2/apps/noports", nil).json(t)
+	if pd, _ := get(stored, "$.app.portDefinitions").([]any); len(pd) != 1 || get(pd[0], "$.port").(float64) < 10000 {
+		t.Errorf("stored portDefinitions = %v, want one port >= 10000", pd)
 	}
 }
 

@@ -29,12 +29,31 @@ type Options struct {
 	BufferPerSubscriber int
 	// Now gives the event timestamps. Default time.Now.
 	Now func() time.Time
+	// AfterFunc schedules the heartbeats (the simulator's Clock, so tests
+	// step a fake clock); it returns the timer's stop function. Default
+	// time.AfterFunc.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// Heartbeat is the period of the heartbeat each stream gets; default
+	// DefaultHeartbeat, negative for none.
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is the heartBeatPeriod of Jetty's EventSourceServlet
+// (10 seconds unless the servlet's init parameter says otherwise), which
+// Marathon 1.4.13's HttpEventStreamServlet extends without setting it
+// (core/event/impl/stream/HttpEventStreamServlet.scala:47-52).
+const DefaultHeartbeat = 10 * time.Second
+
+// heartbeat is what EventSourceServlet's emitter writes for a heartbeat:
+// CRLF, an empty line, which SSE clients read as data and otherwise ignore.
+var heartbeat = &frame{data: []byte("\r\n"), beat: true}
 
 // Bus fans events out to /v2/events streams. It is safe for concurrent use.
 type Bus struct {
-	buffer int
-	now    func() time.Time
+	buffer    int
+	now       func() time.Time
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
+	beat      time.Duration
 
 	published atomic.Uint64
 	invalid   atomic.Uint64
@@ -55,10 +74,18 @@ func NewBus(opts Options) *Bus {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
 	return &Bus{
-		buffer: opts.BufferPerSubscriber,
-		now:    opts.Now,
-		subs:   make(map[*subscriber]struct{}),
+		buffer:    opts.BufferPerSubscriber,
+		now:       opts.Now,
+		afterFunc: opts.AfterFunc,
+		beat:      opts.Heartbeat,
+		subs:      make(map[*subscriber]struct{}),
 	}
 }
 
@@ -66,6 +93,7 @@ func NewBus(opts Options) *Bus {
 type frame struct {
 	eventType string
 	data      []byte // "event: <type>\ndata: <json>\n\n"
+	beat      bool   // a heartbeat, not an event
 }
 
 // subscriber is one open stream.
@@ -146,6 +174,23 @@ func (b *Bus) encode(eventType string, payload any) (*frame, error) {
 
 // encodeAt marshals payload once and adds eventType and timestamp at.
 func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, error) {
+	data, err := JSON(eventType, payload, at)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data) + len(eventType) + 18)
+	buf.WriteString("event: ")
+	buf.WriteString(eventType)
+	buf.WriteString("\ndata: ")
+	buf.Write(data)
+	buf.WriteString("\n\n")
+	return &frame{eventType: eventType, data: buf.Bytes()}, nil
+}
+
+// JSON is an event as Marathon writes it (eventToJson): payload's fields,
+// then eventType and timestamp. payload is as for Publish.
+func JSON(eventType string, payload any, at time.Time) ([]byte, error) {
 	body := []byte("{}")
 	if enc, ok := payload.(Encoded); ok {
 		body = enc
@@ -164,12 +209,8 @@ func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, err
 		return nil, err
 	}
 	ts := at.UTC().Format(timestampLayout)
-
 	var buf bytes.Buffer
-	buf.Grow(len(body) + len(typ) + 2*len(eventType) + 64)
-	buf.WriteString("event: ")
-	buf.WriteString(eventType)
-	buf.WriteString("\ndata: ")
+	buf.Grow(len(body) + len(typ) + 64)
 	buf.Write(body[:len(body)-1])
 	if len(bytes.TrimSpace(body[1:len(body)-1])) > 0 {
 		buf.WriteByte(',')
@@ -178,8 +219,8 @@ func (b *Bus) encodeAt(eventType string, payload any, at time.Time) (*frame, err
 	buf.Write(typ)
 	buf.WriteString(`,"timestamp":"`)
 	buf.WriteString(ts)
-	buf.WriteString("\"}\n\n")
-	return &frame{eventType: eventType, data: buf.Bytes()}, nil
+	buf.WriteString(`"}`)
+	return buf.Bytes(), nil
 }
 
 type notObjectError struct{}

@@ -3,6 +3,7 @@ package events
 import (
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -75,7 +76,9 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setStreamHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
+	stopBeats := b.heartbeats(s)
 	b.pump(w, flusher, r, s)
+	stopBeats()
 
 	b.mu.Lock()
 	delete(b.subs, s)
@@ -83,6 +86,40 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Unlock()
 	if !closed {
 		b.Publish(TypeStreamDetached, streamPayload{RemoteAddress: s.remoteAddr})
+	}
+}
+
+// heartbeats queues a heartbeat on s every b.beat, as Jetty's
+// EventSourceServlet schedules one per connection whatever the traffic,
+// until the returned stop is called. A heartbeat is skipped when the queue
+// is full: the stream has data pending anyway.
+func (b *Bus) heartbeats(s *subscriber) (stop func()) {
+	if b.beat < 0 {
+		return func() {}
+	}
+	var mu sync.Mutex
+	stopped := false
+	var cancel func() bool
+	var beat func()
+	beat = func() {
+		select {
+		case s.queue <- heartbeat:
+		default:
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			cancel = b.afterFunc(b.beat, beat)
+		}
+	}
+	mu.Lock()
+	cancel = b.afterFunc(b.beat, beat)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		cancel()
 	}
 }
 
@@ -112,7 +149,9 @@ func (b *Bus) pump(w http.ResponseWriter, flusher http.Flusher, r *http.Request,
 			if _, err := w.Write(f.data); err != nil {
 				return
 			}
-			s.delivered.Add(1)
+			if !f.beat {
+				s.delivered.Add(1)
+			}
 			if len(s.queue) == 0 {
 				flusher.Flush()
 			}

@@ -32,9 +32,10 @@ type Spec struct {
 
 // Process is a started command. Its methods are safe for concurrent use.
 type Process struct {
-	pid  int
-	done chan struct{}
-	err  error // set before done is closed
+	pid    int
+	exited chan struct{} // closed when Wait has returned for the shell
+	done   chan struct{}
+	err    error // set before exited is closed
 
 	stopOnce sync.Once
 	stopErr  error
@@ -83,9 +84,10 @@ func Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("start process %q: %w", spec.Cmd, startErr)
 	}
 
-	p := &Process{pid: cmd.Process.Pid, done: make(chan struct{})}
+	p := &Process{pid: cmd.Process.Pid, exited: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
+		close(p.exited)
 		// The task is over: kill and reap what is left of its group.
 		_ = killGroup(p.pid, syscall.SIGKILL)
 		reapGroup(p.pid)
@@ -133,6 +135,18 @@ func environ(env map[string]string) []string {
 
 // Pid is the process id of the shell, which is also the process group id.
 func (p *Process) Pid() int { return p.pid }
+
+// Alive reports whether the shell is still running: Wait has not returned
+// for it and (on Linux) the kernel does not show it as exited, so a shell
+// that has just exited counts as gone before this package has reaped it.
+func (p *Process) Alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return !exitedUnreaped(p.pid)
+	}
+}
 
 // Done is closed when the shell has exited and its group has been killed and
 // reaped.

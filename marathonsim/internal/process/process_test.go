@@ -346,3 +346,52 @@ func TestFreePorts(t *testing.T) {
 		t.Error("FreePorts(-1) succeeded")
 	}
 }
+
+// TestAlive: a running shell is alive; once it has exited it is not, from
+// the kernel's view, before Done (which waits for the reap and the output).
+func TestAlive(t *testing.T) {
+	p := start(t, Spec{Cmd: "exec sleep 300"})
+	if !p.Alive() {
+		t.Fatal("Alive = false for a sleeping shell")
+	}
+	if err := p.Stop(10 * time.Second); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if p.Alive() {
+		t.Error("Alive = true after Stop returned")
+	}
+	q := start(t, Spec{Cmd: "exit 3"})
+	wait(t, q)
+	if q.Alive() {
+		t.Error("Alive = true after the shell exited")
+	}
+}
+
+// TestExitedUnreaped: a child that has exited but is not waited for is seen
+// as exited (a zombie), which is what Alive relies on between the exit and
+// Wait's return.
+func TestExitedUnreaped(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "exit 0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !exitedUnreaped(cmd.Process.Pid) {
+		select {
+		case <-deadline:
+			t.Fatal("exited child never seen as exited")
+		case <-tick.C:
+		}
+	}
+	self := exec.Command("/bin/sh", "-c", "exec sleep 300")
+	if err := self.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = self.Process.Kill(); _ = self.Wait() }()
+	if exitedUnreaped(self.Process.Pid) {
+		t.Error("a sleeping child seen as exited")
+	}
+}

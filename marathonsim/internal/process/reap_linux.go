@@ -96,3 +96,18 @@ func groupMembers(pgid int) []procInfo {
 	}
 	return out
 }
+
+// exitedUnreaped reports whether pid has exited but is not reaped yet (a
+// zombie), or is gone, per /proc/<pid>/stat.
+func exitedUnreaped(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return false
+	}
+	st := stat[i+2]
+	return st == 'Z' || st == 'X'
+}
