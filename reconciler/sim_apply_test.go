@@ -165,7 +165,7 @@ func TestSimRetries5xx(t *testing.T) {
 func TestSimDependencyOrder(t *testing.T) {
 	sim, c := simClient(t, marathonsim.Options{})
 	apps := []DesiredApp{
-		desiredApp("/d/web", `{"cmd":"sleep 1000","dependencies":["app"]}`),
+		desiredApp("/d/web", `{"cmd":"sleep 1000","dependencies":["/d/app"]}`),
 		desiredApp("/d/app", `{"cmd":"sleep 1000","dependencies":["/d/db"]}`),
 		desiredApp("/d/db", `{"cmd":"sleep 1000"}`),
 	}
@@ -215,7 +215,7 @@ func TestSimInvalidPlacedInSpecs(t *testing.T) {
 	if !errors.Is(err, marathon.ErrInvalid) {
 		t.Fatalf("err = %v, want ErrInvalid", err)
 	}
-	want := "services/v.yaml:9:32: create app /v/bad: rejected by Marathon (Object is not valid): /upgradeStrategy/minimumHealthCapacity: is greater than 1"
+	want := "services/v.yaml:9:32: create app /v/bad: rejected by Marathon (Object is not valid): /upgradeStrategy/minimumHealthCapacity: got 2.0, expected between 0.0 and 1.0"
 	if err.Error() != want {
 		t.Errorf("error =\n%s\nwant\n%s", err, want)
 	}

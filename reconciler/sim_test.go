@@ -39,7 +39,7 @@ var trickyApps = []DesiredApp{
 	desiredApp("/t/docker", `{"instances":2,"container":{"type":"DOCKER","docker":{"image":"nginx:1","network":"BRIDGE",
 		"portMappings":[{"containerPort":80,"hostPort":0},{"containerPort":9090}]}},
 		"healthChecks":[{"protocol":"tcp"},{"path":"/health","portIndex":1}],"constraints":[["rack","GROUP_BY"],["hostname","UNIQUE"]],
-		"env":{"LOG_LEVEL":"info"},"labels":{"HAPROXY_GROUP":"external"},"dependencies":["omitted"]}`),
+		"env":{"LOG_LEVEL":"info"},"labels":{"HAPROXY_GROUP":"external"},"dependencies":["/t/omitted"]}`),
 }
 
 func planSim(t *testing.T, c *marathon.Client, desired []DesiredApp, opts PlanOptions) *Plan {
