@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
 )
 
 // badWhenThree is a user template that renders valid nginx config, except
@@ -124,7 +125,7 @@ func TestRunLBMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	o := runLBOptions{format: "nginx", out: filepath.Join(t.TempDir(), "nginx.conf")}
+	o := testRunLB(func(c *lb.Config) { c.Out = filepath.Join(t.TempDir(), "nginx.conf") })
 	p, err := o.pipeline(client, logr.Discard(), reg)
 	if err != nil {
 		t.Fatal(err)

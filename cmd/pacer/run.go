@@ -243,7 +243,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		return fmt.Errorf("run: %w", err)
 	}
 	var lbPipeline *lb.Pipeline
-	if o.lb.out != "" {
+	if o.lb.Out != "" {
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
