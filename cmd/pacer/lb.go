@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
 	"pacer.dev/pacer/internal/httpserve"
-	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/lb"
 )
 
@@ -117,7 +115,8 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}
-	p, err := o.Pipeline(&lb.Source{Lister: client, Events: lbEvents{client: client, log: log}})
+	hub := newEventHub(client, log)
+	p, err := o.Pipeline(&lb.Source{Lister: client, Events: lbEvents{hub.Subscribe(lb.EventTypes...)}})
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}
@@ -143,7 +142,14 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 		defer stop()
 	}
 	log.Info("Following Marathon", "marathon", client.URL(), "out", o.Out, "format", o.Format)
-	return p.Run(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Run(ctx) }()
+	err = p.Run(ctx)
+	cancel()
+	<-hubDone
+	return err
 }
 
 // runPrintData reads Marathon once and prints the template data.
@@ -165,23 +171,3 @@ func (f rendererFunc) Render(b []lb.Backend) ([]byte, error) { return f(b) }
 type printSink struct{}
 
 func (printSink) Apply(context.Context, []byte) (bool, error) { return false, nil }
-
-// lbEvents adapts the Marathon client's event stream to lb.EventStream.
-type lbEvents struct {
-	client *marathon.Client
-	log    logr.Logger
-}
-
-var (
-	_ lb.AppLister   = (*marathon.Client)(nil)
-	_ lb.EventStream = lbEvents{}
-)
-
-func (e lbEvents) Stream(ctx context.Context, types []string, fn func(lb.Event)) error {
-	opts := marathon.StreamOptions{Types: types, OnError: func(err error, retryIn time.Duration) {
-		e.log.Error(err, "Marathon event stream broken, reconnecting and re-reading everything", "retryIn", retryIn)
-	}}
-	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
-		fn(lb.Event{Type: ev.Type, Data: ev.Data, Gap: ev.Gap})
-	})
-}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -72,7 +71,7 @@ func TestRunLBFlagsReachThePipeline(t *testing.T) {
 		"--lb-debounce-max", "3s", "--lb-min-reload-interval", "0", "--lb-resync", "42s", "--lb-health-grace", "9m"}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := o.pipeline(client, logr.Discard(), prometheus.NewRegistry())
+	p, err := o.pipeline(client, nil, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestRunLBFlagsReachThePipeline(t *testing.T) {
 	cmd, o = &cobra.Command{}, runLBOptions{}
 	addRunLBFlags(cmd, &o)
 	o.Out = filepath.Join(t.TempDir(), "nginx.conf")
-	if p, err = o.pipeline(client, logr.Discard(), prometheus.NewRegistry()); err != nil || p.MinReloadInterval != time.Second {
+	if p, err = o.pipeline(client, nil, prometheus.NewRegistry()); err != nil || p.MinReloadInterval != time.Second {
 		t.Errorf("default min reload interval %v (%v), want 1s", p.MinReloadInterval, err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pacer.dev/pacer/internal/marathon"
@@ -126,7 +125,7 @@ func TestRunLBMetrics(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	o := testRunLB(func(c *lb.Config) { c.Out = filepath.Join(t.TempDir(), "nginx.conf") })
-	p, err := o.pipeline(client, logr.Discard(), reg)
+	p, err := o.pipeline(client, nil, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +147,7 @@ func TestRunLBMetrics(t *testing.T) {
 			t.Errorf("registry lacks %s; has %v", want, names)
 		}
 	}
-	if _, err := o.pipeline(client, logr.Discard(), reg); err == nil {
+	if _, err := o.pipeline(client, nil, reg); err == nil {
 		t.Error("a second pipeline on the same registry did not report the duplicate registration")
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
@@ -18,14 +17,15 @@ func addRunLBFlags(cmd *cobra.Command, o *runLBOptions) {
 	o.RegisterFlags(cmd.Flags(), "lb-")
 }
 
-// pipeline builds the LB pipeline the way pacer lb does, with its metrics
-// registered on reg (pacer run's registry, served at /metrics).
-func (o *runLBOptions) pipeline(client *marathon.Client, log logr.Logger, reg prometheus.Registerer) (*lb.Pipeline, error) {
+// pipeline builds the LB pipeline the way pacer lb does, following events
+// (a subscription of the process's event hub; polling only when nil), with
+// its metrics registered on reg (pacer run's registry, served at /metrics).
+func (o *runLBOptions) pipeline(client *marathon.Client, events lb.EventStream, reg prometheus.Registerer) (*lb.Pipeline, error) {
 	// pacer run keeps the file converged even when nothing reloads HAProxy.
 	if err := o.Validate(false); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
-	p, err := o.Pipeline(&lb.Source{Lister: client, Events: lbEvents{client: client, log: log}})
+	p, err := o.Pipeline(&lb.Source{Lister: client, Events: events})
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

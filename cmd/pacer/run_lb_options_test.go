@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pacer.dev/pacer/internal/marathon"
@@ -46,7 +45,7 @@ func TestRunLBOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.o.Out = filepath.Join(dir, tc.o.Format+".cfg")
-			p, err := tc.o.pipeline(client, logr.Discard(), prometheus.NewRegistry())
+			p, err := tc.o.pipeline(client, nil, prometheus.NewRegistry())
 			if err != nil {
 				t.Fatal(err)
 			}
