@@ -196,3 +196,21 @@ func TestHubStopEndsSubscriptions(t *testing.T) {
 		t.Error("second Run did not fail")
 	}
 }
+
+// BenchmarkHubDeliver is what the hub adds to an event's way from the
+// stream to a consumer (the LB's event→runtime latency): one dispatch to
+// two subscriptions, one of which takes the event.
+func BenchmarkHubDeliver(b *testing.B) {
+	h := &Hub{}
+	op, lbs := h.Subscribe("deployment_success"), h.Subscribe("status_update_event")
+	n := 0
+	op.fn = func(marathon.Event) { n-- }
+	lbs.fn = func(marathon.Event) { n++ }
+	ev := marathon.Event{Type: "status_update_event"}
+	for b.Loop() {
+		h.deliver(ev)
+	}
+	if n != b.N {
+		b.Fatalf("delivered %d, want %d", n, b.N)
+	}
+}
