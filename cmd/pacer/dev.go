@@ -19,6 +19,7 @@ import (
 
 	"pacer.dev/pacer/gitsource"
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -75,10 +76,12 @@ func runDev(ctx context.Context, a *app, o *devOptions) error {
 	}
 	defer stopSim()
 	defer sim.Close()
+	lbc := lb.DefaultConfig()
+	lbc.Out, lbc.ValidateCmd = filepath.Join(tmp, "nginx.conf"), "none"
 	ro := &runOptions{
 		gitURL: repo, gitBranch: gitsource.DefaultBranch, gitPath: "specs", gitCacheDir: filepath.Join(tmp, "cache"),
 		syncInterval: o.syncInterval, listen: o.listen, shutdownTimeout: 10 * time.Second, retries: 1,
-		lb: runLBOptions{format: "nginx", out: filepath.Join(tmp, "nginx.conf"), validateCmd: "none"},
+		lb: runLBOptions{Config: lbc},
 	}
 	src, _, trigger, err := ro.source(a, log)
 	if err != nil {
@@ -90,7 +93,7 @@ func runDev(ctx context.Context, a *app, o *devOptions) error {
 	}
 	return runOperator(ctx, a, ro, operatorDeps{
 		source: src, trigger: trigger, client: client, logAlertsOnly: true,
-		onListen: func(addr string) { printDevBanner(a.stdout, addr, simURL, repo, ro.lb.out, tmp) },
+		onListen: func(addr string) { printDevBanner(a.stdout, addr, simURL, repo, ro.lb.Out, tmp) },
 	})
 }
 

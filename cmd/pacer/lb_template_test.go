@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
 )
 
 // badWhenThree is a user template that renders valid nginx config, except
@@ -124,8 +124,8 @@ func TestRunLBMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	o := runLBOptions{format: "nginx", out: filepath.Join(t.TempDir(), "nginx.conf")}
-	p, err := o.pipeline(client, logr.Discard(), reg)
+	o := testRunLB(func(c *lb.Config) { c.Out = filepath.Join(t.TempDir(), "nginx.conf") })
+	p, err := o.pipeline(client, nil, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRunLBMetrics(t *testing.T) {
 			t.Errorf("registry lacks %s; has %v", want, names)
 		}
 	}
-	if _, err := o.pipeline(client, logr.Discard(), reg); err == nil {
+	if _, err := o.pipeline(client, nil, reg); err == nil {
 		t.Error("a second pipeline on the same registry did not report the duplicate registration")
 	}
 }

@@ -231,9 +231,11 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go forwardHUP(ctx, hup, d.trigger)
+	// One Marathon event stream for the operator and the LB (watch.Hub).
+	hub := newEventHub(d.client, log.WithName("events"))
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
-		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
+		Events: opEvents{hub.Subscribe(operator.EventTypes...)}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
 		MaxWritesPerRevision: o.maxWritesPerRevision,
@@ -243,8 +245,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		return fmt.Errorf("run: %w", err)
 	}
 	var lbPipeline *lb.Pipeline
-	if o.lb.out != "" {
-		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
+	if o.lb.Out != "" {
+		if lbPipeline, err = o.lb.pipeline(d.client, lbEvents{hub.Subscribe(lb.EventTypes...)}, metrics.Registry); err != nil {
 			return err
 		}
 		watchLB(alerts, lbPipeline)
@@ -293,6 +295,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	if lbPipeline != nil {
 		tasks.goErr("lb", func() error { return lbPipeline.Run(logr.NewContext(ctx, log.WithName("lb"))) })
 	}
+	// Started once every consumer subscribed: its filter is their union.
+	tasks.goErr("events", func() error { return hub.Run(ctx) })
 	opErr := make(chan error, 1)
 	go func() { opErr <- op.Run(logr.NewContext(ctx, log.WithName("operator"))) }()
 

@@ -7,10 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
-
 	"pacer.dev/pacer/gitsource"
-	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/operator"
 )
 
@@ -32,21 +29,6 @@ func (g gitSource) Sync(ctx context.Context) (operator.Revision, error) {
 		g.trigger.Fetched(rev.Commit)
 	}
 	return operator.Revision{ID: rev.Commit, Subject: rev.Subject, FS: rev.FS}, err
-}
-
-// opEvents adapts the Marathon client's event stream to operator.EventStream.
-type opEvents struct {
-	client *marathon.Client
-	log    logr.Logger
-}
-
-func (e opEvents) Stream(ctx context.Context, fn func(operator.Event)) error {
-	opts := marathon.StreamOptions{Types: operator.EventTypes, OnError: func(err error, retryIn time.Duration) {
-		e.log.Error(err, "Marathon event stream broken, reconnecting; a full pass follows", "retryIn", retryIn)
-	}}
-	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
-		fn(operator.Event{Type: ev.Type, Data: ev.Data, Gap: ev.Gap})
-	})
 }
 
 // taskGroup runs named goroutines and collects their errors.

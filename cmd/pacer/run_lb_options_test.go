@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pacer.dev/pacer/internal/marathon"
+	"pacer.dev/pacer/lb"
 )
 
 // TestRunLBOptions: pacer run's --lb-* flags build the pipeline as pacer
@@ -32,16 +32,20 @@ func TestRunLBOptions(t *testing.T) {
 		wantRuntime bool
 		wantListen  string
 	}{
-		{"nginx with an upstream API", runLBOptions{format: "nginx", nginxAPI: "unix:" + filepath.Join(dir, "n.sock"), listenHTTP: "127.0.0.9:8083"},
-			true, "listen unix:" + filepath.Join(dir, "n.sock")},
-		{"haproxy with a stats socket", runLBOptions{format: "haproxy", groups: []string{"*"}, statsSocket: filepath.Join(dir, "h.sock"),
-			listenHTTP: "127.0.0.9:8080", bind: "127.0.0.9"}, true, "127.0.0.9:8080"},
-		{"haproxy without a socket", runLBOptions{format: "haproxy", groups: []string{"*"}, listenHTTP: "127.0.0.9:8081"}, false, "127.0.0.9:8081"},
-		{"nginx", runLBOptions{format: "nginx", statsSocket: filepath.Join(dir, "h.sock"), listenHTTP: "127.0.0.9:8082"}, false, "127.0.0.9:8082"},
+		{"nginx with an upstream API", testRunLB(func(c *lb.Config) {
+			c.NginxAPI, c.ListenHTTP = "unix:"+filepath.Join(dir, "n.sock"), "127.0.0.9:8083"
+		}), true, "listen unix:" + filepath.Join(dir, "n.sock")},
+		{"haproxy with a stats socket", testRunLB(func(c *lb.Config) {
+			c.Format, c.Groups, c.StatsSocket, c.ListenHTTP, c.Bind = "haproxy", []string{"*"}, filepath.Join(dir, "h.sock"), "127.0.0.9:8080", "127.0.0.9"
+		}), true, "127.0.0.9:8080"},
+		{"haproxy without a socket", testRunLB(func(c *lb.Config) {
+			c.Format, c.Groups, c.ListenHTTP = "haproxy", []string{"*"}, "127.0.0.9:8081"
+		}), false, "127.0.0.9:8081"},
+		{"nginx", testRunLB(func(c *lb.Config) { c.StatsSocket, c.ListenHTTP = filepath.Join(dir, "h.sock"), "127.0.0.9:8082" }), false, "127.0.0.9:8082"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.o.out = filepath.Join(dir, tc.o.format+".cfg")
-			p, err := tc.o.pipeline(client, logr.Discard(), prometheus.NewRegistry())
+			tc.o.Out = filepath.Join(dir, tc.o.Format+".cfg")
+			p, err := tc.o.pipeline(client, nil, prometheus.NewRegistry())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,4 +64,11 @@ func TestRunLBOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testRunLB is pacer run's --lb-* options at their defaults, changed by set.
+func testRunLB(set func(*lb.Config)) runLBOptions {
+	c := lb.DefaultConfig()
+	set(&c)
+	return runLBOptions{Config: c}
 }
