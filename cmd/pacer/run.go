@@ -41,6 +41,7 @@ type runOptions struct {
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
 	alerting                                              runAlertingOptions
 	http                                                  httpserve.Options
+	eventIdleTimeout                                      time.Duration
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -97,6 +98,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.IntVar(&o.http.MaxConns, "http-max-conns", httpserve.DefaultMaxConns, "serve at most this many HTTP connections at once; more wait for a free slot")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
+	f.DurationVar(&o.eventIdleTimeout, "marathon-event-idle-timeout", 5*time.Minute, "reconnect the Marathon event stream after this long without a byte from it (a silent stream behind a proxy that lost the connection)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
@@ -228,7 +230,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	go forwardHUP(ctx, hup, d.trigger)
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
-		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
+		Events: opEvents{client: d.client, log: log.WithName("events"), idleTimeout: o.eventIdleTimeout}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
 		OnPass: func(st operator.Status) { alerts.observe(ctx, st) },

@@ -38,10 +38,12 @@ func (g gitSource) Sync(ctx context.Context) (operator.Revision, error) {
 type opEvents struct {
 	client *marathon.Client
 	log    logr.Logger
+	// idleTimeout reconnects a stream silent this long (0: the client's default).
+	idleTimeout time.Duration
 }
 
 func (e opEvents) Stream(ctx context.Context, fn func(operator.Event)) error {
-	opts := marathon.StreamOptions{Types: operator.EventTypes, OnError: func(err error, retryIn time.Duration) {
+	opts := marathon.StreamOptions{Types: operator.EventTypes, IdleTimeout: e.idleTimeout, OnError: func(err error, retryIn time.Duration) {
 		e.log.Error(err, "Marathon event stream broken, reconnecting; a full pass follows", "retryIn", retryIn)
 	}}
 	return e.client.StreamEvents(ctx, opts, func(ev marathon.Event) {
