@@ -26,12 +26,13 @@ const (
 	GitSourceFailing    Condition = "GitSourceFailing"    // the specs repository cannot be fetched
 	InvalidSpecRevision Condition = "InvalidSpecRevision" // the newest revision fails validation; the last good one stays
 	LBConfigInvalid     Condition = "LBConfigInvalid"     // the rendered load-balancer config fails validation
+	ConcurrentWriter    Condition = "ConcurrentWriter"    // something else writes the apps this instance writes (a second pacer without --zk)
 )
 
 // Conditions lists every condition, per-app ones first.
 func Conditions() []Condition {
 	return []Condition{OutOfSync, SyncFailed, Unhealthy, Underprovisioned, DeploymentStuck, CrashLooping,
-		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid}
+		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, ConcurrentWriter}
 }
 
 // ParseCondition returns the condition named s, as written in the spec's
@@ -53,7 +54,7 @@ func ParseCondition(s string) (Condition, error) {
 // rather than one app.
 func (c Condition) ClusterLevel() bool {
 	switch c {
-	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid:
+	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, ConcurrentWriter:
 		return true
 	}
 	return false
@@ -71,6 +72,9 @@ func (c Condition) DefaultFor() time.Duration {
 		return 5 * time.Minute
 	case MarathonUnreachable, LBConfigInvalid:
 		return 2 * time.Minute
+	case ConcurrentWriter:
+		// Seen once is enough: the status holds it for the writer window.
+		return 0
 	}
 	return 5 * time.Minute
 }

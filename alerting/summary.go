@@ -77,6 +77,8 @@ func describe(c Condition, d Details) string {
 		return "spec revision invalid"
 	case LBConfigInvalid:
 		return "load balancer config invalid"
+	case ConcurrentWriter:
+		return "another writer on the cluster"
 	}
 	return string(c)
 }

@@ -36,6 +36,8 @@ type Operator struct {
 	// syncedTerm is the leader term (its context) in which the source was
 	// last synced; a pass in a newer term syncs before it writes.
 	syncedTerm context.Context
+	// writers watches for another writer on the cluster.
+	writers writerWatch
 }
 
 type appError struct {

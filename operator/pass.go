@@ -71,6 +71,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	}
 	o.passes.succeed("marathon")
 	o.trackManaged(live)
+	st.ConcurrentWriter = o.watchWriters(ctx, term, leader, live)
 	rt := o.readRuntime(ctx)
 	plan, err := reconciler.NewPlan(o.good.desired, live, reconciler.PlanOptions{
 		Prune: len(o.good.prune) > 0, PruneGroups: o.good.prune, MaxDeleteRatio: o.opts.MaxDeleteRatio,
@@ -91,6 +92,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 		writes = nil
 	}
 	if len(writes) > 0 && ctx.Err() == nil {
+		o.writers.sent(writes, o.good.rev.ID)
 		res.retryAt, st.Applied = o.apply(ctx, term, writes, apps)
 	}
 	for _, a := range apps {

@@ -59,6 +59,10 @@ type Status struct {
 	// Applied are the writes Marathon accepted in this pass, for change
 	// events.
 	Applied []AppliedChange `json:"applied,omitempty"`
+
+	// ConcurrentWriter is set while another writer was seen changing the
+	// apps this instance writes (within Options.WriterWindow).
+	ConcurrentWriter *ConcurrentWriter `json:"concurrentWriter,omitempty"`
 }
 
 // RevisionStatus names a revision of the specs.

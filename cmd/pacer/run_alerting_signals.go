@@ -36,6 +36,10 @@ func statusSignals(in signalInput, st operator.Status) []alerting.Signal {
 	if inv := st.InvalidRevision; inv != nil {
 		cl(alerting.InvalidSpecRevision, alerting.Details{Message: inv.Error, Revision: inv.ID})
 	}
+	if cw := st.ConcurrentWriter; cw != nil {
+		cl(alerting.ConcurrentWriter, alerting.Details{Revision: cw.Revision, Message: fmt.Sprintf(
+			"%s carries revision %s (was %s), not written by this instance (in force: %s); %d app(s) in the window", cw.App, cw.Revision, cw.Previous, cw.InForce, cw.Apps)})
+	}
 	if in.lbInvalid != "" {
 		cl(alerting.LBConfigInvalid, alerting.Details{Message: in.lbInvalid})
 	}
