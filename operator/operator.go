@@ -38,6 +38,8 @@ type Operator struct {
 	syncedTerm context.Context
 	// writers watches for another writer on the cluster.
 	writers writerWatch
+	// holds keeps back the prune of apps of revisions not loaded yet.
+	holds deleteHold
 }
 
 type appError struct {

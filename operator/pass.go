@@ -85,6 +85,8 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	}
 	apps, writes := o.classify(plan, live, leader, clock.Now())
 	rt.addTo(apps, live)
+	writes, held := o.holdDeletes(writes, apps, live, fetch && o.sourceErr == nil)
+	res.fetchAt = earliest(res.fetchAt, fetchNow(clock.Now(), held))
 	if err := plan.Err(); err != nil {
 		failed = true
 		st.PassError = err.Error()
