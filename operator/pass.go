@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -87,7 +88,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	rt.addTo(apps, live)
 	writes, held := o.holdDeletes(writes, apps, live, fetch && o.sourceErr == nil)
 	res.fetchAt = earliest(res.fetchAt, fetchNow(clock.Now(), held))
-	if err := plan.Err(); err != nil {
+	if err := errors.Join(plan.Err(), renameGuard(plan, live, apps, o.opts.MaxDeleteRatio)); err != nil {
 		failed = true
 		st.PassError = err.Error()
 		logr.FromContextOrDiscard(ctx).Error(err, "Pass refused")
