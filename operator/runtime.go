@@ -13,8 +13,11 @@ import (
 // DeploymentStatus is a running Marathon deployment touching an app.
 type DeploymentStatus struct {
 	ID string `json:"id"`
-	// Started is the deployment's version (when Marathon accepted it); zero
-	// when Marathon did not say.
+	// Started is the deployment's version (when Marathon accepted it) on
+	// this instance's clock: Marathon's age of the deployment (its Date
+	// header minus the version) before this instance's now, so a skewed or
+	// jumping clock on either side neither ages a deployment nor makes it
+	// younger. Zero when Marathon did not say.
 	Started time.Time `json:"started,omitzero"`
 	// AffectedApps is how many apps the deployment touches (Marathon's
 	// affectedApps); zero when unknown.
@@ -69,8 +72,9 @@ func (o *Operator) readRuntime(ctx context.Context) runtime {
 	if err != nil {
 		log.V(1).Info("Cannot read deployments; their ages are unknown this pass", "reason", err.Error())
 	}
+	now := o.opts.Clock.Now()
 	for _, d := range deps {
-		ds := DeploymentStatus{ID: d.ID, Started: parseMarathonTime(d.Version), AffectedApps: len(d.AffectedApps)}
+		ds := DeploymentStatus{ID: d.ID, Started: onOurClock(parseMarathonTime(d.Version), d.AnsweredAt, now), AffectedApps: len(d.AffectedApps)}
 		for _, app := range d.AffectedApps {
 			id := canonical(app)
 			rt.deployments[id] = append(rt.deployments[id], ds)
@@ -110,6 +114,17 @@ func (rt runtime) addApp(a *AppStatus, live *marathon.App) {
 		a.LastTaskFailureAt = parseMarathonTime(live.LastTaskFailure.Timestamp)
 		a.LastTaskFailureTask = live.LastTaskFailure.TaskID
 	}
+}
+
+// onOurClock moves t, a time on Marathon's clock, onto this instance's:
+// t + (now − answered), answered being Marathon's clock when it answered.
+// Without answered (no Date header) t stays as Marathon wrote it. The Date
+// header has a resolution of one second.
+func onOurClock(t, answered, now time.Time) time.Time {
+	if t.IsZero() || answered.IsZero() {
+		return t
+	}
+	return t.Add(now.Sub(answered))
 }
 
 func canonical(id string) string { return "/" + strings.TrimPrefix(id, "/") }
