@@ -33,6 +33,10 @@ type chaosFront struct {
 	streams atomic.Int64
 	// apiBad counts the read requests answered badly.
 	apiBad atomic.Int64
+	// writeDelay (nanoseconds) holds every write this long before it goes
+	// on to Marathon; a write whose client went away meanwhile is dropped.
+	// writesHeld counts the writes that arrived.
+	writeDelay, writesHeld atomic.Int64
 }
 
 // apiMode is how the front answers a read of the Marathon API.
@@ -98,6 +102,14 @@ func (f *chaosFront) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/") && f.api.Load().(apiMode) != apiHealthy:
 		f.apiBad.Add(1)
 		f.serveAPI(w, r, f.api.Load().(apiMode))
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && f.writeDelay.Load() > 0:
+		f.writesHeld.Add(1)
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(time.Duration(f.writeDelay.Load())):
+		}
+		f.proxy.ServeHTTP(w, r)
 	default:
 		f.proxy.ServeHTTP(w, r)
 	}
