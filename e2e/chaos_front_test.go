@@ -66,7 +66,9 @@ const (
 // hugeSize is the size of the huge answer: issue 20 asks for 50 MB.
 const hugeSize = 50 << 20
 
-func newChaosFront(t *testing.T, target string) *chaosFront {
+func newChaosFront(t *testing.T, target string) *chaosFront { return newChaosFrontTB(t, target) }
+
+func newChaosFrontTB(t testing.TB, target string) *chaosFront {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
