@@ -73,10 +73,12 @@ func TestFaultTwoRunsWithoutZK(t *testing.T) {
 	}
 
 	b.stop()
-	eventually(t, 20*time.Second, "A converged once B stopped", func() (bool, error) { return faultConverged(simURL, a, want) })
-	if live, err := faultSimApps(simURL); err != nil || live[faultAppID("cart")].Mem != 32 {
-		t.Errorf("cart after B stopped: %+v (%v), want A's 32 MB", live[faultAppID("cart")], err)
-	}
+	eventually(t, 20*time.Second, "A converged once B stopped", func() (bool, error) {
+		if live, err := faultSimApps(simURL); err != nil || live[faultAppID("cart")].Mem != 32 {
+			return false, fmt.Errorf("cart %+v (%v), want A's 32 MB", live[faultAppID("cart")], err)
+		}
+		return faultConverged(simURL, a, want)
+	})
 	checkNothingLost(t, simURL, rec, unmanaged, nil)
 	if w := rec.appWrites(); w[faultAppID("catalog")] != 1 || w[faultAppID("checkout")] != 1 || w[faultAppID("search")] != 1 {
 		t.Errorf("apps the two agree on were written again: %v", w)
