@@ -27,12 +27,13 @@ const (
 	InvalidSpecRevision Condition = "InvalidSpecRevision" // the newest revision fails validation; the last good one stays
 	LBConfigInvalid     Condition = "LBConfigInvalid"     // the rendered load-balancer config fails validation
 	LBReloadFailed      Condition = "LBReloadFailed"      // the new load-balancer config is in place but its reload did not take
+	ConcurrentWriter    Condition = "ConcurrentWriter"    // something else writes the apps this instance writes (a second pacer without --zk)
 )
 
 // Conditions lists every condition, per-app ones first.
 func Conditions() []Condition {
 	return []Condition{OutOfSync, SyncFailed, Unhealthy, Underprovisioned, DeploymentStuck, CrashLooping,
-		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed}
+		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed, ConcurrentWriter}
 }
 
 // ParseCondition returns the condition named s, as written in the spec's
@@ -54,7 +55,7 @@ func ParseCondition(s string) (Condition, error) {
 // rather than one app.
 func (c Condition) ClusterLevel() bool {
 	switch c {
-	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed:
+	case MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed, ConcurrentWriter:
 		return true
 	}
 	return false
@@ -72,6 +73,9 @@ func (c Condition) DefaultFor() time.Duration {
 		return 5 * time.Minute
 	case MarathonUnreachable, LBConfigInvalid, LBReloadFailed:
 		return 2 * time.Minute
+	case ConcurrentWriter:
+		// Seen once is enough: the status holds it for the writer window.
+		return 0
 	}
 	return 5 * time.Minute
 }

@@ -79,6 +79,8 @@ func describe(c Condition, d Details) string {
 		return "load balancer config invalid"
 	case LBReloadFailed:
 		return "load balancer reload failing"
+	case ConcurrentWriter:
+		return "another writer on the cluster"
 	}
 	return string(c)
 }

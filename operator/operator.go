@@ -37,6 +37,10 @@ type Operator struct {
 	// syncedTerm is the leader term (its context) in which the source was
 	// last synced; a pass in a newer term syncs before it writes.
 	syncedTerm context.Context
+	// writers watches for another writer on the cluster.
+	writers writerWatch
+	// holds keeps back the prune of apps of revisions not loaded yet.
+	holds deleteHold
 }
 
 type appError struct {

@@ -109,6 +109,9 @@ type Options struct {
 	// LastError (SyncFailed).
 	// 0 means DefaultMaxWritesPerRevision; it cannot be turned off.
 	MaxWritesPerRevision int
+	// WriterWindow is how long another writer, once seen, stays in
+	// Status.ConcurrentWriter (default DefaultWriterWindow).
+	WriterWindow time.Duration
 	// Clock defaults to the real clock.
 	Clock Clock
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
@@ -151,6 +154,7 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.LockWait, 5*time.Second)
 	def(&o.RequeueAfter, 5*time.Second)
 	def(&o.ShutdownGrace, 10*time.Second)
+	def(&o.WriterWindow, DefaultWriterWindow)
 	if o.Debounce > o.DebounceMax {
 		return o, fmt.Errorf("%w: debounce %s longer than its maximum %s", ErrInvalidOptions, o.Debounce, o.DebounceMax)
 	}

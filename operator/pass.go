@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -71,6 +72,7 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	}
 	o.passes.succeed("marathon")
 	o.trackManaged(live)
+	st.ConcurrentWriter = o.watchWriters(ctx, term, leader, live)
 	rt := o.readRuntime(ctx)
 	plan, err := reconciler.NewPlan(o.good.desired, live, reconciler.PlanOptions{
 		Prune: len(o.good.prune) > 0, PruneGroups: o.good.prune, MaxDeleteRatio: o.opts.MaxDeleteRatio,
@@ -84,13 +86,16 @@ func (o *Operator) pass(ctx context.Context, fetch bool) (res passResult) {
 	}
 	apps, writes := o.classify(ctx, plan, live, leader, clock.Now())
 	rt.addTo(apps, live)
-	if err := plan.Err(); err != nil {
+	writes, held := o.holdDeletes(writes, apps, live, fetch && o.sourceErr == nil)
+	res.fetchAt = earliest(res.fetchAt, fetchNow(clock.Now(), held))
+	if err := errors.Join(plan.Err(), renameGuard(plan, live, apps, o.opts.MaxDeleteRatio)); err != nil {
 		failed = true
 		st.PassError = err.Error()
 		logr.FromContextOrDiscard(ctx).Error(err, "Pass refused")
 		writes = nil
 	}
 	if len(writes) > 0 && ctx.Err() == nil {
+		o.writers.sent(writes, o.good.rev.ID)
 		res.retryAt, st.Applied = o.apply(ctx, term, writes, apps)
 	}
 	for _, a := range apps {

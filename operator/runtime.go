@@ -27,8 +27,9 @@ func (o *Operator) readRuntime(ctx context.Context) runtime {
 	if err != nil {
 		log.V(1).Info("Cannot read deployments; their ages are unknown this pass", "reason", err.Error())
 	}
+	now := o.opts.Clock.Now()
 	for _, d := range deps {
-		ds := DeploymentStatus{ID: d.ID, Started: parseMarathonTime(d.Version), AffectedApps: len(d.AffectedApps)}
+		ds := DeploymentStatus{ID: d.ID, Started: onOurClock(parseMarathonTime(d.Version), d.AnsweredAt, now), AffectedApps: len(d.AffectedApps)}
 		for _, app := range d.AffectedApps {
 			id := canonical(app)
 			rt.deployments[id] = append(rt.deployments[id], ds)
@@ -68,6 +69,17 @@ func (rt runtime) addApp(a *AppStatus, live *marathon.App) {
 		a.LastTaskFailureAt = parseMarathonTime(live.LastTaskFailure.Timestamp)
 		a.LastTaskFailureTask = live.LastTaskFailure.TaskID
 	}
+}
+
+// onOurClock moves t, a time on Marathon's clock, onto this instance's:
+// t + (now − answered), answered being Marathon's clock when it answered.
+// Without answered (no Date header) t stays as Marathon wrote it. The Date
+// header has a resolution of one second.
+func onOurClock(t, answered, now time.Time) time.Time {
+	if t.IsZero() || answered.IsZero() {
+		return t
+	}
+	return t.Add(now.Sub(answered))
 }
 
 func canonical(id string) string { return "/" + strings.TrimPrefix(id, "/") }

@@ -82,6 +82,10 @@ func Signals(in Input, st status.Cluster, lbs LBStatus) []alerting.Signal {
 	if lbs.ReloadFailure != "" {
 		cl(alerting.LBReloadFailed, alerting.Details{Message: lbs.ReloadFailure})
 	}
+	if cw := st.ConcurrentWriter; cw != nil {
+		cl(alerting.ConcurrentWriter, alerting.Details{Revision: cw.Revision, Message: fmt.Sprintf(
+			"%s carries revision %s (was %s), not written by this instance (in force: %s); %d app(s) in the window", cw.App, cw.Revision, cw.Previous, cw.InForce, cw.Apps)})
+	}
 	policies := map[string]*alerting.Policy{}
 	for _, a := range st.Apps {
 		sig := alerting.Signal{Cluster: in.Cluster, App: a.ID, Group: a.ServiceGroup, Environment: a.Environment,

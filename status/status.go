@@ -25,11 +25,14 @@ type Cluster struct {
 	// MarathonError is why Marathon could not be read in the last pass.
 	MarathonError string `json:"marathonError,omitempty"`
 	// PassError is why the last pass could not apply (prune guard).
-	PassError    string        `json:"passError,omitempty"`
-	LastPass     time.Time     `json:"lastPass"`
-	PassDuration time.Duration `json:"passDurationNanos"`
-	Summary      Summary       `json:"summary"`
-	Apps         []App         `json:"apps"`
+	PassError string `json:"passError,omitempty"`
+	// ConcurrentWriter is set while another writer was seen changing the
+	// apps this instance writes (within the operator's writer window).
+	ConcurrentWriter *ConcurrentWriter `json:"concurrentWriter,omitempty"`
+	LastPass         time.Time         `json:"lastPass"`
+	PassDuration     time.Duration     `json:"passDurationNanos"`
+	Summary          Summary           `json:"summary"`
+	Apps             []App             `json:"apps"`
 	// Applied are the writes Marathon accepted in this pass, for change
 	// events.
 	Applied []AppliedChange `json:"applied,omitempty"`
@@ -127,8 +130,11 @@ type App struct {
 // Deployment is a running Marathon deployment touching an app.
 type Deployment struct {
 	ID string `json:"id"`
-	// Started is the deployment's version (when Marathon accepted it); zero
-	// when Marathon did not say.
+	// Started is the deployment's version (when Marathon accepted it) on
+	// this instance's clock: Marathon's age of the deployment (its Date
+	// header minus the version) before this instance's now, so a skewed or
+	// jumping clock on either side neither ages a deployment nor makes it
+	// younger. Zero when Marathon did not say.
 	Started time.Time `json:"started,omitzero"`
 	// AffectedApps is how many apps the deployment touches (Marathon's
 	// affectedApps); zero when unknown.

@@ -115,7 +115,7 @@ func runLB(ctx context.Context, a *app, o *lbOptions) error {
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)
 	}
-	hub := newEventHub(client, log)
+	hub := newEventHub(client, log, 0)
 	p, err := o.Pipeline(&lb.Source{Lister: client, Events: lbEvents{hub.Subscribe(lb.EventTypes...)}})
 	if err != nil {
 		return fmt.Errorf("lb: %w", err)

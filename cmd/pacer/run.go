@@ -42,6 +42,7 @@ type runOptions struct {
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
 	alerting                                              runAlertingOptions
 	http                                                  httpserve.Options
+	eventIdleTimeout                                      time.Duration
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -99,6 +100,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, exit within this; an in-flight apply gets half of it")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", 0, "refuse a pass deleting more than this share of managed apps (0: reconciler default, 1 disables)")
 	f.IntVar(&o.maxWritesPerRevision, "max-writes-per-revision", operator.DefaultMaxWritesPerRevision, "loop breaker: an app written this many times in a row for the same definition in git without its diff shrinking is no longer written (until git changes it) and pages SyncFailed (at least 1)")
+	f.DurationVar(&o.eventIdleTimeout, "marathon-event-idle-timeout", 5*time.Minute, "reconnect the Marathon event stream after this long without a byte from it (a silent stream behind a proxy that lost the connection)")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	addRunLBFlags(cmd, &o.lb)
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
@@ -232,7 +234,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	defer signal.Stop(hup)
 	go forwardHUP(ctx, hup, d.trigger)
 	// One Marathon event stream for the operator and the LB (watch.Hub).
-	hub := newEventHub(d.client, log.WithName("events"))
+	hub := newEventHub(d.client, log.WithName("events"), o.eventIdleTimeout)
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{hub.Subscribe(operator.EventTypes...)}, Leader: leader, Trigger: d.trigger.C(),

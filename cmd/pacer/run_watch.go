@@ -14,8 +14,9 @@ import (
 
 // newEventHub is the process's one Marathon event stream (watch.Hub):
 // pacer run's operator and LB, and pacer lb, subscribe to it.
-func newEventHub(client *marathon.Client, log logr.Logger) *watch.Hub {
-	return &watch.Hub{Client: client, OnError: func(err error, retryIn time.Duration) {
+// idleTimeout reconnects a stream silent that long (0: the client's default).
+func newEventHub(client *marathon.Client, log logr.Logger, idleTimeout time.Duration) *watch.Hub {
+	return &watch.Hub{Client: client, IdleTimeout: idleTimeout, OnError: func(err error, retryIn time.Duration) {
 		log.Error(err, "Marathon event stream broken, reconnecting; every consumer re-reads Marathon", "retryIn", retryIn)
 	}}
 }

@@ -309,6 +309,7 @@ func TestListApps(t *testing.T) {
 func TestDeploymentsAndQueue(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v2/deployments", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Date", "Wed, 25 Nov 2026 12:00:00 GMT")
 		_, _ = io.WriteString(w, `[{"id":"d1","version":"v","affectedApps":["/a"],"currentStep":1,"totalSteps":2,
 		"currentActions":[{"type":"ScaleApplication","app":"/a"}]}]`)
 	})
@@ -325,7 +326,8 @@ func TestDeploymentsAndQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantD := []Deployment{{ID: "d1", Version: "v", AffectedApps: []string{"/a"}, CurrentStep: 1, TotalSteps: 2,
-		CurrentActions: []Action{{Action: "ScaleApplication", Type: "ScaleApplication", App: "/a"}}}}
+		CurrentActions: []Action{{Action: "ScaleApplication", Type: "ScaleApplication", App: "/a"}},
+		AnsweredAt:     time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
 	if d := cmp.Diff(wantD, ds); d != "" {
 		t.Errorf("deployments (-want +got):\n%s", d)
 	}

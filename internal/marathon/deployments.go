@@ -3,16 +3,20 @@ package marathon
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 )
 
 // Deployments returns the running deployments.
 func (c *Client) Deployments(ctx context.Context) ([]Deployment, error) {
 	var ds []Deployment
-	if _, err := c.do(ctx, "GET", "/v2/deployments", nil, nil, &ds); err != nil {
+	hdr, err := c.do(ctx, "GET", "/v2/deployments", nil, nil, &ds)
+	if err != nil {
 		return nil, fmt.Errorf("list deployments: %w", err)
 	}
+	answered, _ := http.ParseTime(hdr.Get("Date"))
 	for i := range ds {
+		ds[i].AnsweredAt = answered
 		for j := range ds[i].CurrentActions {
 			a := &ds[i].CurrentActions[j]
 			if a.Action == "" {

@@ -1,6 +1,9 @@
 package marathon
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // App is a live app as GET /v2/apps returns it: the raw JSON definition plus
 // the fields pacer needs typed.
@@ -59,6 +62,10 @@ type Deployment struct {
 	CurrentStep    int      `json:"currentStep"`
 	TotalSteps     int      `json:"totalSteps"`
 	CurrentActions []Action `json:"currentActions"`
+	// AnsweredAt is Marathon's clock when it answered (the Date header of
+	// the answer; zero without one): Version compares with it, not with
+	// the reader's clock, which may be skewed or jump.
+	AnsweredAt time.Time `json:"-"`
 }
 
 // Action is a deployment step action. Marathon 1.4 writes "action"; older

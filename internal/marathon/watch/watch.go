@@ -42,6 +42,9 @@ type Hub struct {
 	Client Streamer
 	// OnError is told about every broken connection (marathon.StreamOptions).
 	OnError func(err error, retryIn time.Duration)
+	// IdleTimeout reconnects a stream silent this long (0: the client's
+	// default; marathon.StreamOptions).
+	IdleTimeout time.Duration
 
 	mu        sync.Mutex // serialises delivery and attaching
 	subs      []*Subscription
@@ -121,7 +124,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	types := h.typesLocked()
 	h.mu.Unlock()
 
-	err := h.Client.StreamEvents(ctx, marathon.StreamOptions{Types: types, OnError: h.OnError}, h.deliver)
+	err := h.Client.StreamEvents(ctx, marathon.StreamOptions{Types: types, OnError: h.OnError, IdleTimeout: h.IdleTimeout}, h.deliver)
 	h.mu.Lock()
 	h.err = err
 	h.connected = false
