@@ -291,11 +291,14 @@ func TestLBRealNginx(t *testing.T) {
 	}
 	pollUntil(t, 10*time.Second, func() error { return servedBy(lbHTTP, "web.test", want) })
 
-	// Unhealthy: leaves the config within 2 s, then gets no traffic.
+	// Unhealthy: leaves the config, then gets no traffic. Usually within
+	// 1-2 s (the reload spacing of --min-reload-interval); the deadline is
+	// wider so a loaded machine does not fail the test: how fast is
+	// measured by the lb benchmarks (docs/benchmarks.md), not here.
 	sick := tasks[0]
 	start := time.Now()
 	sim.do("POST", "/sim/v1/tasks/"+sick.ID+"/health", map[string]bool{"alive": false}, nil)
-	pollUntil(t, 2*time.Second, func() error { return configLists(conf, tasks[1:], []simTask{sick}) })
+	pollUntil(t, 10*time.Second, func() error { return configLists(conf, tasks[1:], []simTask{sick}) })
 	t.Logf("unhealthy task left the config after %v", time.Since(start))
 	pollUntil(t, 5*time.Second, func() error { return servedBy(lbHTTP, "web.test", want[1:]) })
 
@@ -303,7 +306,7 @@ func TestLBRealNginx(t *testing.T) {
 	dead := tasks[1]
 	start = time.Now()
 	sim.do("POST", "/sim/v1/tasks/"+dead.ID+"/fail", nil, nil)
-	pollUntil(t, 2*time.Second, func() error { return configLists(conf, nil, []simTask{sick, dead}) })
+	pollUntil(t, 10*time.Second, func() error { return configLists(conf, nil, []simTask{sick, dead}) })
 	t.Logf("failed task left the config after %v", time.Since(start))
 	pollUntil(t, 5*time.Second, func() error {
 		seen, err := hitsOn(lbHTTP, "web.test", 6)
