@@ -131,6 +131,9 @@ func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *A
 	if m == nil {
 		m = mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
 	}
+	if len(g.Checks) > 0 {
+		m = withAgentEnv(m, g, e, a, cluster)
+	}
 	var keyBuf [32]string
 	keys := append(keyBuf[:0], "id", "labels")
 	for k := range m {
