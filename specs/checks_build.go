@@ -147,7 +147,6 @@ func (b checkBuilder) probe(kind string, m map[string]any) *Probe {
 	return p
 }
 
-
 func (b checkBuilder) threshold(failing map[string]any, kind, key, def string) Threshold {
 	s, ok := failing[key].(string)
 	if !ok {
