@@ -126,7 +126,7 @@ func ParseOutput(out string) (summary, long string, perf []Perf) {
 }
 
 // ParsePerfdata reads space-separated perfdata items; labels may be quoted
-// with ' (and contain spaces, '' is a quote).
+// with ' (and contain spaces, ” is a quote).
 func ParsePerfdata(s string) []Perf {
 	var out []Perf
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
