@@ -126,7 +126,8 @@ func ParseOutput(out string) (summary, long string, perf []Perf) {
 }
 
 // ParsePerfdata reads space-separated perfdata items; labels may be quoted
-// with ' (and contain spaces, ” is a quote).
+// with a single quote (and then contain spaces; a doubled quote inside
+// stands for one).
 func ParsePerfdata(s string) []Perf {
 	var out []Perf
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
