@@ -23,9 +23,10 @@ type Scheduler struct {
 	// Parallel bounds the checks running at once (default 32).
 	Parallel int
 	Now      func() time.Time
-	// OnResult, if set, is called after each result with the lag: how late
-	// the run started against its schedule.
-	OnResult func(c *specs.Check, r Result, lag time.Duration)
+	// OnResult, if set, is called after each result with the check's
+	// status after it and the lag: how late the run started against its
+	// schedule.
+	OnResult func(c *specs.Check, r Result, st Status, lag time.Duration)
 }
 
 // Loop runs checks until ctx is done. Each check first runs at an offset
@@ -73,11 +74,12 @@ func (s *Scheduler) loopOne(ctx context.Context, c *specs.Check, sem chan struct
 		if ctx.Err() != nil {
 			return // a run cut short by shutdown is not a result
 		}
-		if s.Store.Record(c, s.Task, r) {
-			log.Info("Check changed state", "state", r.State.String(), "summary", r.Summary)
+		st, changed := s.Store.Record(c, s.Task, r)
+		if changed {
+			log.Info("Check changed state", "state", st.Hard.String(), "summary", r.Summary)
 		}
 		if s.OnResult != nil {
-			s.OnResult(c, r, lag)
+			s.OnResult(c, r, st, lag)
 		}
 		next = next.Add(interval)
 		if now := s.Now(); next.Before(now) {

@@ -43,8 +43,8 @@ type Store struct {
 func NewStore() *Store { return &Store{byID: map[string]*CheckState{}} }
 
 // Record adds result r of check c (run by task, "" for the leader) and
-// reports whether the hard state changed.
-func (s *Store) Record(c *specs.Check, task string, r Result) bool {
+// returns the check's status after it and whether its hard state changed.
+func (s *Store) Record(c *specs.Check, task string, r Result) (Status, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.byID[c.ID]
@@ -54,7 +54,8 @@ func (s *Store) Record(c *specs.Check, task string, r Result) bool {
 		s.byID[c.ID] = st
 	}
 	st.Task = task
-	return st.Status.Observe(r, c.Settings.For, c.Settings.ClearFor)
+	changed := st.Status.Observe(r, c.Settings.For, c.Settings.ClearFor)
+	return st.Status, changed
 }
 
 // Set replaces the state of a check as an agent reported it (the agent
