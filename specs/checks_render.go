@@ -117,11 +117,17 @@ func agentChecks(g *ServiceGroup, e *Environment, a *AppSpec, cluster string) []
 }
 
 // AgentEnv returns the values of EnvAgentChecks and EnvAgentChecksHash for
-// checks: the JSON list and the hex SHA-256 of it.
+// checks: the JSON list of what an agent needs to run them, and the hex
+// SHA-256 of it. What only the leader reads (source position, tip,
+// runbook, paging) is left out, so editing it, or a line above the check,
+// does not redeploy the agent's app.
 func AgentEnv(checks []Check) (list, hash string) {
-	if checks == nil {
-		checks = []Check{}
+	view := make([]Check, len(checks))
+	for i, c := range checks {
+		c.Source, c.Tip, c.Runbook, c.Urgency, c.Settings.Page = Source{}, "", "", "", false
+		view[i] = c
 	}
+	checks = view
 	// Check holds only strings, numbers, bools and slices of them:
 	// marshalling it cannot fail.
 	b, _ := json.Marshal(checks)

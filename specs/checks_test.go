@@ -132,6 +132,14 @@ func TestChecksAgentEnv(t *testing.T) {
 	if agent[EnvAgentChecksHash] == changed["/services/autofill/test/checks"][EnvAgentChecksHash] {
 		t.Errorf("changing a check's command leaves %s unchanged", EnvAgentChecksHash)
 	}
+	// What only the leader reads does not redeploy the agent: the tip, a
+	// comment line above the check (its source position), paging.
+	leaderOnly := replaceOnce(t, checksGroup, "look at the app's logs", "see the dashboard")
+	leaderOnly = replaceOnce(t, leaderOnly, "  checks:\n", "  # the checks\n  checks:\n")
+	leaderOnly = replaceOnce(t, leaderOnly, "test: {page: false, interval: 5m}", "test: {page: true, interval: 5m}")
+	if got := render(leaderOnly)["/services/autofill/test/checks"][EnvAgentChecksHash]; got != agent[EnvAgentChecksHash] {
+		t.Errorf("editing the tip, the lines above the check or paging changed %s", EnvAgentChecksHash)
+	}
 }
 
 func replaceOnce(t *testing.T, s, old, new string) string {
