@@ -33,7 +33,11 @@ func TestSchedulerOnTime(t *testing.T) {
 				time.Sleep(time.Second) // the check takes a second
 				return Result{State: Critical, Started: time.Now()}
 			},
-			OnResult: func(_ *specs.Check, _ Result, _ Status, lag time.Duration) { mu.Lock(); maxLag = max(maxLag, lag); mu.Unlock() },
+			OnResult: func(_ *specs.Check, _ Result, _ Status, lag time.Duration) {
+				mu.Lock()
+				maxLag = max(maxLag, lag)
+				mu.Unlock()
+			},
 		}
 		checks := []specs.Check{schedCheck("a", 10*time.Second, 3), schedCheck("b", 30*time.Second, 1)}
 		ctx, cancel := context.WithCancel(t.Context())
