@@ -77,6 +77,8 @@ func describe(c Condition, d Details) string {
 		return "spec revision invalid"
 	case LBConfigInvalid:
 		return "load balancer config invalid"
+	case CheckFailed, CheckUnknown, CheckAgentStale:
+		return describeCheck(c, d)
 	}
 	return string(c)
 }
