@@ -16,6 +16,10 @@ type CheckStatus struct {
 	Stale  []checks.Stale
 }
 
+// WatchChecks adds the custom checks' conditions (CheckSignals) to every
+// pass the leader observes; last returns their latest state.
+func (al *Alerter) WatchChecks(last func() CheckStatus) { al.checkStatus = last }
+
 // CheckSignals maps check states to conditions: CheckFailed for a hard
 // WARNING or CRITICAL, CheckUnknown for a hard UNKNOWN, one CheckAgentStale
 // per agent app that did not answer (its exec checks are not judged, so a

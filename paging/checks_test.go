@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -119,6 +120,33 @@ func TestCheckPagesOnceResolvesOnce(t *testing.T) {
 		"resolve pacer/ams/services/autofill/production:app-http/CheckFailed critical: Resolved after 3m: /services/autofill/production:app-http: check CRITICAL for 0s on ams: CRITICAL summary",
 	}
 	if diff := cmp.Diff(want, sent); diff != "" {
+		t.Errorf("incidents (-want +got):\n%s", diff)
+	}
+}
+
+// incidentNotifier records the incidents an alerter sends.
+type incidentNotifier struct{ sent []string }
+
+func (n *incidentNotifier) Notify(_ context.Context, inc alerting.Incident) error {
+	n.sent = append(n.sent, string(inc.State)+" "+inc.DedupKey)
+	return nil
+}
+
+func (n *incidentNotifier) NotifyChange(context.Context, alerting.Change) error { return nil }
+
+// TestAlerterWatchChecks: the leader's passes include the checks' signals.
+func TestAlerterWatchChecks(t *testing.T) {
+	now := signalsNow
+	al, _ := changesAlerter(&memStore{}, &now)
+	n := &incidentNotifier{}
+	al.notifier = n
+	failing := checkState("app-http", "production", checks.Critical, true)
+	al.WatchChecks(func() CheckStatus { return CheckStatus{States: []checks.CheckState{failing}} })
+	st := checksCluster("")
+	st.Leader = true
+	al.observe(t.Context(), pass{st: st})
+	want := []string{"trigger pacer/ams/services/autofill/production:app-http/CheckFailed"}
+	if diff := cmp.Diff(want, n.sent); diff != "" {
 		t.Errorf("incidents (-want +got):\n%s", diff)
 	}
 }
