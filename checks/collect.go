@@ -90,7 +90,7 @@ func pick(x *specs.Check, reports []AgentResults) (CheckState, bool) {
 		}
 	}
 	// The leader's rendering says how it pages; the agent only ran it.
-	fresh := stateOf(x)
+	fresh := StateOf(x)
 	fresh.Task, fresh.Status = best.Task, best.Status
 	return fresh, found
 }

@@ -193,7 +193,7 @@ func (s *Service) Snapshot() ([]CheckState, []Stale) {
 		c := &s.checks[i]
 		st, ok := byID[c.ID]
 		if !ok {
-			st = stateOf(c)
+			st = StateOf(c)
 		}
 		out = append(out, st)
 	}

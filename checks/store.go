@@ -28,7 +28,8 @@ type CheckState struct {
 	Status Status `json:"status"`
 }
 
-func stateOf(c *specs.Check) CheckState {
+// StateOf is check c with no result yet.
+func StateOf(c *specs.Check) CheckState {
 	return CheckState{ID: c.ID, Name: c.Name, Kind: c.Kind, Environment: c.Environment, Group: c.Group, Cluster: c.Cluster,
 		App: c.App(), Tip: c.Tip, Runbook: c.Runbook, Page: c.Settings.Page, Urgency: c.Urgency}
 }
@@ -49,7 +50,7 @@ func (s *Store) Record(c *specs.Check, task string, r Result) (Status, bool) {
 	defer s.mu.Unlock()
 	st, ok := s.byID[c.ID]
 	if !ok {
-		fresh := stateOf(c)
+		fresh := StateOf(c)
 		st = &fresh
 		s.byID[c.ID] = st
 	}

@@ -28,6 +28,9 @@ func writeCheckStates(w io.Writer, states []checks.CheckState) error {
 	fmt.Fprintln(tw, "CHECK\tSTATE\tSINCE\tLAST RUN\tOUTPUT")
 	for _, s := range states {
 		st := s.Status.Hard.String()
+		if s.Status.Runs == 0 {
+			st = "PENDING"
+		}
 		if s.Status.Soft {
 			st += fmt.Sprintf(" (soft %s %d)", s.Status.Last.State, s.Status.Streak)
 		}
