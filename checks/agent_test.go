@@ -125,8 +125,8 @@ func TestCollect(t *testing.T) {
 	if len(got) != len(want) || got[one.ID] != want[one.ID] || got[every.ID] != want[every.ID] {
 		t.Errorf("states = %v, want %v", got, want)
 	}
-	if len(stale) != 2 || stale[0].App != "/g/test/dead" || !strings.HasPrefix(stale[0].Reason, "no agent answered: dead.a: ") ||
-		stale[1].App != "/g/test/gone" || stale[1].Reason != "the app is not in Marathon" || stale[0].Checks[0] != other.ID {
+	if len(stale) != 2 || stale[0].App != "/g/test/dead" || !strings.HasPrefix(stale[0].Reason, "no agent answered: dead.a: ") || stale[0].Running != 1 ||
+		stale[1].App != "/g/test/gone" || stale[1].Reason != "the app is not in Marathon" || stale[1].Running != 0 || stale[0].Checks[0] != other.ID {
 		t.Errorf("stale = %+v", stale)
 	}
 	c.Token = "wrong"

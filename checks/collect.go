@@ -24,6 +24,10 @@ type Stale struct {
 	App    string   `json:"app"`
 	Reason string   `json:"reason"`
 	Checks []string `json:"checks"` // ids of the exec checks it runs
+	// Running counts the app's running tasks: 0 when the app is missing
+	// or has no running task (the app's own conditions, Underprovisioned
+	// and the like, report that), more when agents run but do not answer.
+	Running int `json:"running"`
 }
 
 // Collector reads the results of the agents, as the leader does each
@@ -56,9 +60,9 @@ func (c *Collector) Collect(ctx context.Context, checks []specs.Check, live map[
 		for i, x := range cs {
 			ids[i] = x.ID
 		}
-		reports, reason := c.readApp(ctx, id, live)
+		reports, running, reason := c.readApp(ctx, id, live)
 		if reason != "" {
-			stale = append(stale, Stale{App: id, Reason: reason, Checks: ids})
+			stale = append(stale, Stale{App: id, Reason: reason, Checks: ids, Running: running})
 			continue
 		}
 		for _, x := range cs {
@@ -95,10 +99,10 @@ func pick(x *specs.Check, reports []AgentResults) (CheckState, bool) {
 	return fresh, found
 }
 
-func (c *Collector) readApp(ctx context.Context, id string, live map[string]marathon.App) ([]AgentResults, string) {
+func (c *Collector) readApp(ctx context.Context, id string, live map[string]marathon.App) ([]AgentResults, int, string) {
 	app, ok := live[id]
 	if !ok {
-		return nil, "the app is not in Marathon"
+		return nil, 0, "the app is not in Marathon"
 	}
 	var tasks []marathon.Task
 	for _, t := range app.Tasks {
@@ -107,7 +111,7 @@ func (c *Collector) readApp(ctx context.Context, id string, live map[string]mara
 		}
 	}
 	if len(tasks) == 0 {
-		return nil, "the app has no running task with a port"
+		return nil, 0, "the app has no running task with a port"
 	}
 	slices.SortFunc(tasks, func(a, b marathon.Task) int { return strings.Compare(a.ID, b.ID) })
 	reports := make([]*AgentResults, len(tasks))
@@ -133,9 +137,9 @@ func (c *Collector) readApp(ctx context.Context, id string, live map[string]mara
 		}
 	}
 	if len(out) == 0 {
-		return nil, "no agent answered: " + strings.Join(why, "; ")
+		return nil, len(tasks), "no agent answered: " + strings.Join(why, "; ")
 	}
-	return out, ""
+	return out, len(tasks), ""
 }
 
 func (c *Collector) read(ctx context.Context, addr string) (*AgentResults, error) {

@@ -87,7 +87,7 @@ func (p *Prober) Probe(ctx context.Context, c *specs.Check, app marathon.App) Re
 		return done(Result{State: Unknown, Summary: err.Error()})
 	}
 	if len(targets) == 0 {
-		return done(Result{State: Unknown, Summary: fmt.Sprintf("app %s has no running task to probe", app.ID)})
+		return done(Result{State: Unknown, Summary: fmt.Sprintf("app %s has no running task to probe", app.ID), Skipped: true})
 	}
 	errs := make([]error, len(targets))
 	par := p.Parallel

@@ -116,6 +116,9 @@ func TestProbe(t *testing.T) {
 			if r.State != tc.state || r.Summary != tc.summary {
 				t.Errorf("got %s %q, want %s %q", r.State, r.Summary, tc.state, tc.summary)
 			}
+			if want := tc.name == "no running task"; r.Skipped != want {
+				t.Errorf("skipped = %t, want %t", r.Skipped, want)
+			}
 			if tc.state != Unknown && (len(r.Perfdata) != 1 || r.Perfdata[0].Label != "failing" || !strings.HasPrefix(r.Line(), tc.state.String())) {
 				t.Errorf("perfdata = %+v", r.Perfdata)
 			}

@@ -83,6 +83,12 @@ type Result struct {
 	Perfdata []Perf        `json:"perfdata,omitempty"`
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"durationNanos"`
+	// Skipped marks a run that could not judge its target for a reason
+	// the app's own conditions report (the app is not in Marathon, has no
+	// running task, Marathon is unreachable): the scheduler does not
+	// record it, so a deployment or an outage does not flip the check to
+	// UNKNOWN.
+	Skipped bool `json:"-"`
 }
 
 // Perf is one perfdata item: 'label'=value[UOM];[warn];[crit];[min];[max].

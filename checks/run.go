@@ -33,7 +33,8 @@ func (r *Runner) Run(ctx context.Context, c *specs.Check) Result {
 		start := r.Now()
 		app, err := r.App(ctx, c.Probe.App)
 		if err != nil {
-			return Result{State: Unknown, Summary: fmt.Sprintf("read app %s: %v", c.Probe.App, err), Started: start, Duration: r.Now().Sub(start)}
+			return Result{State: Unknown, Summary: fmt.Sprintf("read app %s: %v", c.Probe.App, err), Started: start, Duration: r.Now().Sub(start),
+				Skipped: true}
 		}
 		return r.Prober.Probe(ctx, c, app)
 	}

@@ -74,12 +74,16 @@ func (s *Scheduler) loopOne(ctx context.Context, c *specs.Check, sem chan struct
 		if ctx.Err() != nil {
 			return // a run cut short by shutdown is not a result
 		}
-		st, changed := s.Store.Record(c, s.Task, r)
-		if changed {
-			log.Info("Check changed state", "state", st.Hard.String(), "summary", r.Summary)
-		}
-		if s.OnResult != nil {
-			s.OnResult(c, r, st, lag)
+		if r.Skipped {
+			log.V(1).Info("Check skipped", "reason", r.Summary)
+		} else {
+			st, changed := s.Store.Record(c, s.Task, r)
+			if changed {
+				log.Info("Check changed state", "state", st.Hard.String(), "summary", r.Summary)
+			}
+			if s.OnResult != nil {
+				s.OnResult(c, r, st, lag)
+			}
 		}
 		next = next.Add(interval)
 		if now := s.Now(); next.Before(now) {

@@ -100,3 +100,30 @@ func TestSchedulerOverrun(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerSkipped: a run that could not judge its target is not
+// recorded: the check keeps its state.
+func TestSchedulerSkipped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := 0
+		s := &Scheduler{Store: NewStore(), Now: time.Now,
+			Run: func(ctx context.Context, c *specs.Check) Result {
+				n++
+				if n > 1 {
+					return Result{State: Unknown, Summary: "app not in Marathon", Skipped: true}
+				}
+				return Result{State: OK, Summary: "fine"}
+			}}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { s.Loop(ctx, []specs.Check{schedCheck("c", time.Second, 1)}); close(done) }()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		cancel()
+		<-done
+		st := s.Store.Snapshot()
+		if n < 5 || len(st) != 1 || st[0].Status.Runs != 1 || st[0].Status.Hard != OK || st[0].Status.Last.Summary != "fine" {
+			t.Errorf("after %d runs, %d skipped: %+v", n, n-1, st)
+		}
+	})
+}

@@ -156,3 +156,93 @@ func TestCheckExecByAgentPagesOnce(t *testing.T) {
 	})
 	pd.waitIncidents(t, 0, "nothing paged after the resolve", map[string][]string{key: {"trigger", "resolve"}})
 }
+
+// chkProbeSpecs is chkSpecs' cluster with a checks app (running agentCmd),
+// a Python check script run by the agent, and an http probe by the leader
+// of a web app served by a real process (python3 -m http.server).
+func chkProbeSpecs(agentCmd string) map[string]string {
+	script := filepath.Join(bin.repoRoot, "checks", "testdata", "check_queue.py")
+	files := chkSpecs("/nonexistent")
+	files["specs/services/chk.yaml"] = fmt.Sprintf(`apiVersion: pacer.dev/v1
+kind: ServiceGroup
+metadata: {name: chk, parent: /services}
+spec:
+  environments:
+    production: {clusters: [ams], sync: {policy: automated, prune: true}, alerting: {urgency: high, routingKey: {fromEnv: PD_CHK_PROD}}}
+  apps:
+    checks:
+      instances: 1
+      cpus: 0.01
+      mem: 32
+      cmd: %q
+      portDefinitions: [{port: 0, name: results}]
+      env: {PACER_AGENT_TOKEN: %s}
+    web:
+      instances: 2
+      cpus: 0.01
+      mem: 32
+      cmd: "exec python3 -m http.server $PORT0 --bind 127.0.0.1"
+      portDefinitions: [{port: 0, name: http}]
+  checks:
+    queue:
+      exec: {app: checks, command: [python3, %s, "3"], timeout: 5s}
+      interval: 1s
+    web-http:
+      http: {app: web, portName: http, path: /, expect: {status: [200]}}
+      interval: 1s
+`, agentCmd, chkToken, script)
+	return files
+}
+
+// TestCheckProbesAndStaleAgent: a Python check script run by the agent and
+// an http probe of real task processes are collected OK; replacing the
+// agent by a command that serves nothing makes its app stale: one
+// CheckAgentStale page (not one per exec check), resolved once the agent
+// is back.
+func TestCheckProbesAndStaleAgent(t *testing.T) {
+	t.Parallel()
+	simURL := startSim(t, "--executor", "process", "--task-start", "10ms")
+	repo := gittest.New(t)
+	agent := "exec " + bin.pacer + " agent --log-format console"
+	repo.Push("checks", chkProbeSpecs(agent))
+	pd := newFaultPD(t)
+	args := append(faultGitArgs(t, repo, simURL), "--pagerduty-endpoint", pd.URL,
+		"--checks-collect-interval", "300ms", "--alert-clear-for", "1s", "--alert-for", "CheckAgentStale=1s")
+	p := startFaultPacer(t, []string{"PD_CHK_PROD=" + chkProdKey, "PACER_AGENT_TOKEN=" + chkToken}, args...)
+
+	states := func(want map[string]string, stale int) func() (bool, error) {
+		return func() (bool, error) {
+			st, err := chkState(p.base)
+			if err != nil {
+				return false, err
+			}
+			got := map[string]string{}
+			for _, c := range st.Checks {
+				if c.Status.Runs > 0 {
+					got[c.ID] = c.Status.Hard + " " + c.Status.Last.Summary
+				}
+			}
+			for id, w := range want {
+				if !strings.HasPrefix(got[id], w) {
+					return false, fmt.Errorf("checks %q, stale %+v", got, st.Stale)
+				}
+			}
+			return len(st.Stale) == stale, fmt.Errorf("checks %q, stale %+v", got, st.Stale)
+		}
+	}
+	eventually(t, 30*time.Second, "python check and http probe OK", states(map[string]string{
+		"/services/chk/production:queue":    "OK QUEUE OK - 3 messages waiting",
+		"/services/chk/production:web-http": "OK 0 of 2 tasks failing",
+	}, 0))
+	if got := pd.incidents(); len(got) > 0 {
+		t.Fatalf("paged while every check is OK: %q", got)
+	}
+
+	repo.Push("the checks app no longer runs the agent", chkProbeSpecs("sleep 1000"))
+	key := "pacer/ams/services/chk/production/checks/CheckAgentStale"
+	pd.waitIncidents(t, 30*time.Second, "one stale page", map[string][]string{key: {"trigger"}})
+	eventually(t, 10*time.Second, "the app stale in the API", states(nil, 1))
+
+	repo.Push("the agent is back", chkProbeSpecs(agent))
+	pd.waitIncidents(t, 30*time.Second, "stale resolved", map[string][]string{key: {"trigger", "resolve"}})
+}

@@ -22,8 +22,9 @@ func (al *Alerter) WatchChecks(last func() CheckStatus) { al.checkStatus = last 
 
 // CheckSignals maps check states to conditions: CheckFailed for a hard
 // WARNING or CRITICAL, CheckUnknown for a hard UNKNOWN, one CheckAgentStale
-// per agent app that did not answer (its exec checks are not judged, so a
-// dead checks app pages once instead of once per check). While Marathon is
+// per agent app whose running tasks do not answer (its exec checks are not
+// judged, so a dead checks app pages once instead of once per check; an
+// app with no running task pages through its own conditions). While Marathon is
 // unreachable no check signals at all: the task list the probes and the
 // agents' addresses come from is unknown. A check with page false, or in an
 // environment that does not page, is tracked and never sent. It is pure.
@@ -52,6 +53,9 @@ func CheckSignals(in Input, st status.Cluster, cs CheckStatus) []alerting.Signal
 	for _, s := range cs.Stale {
 		for _, id := range s.Checks {
 			skip[id] = true
+		}
+		if s.Running == 0 {
+			continue // a missing or stopped app pages as such (Underprovisioned, ...)
 		}
 		group := s.App[:max(strings.LastIndex(s.App, "/"), 0)]
 		a := envs[group]

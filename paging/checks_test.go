@@ -36,7 +36,9 @@ func checksCluster(marathonErr string) status.Cluster {
 
 func TestCheckSignals(t *testing.T) {
 	stale := checks.Stale{App: "/services/autofill/production/checks", Reason: "no agent answered: t1: connect: connection refused",
-		Checks: []string{"/services/autofill/production:afquery", "/services/autofill/production:queue"}}
+		Checks: []string{"/services/autofill/production:afquery", "/services/autofill/production:queue"}, Running: 1}
+	stopped := checks.Stale{App: "/services/autofill/test/checks", Reason: "the app has no running task with a port",
+		Checks: []string{"/services/autofill/test:afquery"}}
 	tests := []struct {
 		name     string
 		marathon string
@@ -73,6 +75,8 @@ func TestCheckSignals(t *testing.T) {
 				checkState("afquery", "production", checks.Critical, true), checkState("app-http", "production", checks.Critical, true)}},
 			want: []string{"CheckAgentStale /services/autofill/production/checks error",
 				"CheckFailed /services/autofill/production:app-http critical"}},
+		{name: "an agent app with no running task: its checks are not judged, the app's own conditions page",
+			cs: CheckStatus{Stale: []checks.Stale{stopped}, States: []checks.CheckState{checkState("afquery", "test", checks.Critical, true)}}},
 		{name: "no check signals while Marathon is unreachable", marathon: "connection refused",
 			cs: CheckStatus{Stale: []checks.Stale{stale}, States: []checks.CheckState{checkState("crit", "production", checks.Critical, true)}}},
 	}
