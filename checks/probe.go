@@ -122,17 +122,18 @@ func aggregate(p *specs.Probe, targets []Target, errs []error) Result {
 	case p.Warning.Exceeded(f, n):
 		st = Warning
 	}
-	summary := fmt.Sprintf("%d of %d tasks failing", f, n)
+	summary, long := fmt.Sprintf("%d of %d tasks failing", f, n), ""
 	if f > 0 {
 		shown := failed[:min(f, 3)]
 		summary += ": " + strings.Join(shown, "; ")
 		if f > len(shown) {
 			summary += fmt.Sprintf("; and %d more", f-len(shown))
+			long = strings.Join(failed, "\n") // every failing task, one a line
 		}
 	}
 	total := float64(n)
 	zero := 0.0
-	return Result{State: st, Summary: summary, Long: strings.Join(failed, "\n"),
+	return Result{State: st, Summary: summary, Long: long,
 		Perfdata: []Perf{{Label: "failing", Value: float64(f), Warn: p.Warning.String(), Crit: p.Critical.String(), Min: &zero, Max: &total}}}
 }
 

@@ -125,3 +125,22 @@ func TestProbe(t *testing.T) {
 		})
 	}
 }
+
+func TestAggregateManyFailing(t *testing.T) {
+	var targets []Target
+	var errs []error
+	for i := range 5 {
+		targets = append(targets, Target{Addr: "10.0.0." + strconv.Itoa(i) + ":80"})
+		errs = append(errs, errTest)
+	}
+	r := aggregate(&specs.Probe{Critical: specs.Threshold{Percent: 50, Share: true}}, targets, errs)
+	if r.State != Critical || !strings.HasSuffix(r.Summary, "10.0.0.2:80: boom; and 2 more") || strings.Count(r.Long, "\n") != 4 {
+		t.Errorf("got %s %q long %q", r.State, r.Summary, r.Long)
+	}
+}
+
+var errTest = errorString("boom")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
