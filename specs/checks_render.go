@@ -156,3 +156,14 @@ func withAgentEnv(m map[string]any, g *ServiceGroup, e *Environment, a *AppSpec,
 	out["env"] = env
 	return out
 }
+
+// runsExecChecks reports whether app a runs exec checks of g (in some
+// environment).
+func runsExecChecks(g *ServiceGroup, a *AppSpec) bool {
+	for _, c := range g.Checks {
+		if c.Exec != nil && c.Exec.App == a.Name {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestChecksAgentEnv(t *testing.T) {
 		}
 		envs := map[string]map[string]any{}
 		for _, a := range apps {
+			if shown := slices.Contains(a.ShowEnv, EnvAgentChecks); shown != strings.HasSuffix(a.ID, "/checks") {
+				t.Errorf("%s: plans may print %s: %t", a.ID, EnvAgentChecks, shown)
+			}
 			var def struct{ Env map[string]any }
 			if err := json.Unmarshal(a.Definition, &def); err != nil {
 				t.Fatal(err)

@@ -55,6 +55,10 @@ func (s *Set) Render(cluster, environment string) ([]App, error) {
 				var app App
 				app, buf = renderApp(g, e, a, cluster, buf)
 				app.ShowEnv = showEnv(c, g)
+				if runsExecChecks(g, a) {
+					// Not secrets: a change of checks reads in the plan.
+					app.ShowEnv = append(app.ShowEnv, EnvAgentChecks, EnvAgentChecksHash)
+				}
 				apps = append(apps, app)
 			}
 		}
