@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -237,6 +238,19 @@ func TestCheckProbesAndStaleAgent(t *testing.T) {
 	if got := pd.incidents(); len(got) > 0 {
 		t.Fatalf("paged while every check is OK: %q", got)
 	}
+	metrics := chkMetrics(t, p.base)
+	for _, want := range []string{
+		`pacer_check_state{check="/services/chk/production:web-http",environment="production",kind="http"} 0`,
+		`pacer_check_state{check="/services/chk/production:queue",environment="production",kind="exec"} 0`,
+		`pacer_check_perfdata{check="/services/chk/production:web-http",label="failing",uom=""} 0`,
+	} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if !strings.Contains(metrics, `pacer_check_runs_total{check="/services/chk/production:web-http",kind="http",state="OK"} `) {
+		t.Errorf("/metrics lacks the http check's runs")
+	}
 
 	repo.Push("the checks app no longer runs the agent", chkProbeSpecs("sleep 1000"))
 	key := "pacer/ams/services/chk/production/checks/CheckAgentStale"
@@ -245,4 +259,18 @@ func TestCheckProbesAndStaleAgent(t *testing.T) {
 
 	repo.Push("the agent is back", chkProbeSpecs(agent))
 	pd.waitIncidents(t, 30*time.Second, "stale resolved", map[string][]string{key: {"trigger", "resolve"}})
+}
+
+func chkMetrics(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
