@@ -25,3 +25,22 @@ func describeCheck(c Condition, d Details) string {
 	}
 	return "checks agent not answering"
 }
+
+// Details.Extra keys of check conditions that links read.
+const (
+	DetailTarget  = "target"  // the app a check runs in or probes
+	DetailRunbook = "runbook" // the check's runbook link
+)
+
+// linksOf are an incident's links. A check's incident links its target
+// app (its subject, the check id, is no Marathon app) and its runbook.
+func (o LinkOptions) linksOf(cluster, app string, c Condition, d Details) []Link {
+	if c != CheckFailed && c != CheckUnknown {
+		return o.Links(cluster, app)
+	}
+	out := o.Links(cluster, d.Extra[DetailTarget])
+	if rb := d.Extra[DetailRunbook]; rb != "" {
+		out = append(out, Link{Href: rb, Text: "Runbook"})
+	}
+	return out
+}

@@ -76,7 +76,7 @@ func CheckSignals(in Input, st status.Cluster, cs CheckStatus) []alerting.Signal
 			p = checkPolicy(policy(c.Group), c.Status.Hard)
 		}
 		extra := map[string]string{alerting.DetailState: c.Status.Hard.String(), "check": c.Name, "kind": c.Kind}
-		for k, v := range map[string]string{"tip": c.Tip, "runbook": c.Runbook, "task": c.Task, "target": c.App} {
+		for k, v := range map[string]string{"tip": c.Tip, alerting.DetailRunbook: c.Runbook, "task": c.Task, alerting.DetailTarget: c.App} {
 			if v != "" {
 				extra[k] = v
 			}
