@@ -82,7 +82,13 @@ func (p *Prober) Probe(ctx context.Context, c *specs.Check, app marathon.App) Re
 		r.Started, r.Duration = start, p.Now().Sub(start)
 		return r
 	}
-	targets, err := Targets(c.Probe, app)
+	var targets []Target
+	var err error
+	if c.Probe.URL != "" {
+		targets = []Target{{Addr: c.Probe.URL}}
+	} else {
+		targets, err = Targets(c.Probe, app)
+	}
 	if err != nil {
 		return done(Result{State: Unknown, Summary: err.Error()})
 	}
@@ -147,7 +153,10 @@ func (p *Prober) probeOne(ctx context.Context, kind string, pr *specs.Probe, add
 		}
 		return conn.Close()
 	}
-	url := pr.Scheme + "://" + addr + pr.Path
+	url := pr.URL
+	if url == "" {
+		url = pr.Scheme + "://" + addr + pr.Path
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -144,3 +145,27 @@ var errTest = errorString("boom")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestProbeURL: an http check with a url (the app's vhost on the load
+// balancer) requests that URL once, whatever the tasks.
+func TestProbeURL(t *testing.T) {
+	ok, bad := taskServer(t, 200, "OK"), taskServer(t, 502, "bad gateway")
+	p := &Prober{HTTP: &http.Client{}, Now: time.Now}
+	r := &Runner{Prober: p, Now: time.Now, App: func(context.Context, string) (marathon.App, error) {
+		t.Error("a url probe read the app")
+		return marathon.App{}, nil
+	}}
+	for _, tc := range []struct {
+		port    int
+		state   State
+		summary string
+	}{
+		{ok, OK, "0 of 1 tasks failing"},
+		{bad, Critical, "1 of 1 tasks failing: http://127.0.0.1:" + strconv.Itoa(bad) + "/health: status 502"},
+	} {
+		c := httpCheck(func(p *specs.Probe) { p.URL = "http://127.0.0.1:" + strconv.Itoa(tc.port) + "/health"; p.App = "" })
+		if got := r.Run(t.Context(), c); got.State != tc.state || got.Summary != tc.summary {
+			t.Errorf("got %s %q, want %s %q", got.State, got.Summary, tc.state, tc.summary)
+		}
+	}
+}

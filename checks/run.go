@@ -29,6 +29,8 @@ func (r *Runner) Run(ctx context.Context, c *specs.Check) Result {
 		return Command(ctx, c.Exec.Command, c.Exec.Timeout, r.Now)
 	case c.Query != nil:
 		return r.Querier.Query(ctx, c)
+	case c.Probe != nil && c.Probe.URL != "":
+		return r.Prober.Probe(ctx, c, marathon.App{})
 	case c.Probe != nil:
 		start := r.Now()
 		app, err := r.App(ctx, c.Probe.App)

@@ -70,7 +70,8 @@ type Probe struct {
 	Timeout   time.Duration `json:"timeoutNanos"`
 	Warning   Threshold     `json:"warning"`
 	Critical  Threshold     `json:"critical"`
-	// HTTP only.
+	// HTTP only. URL, when set, is probed instead of App's tasks.
+	URL          string `json:"url,omitempty"`
 	Scheme       string `json:"scheme,omitempty"`
 	Path         string `json:"path,omitempty"`
 	ExpectStatus []int  `json:"expectStatus,omitempty"` // empty: 200-399

@@ -128,6 +128,23 @@ func (b checkBuilder) probe(kind string, m map[string]any) *Probe {
 	p.Warning = b.threshold(failing, kind, "warning", defaultWarnFailing)
 	p.Critical = b.threshold(failing, kind, "critical", defaultCritFailing)
 	if kind == CheckHTTP {
+		p.URL = asString(m["url"])
+		field := b.field + ".http"
+		switch {
+		case p.URL == "" && p.App == "" && has(b.node, kind):
+			b.errorAt(at(b.node, kind), field, "an http check needs app (probe its tasks) or url")
+		case p.URL != "" && p.App != "":
+			b.errorAt(at(b.node, kind, "url"), field+".url", "set app or url, not both")
+		case p.URL != "":
+			if pr := urlProblem(p.URL); pr != "" {
+				b.errorAt(at(b.node, kind, "url"), field+".url", "%s", pr)
+			}
+			for _, k := range []string{"portIndex", "portName", "path", "scheme"} {
+				if _, ok := m[k]; ok {
+					b.errorAt(at(b.node, kind, k), field+"."+k, "%s has no effect with url; write it into the url", k)
+				}
+			}
+		}
 		p.Scheme = asString(m["scheme"])
 		if p.Scheme == "" {
 			p.Scheme = "http"

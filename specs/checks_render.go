@@ -92,7 +92,9 @@ func renderCheck(g *ServiceGroup, e *Environment, c *CheckSpec, cluster string) 
 		out.Exec = &x
 	case c.Probe != nil:
 		p := *c.Probe
-		p.App = joinID(e.Path(), p.App)
+		if p.App != "" {
+			p.App = joinID(e.Path(), p.App)
+		}
 		p.ExpectStatus = slices.Clone(p.ExpectStatus)
 		out.Probe = &p
 	case c.Query != nil:

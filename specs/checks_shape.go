@@ -41,11 +41,12 @@ func checkShape() *shape {
 		"status": arrayOf(integer("").atLeast(100).atMost(599)).nonEmpty().described("Accepted HTTP status codes (default 200-399)."),
 		"body":   str("A substring the response body must contain."),
 	})
-	fields["http"] = object("An HTTP request by the pacer leader to each task of an app, at the task's host and port as Marathon reports them.", withTarget(map[string]*shape{
+	fields["http"] = object("An HTTP request by the pacer leader to each task of an app, at the task's host and port as Marathon reports them, or to one url (e.g. the app's vhost on the load balancer).", withTarget(map[string]*shape{
+		"url":    str("Request this URL instead of the app's tasks, e.g. http://autofill.example.com/health through the load balancer."),
 		"path":   str("Request path (default /)."),
 		"scheme": enum("http (default) or https.", "http", "https"),
 		"expect": expect,
-	}), "app")
+	}))
 	fields["tcp"] = object("A TCP connect by the pacer leader to each task of an app, at the task's host and port as Marathon reports them.", withTarget(map[string]*shape{}), "app")
 	fields["prometheus"] = object("A PromQL instant query; the largest (or, with below, the smallest) value of the result is compared with the thresholds.", map[string]*shape{
 		"url":      str("Base URL of the Prometheus server, e.g. http://prometheus.ams:9090."),

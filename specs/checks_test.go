@@ -197,6 +197,12 @@ func TestBadCheckSpecs(t *testing.T) {
 			[]string{`g.yaml:10:36: spec.checks.c.http.portName: app app has no port named "admin" in its portMappings or portDefinitions`}},
 		{"port index and name", `c: {http: {app: app, portIndex: 0, portName: http}}`,
 			[]string{"g.yaml:10:50: spec.checks.c.http.portName: set portIndex or portName, not both"}},
+		{"http without app or url", `c: {http: {path: /health}}`,
+			[]string{"g.yaml:10:15: spec.checks.c.http: an http check needs app (probe its tasks) or url"}},
+		{"http with app and url", `c: {http: {app: app, url: "http://web.example/health"}}`,
+			[]string{"g.yaml:10:31: spec.checks.c.http.url: set app or url, not both"}},
+		{"http url with a path", `c: {http: {url: "http://web.example", path: /health}}`,
+			[]string{"g.yaml:10:49: spec.checks.c.http.path: path has no effect with url; write it into the url"}},
 		{"relative http path", `c: {http: {app: app, path: health}}`,
 			[]string{`g.yaml:10:32: spec.checks.c.http.path: must start with /, got "health"`}},
 		{"unknown override environment", `c: {tcp: {app: app}, environments: {prod: {page: false}}}`,
@@ -219,5 +225,20 @@ func TestBadCheckSpecs(t *testing.T) {
 				t.Errorf("validate (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestChecksRenderURLProbe(t *testing.T) {
+	group := checkGroup(`vhost: {http: {url: "http://web.example.com/health", expect: {body: OK}}}`)
+	set, err := Load(mapFS(map[string]string{"clusters.yaml": clusterAMS, "g.yaml": group}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := set.Checks("ams", "production")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Checks = %+v, %v", list, err)
+	}
+	if p := list[0].Probe; p.URL != "http://web.example.com/health" || p.App != "" || list[0].App() != "" || p.ExpectBody != "OK" {
+		t.Errorf("url probe rendered as %+v", p)
 	}
 }
