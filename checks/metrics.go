@@ -50,8 +50,11 @@ func (m *Metrics) Observe(c *specs.Check, r Result, hard State) {
 // ObserveLag records how late a run started.
 func (m *Metrics) ObserveLag(seconds float64) { m.lag.Observe(seconds) }
 
-// SetState records the hard state of a check whose result was collected
-// (an agent's), without a run of its own here.
+// SetState records the hard state and latest perfdata of a check whose
+// result was collected (an agent's), without a run of its own here.
 func (m *Metrics) SetState(st CheckState) {
 	m.state.WithLabelValues(st.ID, st.Kind, st.Environment).Set(float64(st.Status.Hard))
+	for _, p := range st.Status.Last.Perfdata {
+		m.perf.WithLabelValues(st.ID, p.Label, p.UOM).Set(p.Value)
+	}
 }
