@@ -50,6 +50,10 @@ func TestMetrics(t *testing.T) {
 	m.Observe(&c, Result{State: Warning, Duration: 20 * time.Millisecond, Perfdata: []Perf{{Label: "queue depth", Value: 42}}}, OK)
 	m.Observe(&c, Result{State: Critical, Duration: 30 * time.Millisecond}, Critical)
 	m.ObserveLag(0.002)
+	agent := StateOf(&c)
+	agent.ID = "/g/test:agent"
+	agent.Status = Status{Hard: Warning, Runs: 1, Last: Result{Perfdata: []Perf{{Label: "age", Value: 90, UOM: "s"}}}}
+	m.SetState(agent)
 	want := map[string]float64{
 		"pacer_check_runs_total{check=/g/test:queue,kind=exec,state=CRITICAL}": 1,
 		"pacer_check_runs_total{check=/g/test:queue,kind=exec,state=WARNING}":  1,
@@ -57,6 +61,8 @@ func TestMetrics(t *testing.T) {
 		"pacer_check_perfdata{check=/g/test:queue,label=queue depth,uom=}":     42,
 		"pacer_check_duration_seconds{check=/g/test:queue,kind=exec}":          2,
 		"pacer_check_lag_seconds{}":                                            1,
+		"pacer_check_state{check=/g/test:agent,environment=test,kind=exec}":    1,
+		"pacer_check_perfdata{check=/g/test:agent,label=age,uom=s}":            90,
 	}
 	if diff := cmp.Diff(want, gathered(t, reg)); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
