@@ -13,9 +13,11 @@ import (
 	"pacer.dev/pacer/specs"
 )
 
-// ResultsPath is where pacer agent serves its results; it is the agent's
-// only endpoint, and read-only: an agent never takes a check definition
-// over the network, only from its environment (specs.EnvAgentChecks).
+// ResultsPath is where pacer agent serves its results, read-only: an agent
+// never takes a check definition over the network, only from its
+// environment (specs.EnvAgentChecks). Besides it the agent answers GET
+// /ping and /healthz with 200 and nothing else, for the app's Marathon
+// health check.
 const ResultsPath = "/v1/results"
 
 // AgentChecks decodes the checks pacer rendered into an agent's
@@ -65,6 +67,11 @@ type AgentHandler struct {
 }
 
 func (h *AgentHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if (r.URL.Path == "/ping" || r.URL.Path == "/healthz") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// For the app's Marathon health check: no token, no results.
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
 	if r.URL.Path != ResultsPath {
 		http.NotFound(w, r)
 		return

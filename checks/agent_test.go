@@ -65,6 +65,9 @@ func TestAgentHandlerAuth(t *testing.T) {
 		{"PUT refused too", http.MethodPut, ResultsPath, "Bearer s3cret", http.StatusMethodNotAllowed},
 		{"other path", http.MethodGet, "/v1/checks", "Bearer s3cret", http.StatusNotFound},
 		{"token", http.MethodGet, ResultsPath, "Bearer s3cret", http.StatusOK},
+		{"health check without a token", http.MethodGet, "/ping", "", http.StatusOK},
+		{"healthz without a token", http.MethodGet, "/healthz", "", http.StatusOK},
+		{"POST /ping is nothing", http.MethodPost, "/ping", "", http.StatusNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
