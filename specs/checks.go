@@ -151,7 +151,7 @@ type Check struct {
 	Exec    *ExecCheck       `json:"exec,omitempty"`
 	Probe   *Probe           `json:"probe,omitempty"`
 	Query   *PrometheusQuery `json:"prometheus,omitempty"`
-	Source  Source           `json:"source"`
+	Source  Source           `json:"source,omitzero"`
 }
 
 // App is the absolute id of the app the check runs in or probes, "" for
