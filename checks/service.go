@@ -146,8 +146,15 @@ func (s *Service) app(_ context.Context, id string) (marathon.App, error) {
 	return a, nil
 }
 
-// collect reads the task list once and the agents' results.
+// collect reads the task list once and the agents' results; nothing
+// when no check needs them (no read of Marathon for specs without checks).
 func (s *Service) collect(ctx context.Context) {
+	s.mu.Lock()
+	none := len(s.checks) == 0
+	s.mu.Unlock()
+	if none {
+		return
+	}
 	apps, err := s.opts.Live(ctx)
 	live := make(map[string]marathon.App, len(apps))
 	for _, a := range apps {

@@ -32,6 +32,10 @@ func TestServiceCollectAndAPI(t *testing.T) {
 		},
 		Now: time.Now,
 	})
+	s.collect(t.Context())
+	if reads != 0 {
+		t.Errorf("without checks the service read the task list %d times", reads)
+	}
 	a := execCheck("/g/test:a", specs.TasksOne)
 	b := execCheck("/g/test:b", specs.TasksOne)
 	b.Exec.App = "/g/test/gone"
