@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export PATH := $(dir $(GO)):$(PATH)
 BIN := bin
-DEB_PACKAGES := nginx-light libnginx-mod-stream libnginx-mod-http-lua lua-resty-core haproxy zookeeper
+DEB_PACKAGES := nginx-light libnginx-mod-stream libnginx-mod-http-lua lua-resty-core haproxy zookeeper monitoring-plugins-basic prometheus
 GOTEST_FLAGS ?=
 
 .PHONY: help build test unit e2e deps demo bench lint golden fuzz clean

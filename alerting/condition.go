@@ -33,6 +33,7 @@ const (
 // Conditions lists every condition, per-app ones first.
 func Conditions() []Condition {
 	return []Condition{OutOfSync, SyncFailed, Unhealthy, Underprovisioned, DeploymentStuck, CrashLooping,
+		CheckFailed, CheckUnknown, CheckAgentStale,
 		MarathonUnreachable, GitSourceFailing, InvalidSpecRevision, LBConfigInvalid, LBReloadFailed, ConcurrentWriter}
 }
 
@@ -67,6 +68,8 @@ func (c Condition) ClusterLevel() bool {
 // and carries its age (Details.Age).
 func (c Condition) DefaultFor() time.Duration {
 	switch c {
+	case CheckFailed, CheckUnknown:
+		return 0 // the check's own for and clearFor (soft and hard states) are its hysteresis
 	case OutOfSync, GitSourceFailing, DeploymentStuck:
 		return 15 * time.Minute
 	case SyncFailed, Unhealthy, Underprovisioned, CrashLooping, InvalidSpecRevision:

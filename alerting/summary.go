@@ -81,6 +81,8 @@ func describe(c Condition, d Details) string {
 		return "load balancer reload failing"
 	case ConcurrentWriter:
 		return "another writer on the cluster"
+	case CheckFailed, CheckUnknown, CheckAgentStale:
+		return describeCheck(c, d)
 	}
 	return string(c)
 }

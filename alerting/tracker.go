@@ -205,6 +205,6 @@ func (t *Tracker) incident(now time.Time, s subject, st *tracked, state State) I
 		Since:       st.firstSeen,
 		At:          now,
 		Details:     st.sig.Details,
-		Links:       t.opts.Links.Links(s.Cluster, s.App),
+		Links:       t.opts.Links.linksOf(s.Cluster, s.App, s.Condition, st.sig.Details),
 	}
 }

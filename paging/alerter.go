@@ -41,6 +41,8 @@ type Alerter struct {
 
 	// lbStatus is the LB pipeline's last status; nil without --lb-out.
 	lbStatus func() LBStatus
+	// checkStatus is the custom checks' latest state; nil without checks.
+	checkStatus func() CheckStatus
 }
 
 // pass is what Run has not observed yet of the operator's passes: the
@@ -213,7 +215,11 @@ func (al *Alerter) observe(ctx context.Context, p pass) {
 		lbs = al.lbStatus()
 	}
 	in := Input{Cluster: al.cluster, Now: now, RecentFailures: al.crashes.observeAll(st, now), CrashFailures: al.crashes.threshold}
-	for _, inc := range al.tracker.Observe(now, Signals(in, st, lbs)) {
+	signals := Signals(in, st, lbs)
+	if al.checkStatus != nil {
+		signals = append(signals, CheckSignals(in, st, al.checkStatus())...)
+	}
+	for _, inc := range al.tracker.Observe(now, signals) {
 		if err := al.notifier.Notify(ctx, inc); err != nil {
 			log.Error(err, "Send incident", "incident", inc.DedupKey)
 		}

@@ -200,6 +200,16 @@ var badSpecs = []badSpec{
 		want: []string{`g.yaml:10:21: spec.apps.app: duplicate key "cmd" (first at line 10)`}},
 	{name: "unknown field", app: `app: {cmd: run, memory: 512}`,
 		want: []string{`g.yaml:10:21: spec.apps.app: unknown field "memory"`}},
+	// Custom checks (spec.checks at line 10, the group has the app app).
+	{name: "check command as a shell string", input: "`spec.checks`: `c: {exec: {app: app, command: \"check_tcp -H x\"}}`",
+		files: map[string]string{"g.yaml": checkGroup(`c: {exec: {app: app, command: "check_tcp -H x"}}`)},
+		want:  []string{"g.yaml:10:35: spec.checks.c.exec.command: must be a list, got a string"}},
+	{name: "check of an unknown app", input: "`spec.checks`: `c: {tcp: {app: mongo}}`",
+		files: map[string]string{"g.yaml": checkGroup(`c: {tcp: {app: mongo}}`)},
+		want:  []string{`g.yaml:10:20: spec.checks.c.tcp.app: unknown app "mongo"; the group's apps are app`}},
+	{name: "check of an unknown port name", input: "`spec.checks`: `c: {http: {app: app, portName: admin}}`",
+		files: map[string]string{"g.yaml": checkGroup(`c: {http: {app: app, portName: admin}}`)},
+		want:  []string{`g.yaml:10:36: spec.checks.c.http.portName: app app has no port named "admin" in its portMappings or portDefinitions`}},
 }
 
 func (b badSpec) tree() map[string]string {

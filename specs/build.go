@@ -89,6 +89,7 @@ func buildGroup(d *decoder, root *yaml.Node, v map[string]any, file string) *Ser
 	for _, appName := range sortedKeys(apps) {
 		g.Apps = append(g.Apps, buildApp(d, root, appName, asMap(apps[appName])))
 	}
+	g.Checks = buildChecks(d, root, asMap(spec["checks"]))
 	return g
 }
 

@@ -87,6 +87,7 @@ func serviceGroupShape() *shape {
 		"environments": mapOf(environmentShape()).described("Environments by name; each becomes a Marathon group."),
 		"apps":         mapOf(groupAppShape()).described("Apps by name; the id is <parent>/<name>/<environment>/<app>."),
 		"plan":         planShape("of this group (added to the Cluster's spec.plan)"),
+		"checks":       mapOf(checkShape()).described("Custom checks by name (the Nagios replacement), rendered per environment and cluster like apps."),
 	}, "environments", "apps")
 	return documentShape(KindServiceGroup, "A service: its apps, deployed once per environment.", meta, spec)
 }

@@ -55,6 +55,10 @@ func (s *Set) Render(cluster, environment string) ([]App, error) {
 				var app App
 				app, buf = renderApp(g, e, a, cluster, buf)
 				app.ShowEnv = showEnv(c, g)
+				if runsExecChecks(g, a) {
+					// Not secrets: a change of checks reads in the plan.
+					app.ShowEnv = append(app.ShowEnv, EnvAgentChecks, EnvAgentChecksHash)
+				}
 				apps = append(apps, app)
 			}
 		}
@@ -130,6 +134,9 @@ func appendDefinition(b []byte, id string, g *ServiceGroup, e *Environment, a *A
 	m := a.merged[e.Name]
 	if m == nil {
 		m = mergeLayers(g.Defaults, a.Body, a.Overlays[e.Name])
+	}
+	if len(g.Checks) > 0 {
+		m = withAgentEnv(m, g, e, a, cluster)
 	}
 	var keyBuf [32]string
 	keys := append(keyBuf[:0], "id", "labels")

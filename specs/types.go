@@ -101,6 +101,7 @@ type ServiceGroup struct {
 	Environments []*Environment // sorted by name
 	Apps         []*AppSpec     // sorted by name
 	Defaults     map[string]any // merged under every app
+	Checks       []*CheckSpec   // spec.checks, sorted by name
 	Source       Source
 	// ShowEnv is spec.plan.showEnv: env keys (or path.Match patterns) whose
 	// values plans may print; every other env value is masked.

@@ -136,6 +136,7 @@ func (v *validator) group(g *ServiceGroup) {
 	for _, a := range g.Apps {
 		v.app(g, a)
 	}
+	v.checks(g)
 }
 
 var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

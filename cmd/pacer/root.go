@@ -115,6 +115,8 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newLBCmd(a),
 		newStatusCmd(a),
 		newDevCmd(a),
+		newAgentCmd(a),
+		newCheckCmd(a),
 	)
 	return root
 }

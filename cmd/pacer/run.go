@@ -16,6 +16,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
+	"pacer.dev/pacer/checks"
 	"pacer.dev/pacer/election"
 	"pacer.dev/pacer/gitsource"
 	"pacer.dev/pacer/internal/httpserve"
@@ -43,6 +44,7 @@ type runOptions struct {
 	alerting                                              runAlertingOptions
 	http                                                  httpserve.Options
 	eventIdleTimeout                                      time.Duration
+	checks                                                runChecksOptions
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -65,7 +67,8 @@ With --zk, instances elect a leader through ZooKeeper and only the leader
 writes; a leader that loses its session stops writing at once.
 
 HTTP on --listen: /healthz, /readyz (after the first sync), /metrics
-(Prometheus), /api/v1/status (JSON per app) and POST /hooks/gitlab.
+(Prometheus), /api/v1/status (JSON per app), /api/v1/checks (custom checks)
+and POST /hooks/gitlab.
 
 SIGTERM/SIGINT: stop taking work, let an in-flight apply finish (or report it
 interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
@@ -106,6 +109,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
 	f.StringVar(&o.pagerDutyKeyFile, "pagerduty-routing-key-file", os.Getenv("PACER_PAGERDUTY_ROUTING_KEY_FILE"), "file holding the default PagerDuty routing key; without any key alerts are only logged")
 	addRunAlertingFlags(cmd, &o.alerting)
+	addRunChecksFlags(cmd, &o.checks)
 	return cmd
 }
 
@@ -229,6 +233,12 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	if err != nil {
 		return err
 	}
+	checksSvc, err := newChecksService(o.checks, d.client, metrics.Registry, log.WithName("checks"))
+	if err != nil {
+		return fmt.Errorf("run: checks: %w", err)
+	}
+	watchChecks(alerts, checksSvc)
+	d.source = &checksSource{next: d.source, cluster: a.opts.cluster, environment: a.opts.environment, svc: checksSvc}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -255,6 +265,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
+	mux.Handle(checks.APIPath, checksSvc)
 	if d.webhook != nil {
 		mux.Handle(gitsource.WebhookPath, &leaderForwarder{next: d.webhook, client: &http.Client{Timeout: 10 * time.Second},
 			leader: func() (bool, string) {
@@ -285,6 +296,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	tasks.goErr("election", func() error {
 		return elector.Run(logr.NewContext(bg, log.WithName("election")), func(lctx context.Context) {
 			log.Info("Elected leader", "id", elector.Status().ID)
+			waitChecks := runChecksWhileLeading(lctx, checksSvc, log.WithName("checks"))
+			defer waitChecks()
 			leader.Lead(lctx)
 			log.Info("Leadership ended")
 		})

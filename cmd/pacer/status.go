@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 
 	"github.com/go-logr/logr"
@@ -34,6 +35,7 @@ func newStatusCmd(a *app) *cobra.Command {
 	o := &reconcileOptions{}
 	var output string
 	var detailed bool
+	var checksFrom string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show sync and health per app, from Marathon and the specs",
@@ -60,6 +62,9 @@ is out of sync or not healthy.`,
 				err = enc.Encode(rows)
 			} else {
 				err = writeStatusTable(a.stdout, rows)
+				if err == nil {
+					err = writeStatusChecks(ctx, a, checksFrom)
+				}
 			}
 			if err != nil {
 				return err
@@ -73,6 +78,7 @@ is out of sync or not healthy.`,
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "text", "text or json")
 	f.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when an app is out of sync or not healthy")
+	f.StringVar(&checksFrom, "checks-from", os.Getenv("PACER_URL"), "pacer run's base URL (env PACER_URL): show the custom checks' state from its /api/v1/checks")
 	f.IntVar(&o.retries, "retries", 2, "retry a Marathon request that no URL answered this many times")
 	return cmd
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"pacer.dev/pacer/checks"
+)
+
+// statusChecks lists the checks rendered for --cluster (and
+// --environment) with their state as the pacer at from reports it
+// (/api/v1/checks), or with no state when from is empty.
+func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState, error) {
+	set, err := loadValid(a)
+	if err != nil {
+		return nil, err
+	}
+	list, err := set.Checks(a.opts.cluster, a.opts.environment)
+	if err != nil {
+		return nil, err
+	}
+	reported := map[string]checks.CheckState{}
+	if from != "" {
+		resp, err := fetchChecks(ctx, from)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range resp.Checks {
+			reported[st.ID] = st
+		}
+	}
+	out := make([]checks.CheckState, len(list))
+	for i := range list {
+		st, ok := reported[list[i].ID]
+		if !ok {
+			st = checks.StateOf(&list[i])
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+func fetchChecks(ctx context.Context, base string) (*checks.APIResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	url := strings.TrimSuffix(base, "/") + checks.APIPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("checks: %w", err)
+	}
+	resp, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("checks: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("checks: GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	var out checks.APIResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("checks: decode %s: %w", url, err)
+	}
+	return &out, nil
+}
+
+// writeStatusChecks prints the checks after pacer status's app table, when
+// the specs declare any.
+func writeStatusChecks(ctx context.Context, a *app, from string) error {
+	states, err := statusChecks(ctx, a, from)
+	if err != nil || len(states) == 0 {
+		return err
+	}
+	fmt.Fprintln(a.stdout)
+	return writeCheckStates(a.stdout, states)
+}
