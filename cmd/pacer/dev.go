@@ -114,7 +114,7 @@ Ctrl-C stops everything and removes %[5]s
 
 // startDevSim serves a marathonsim on addr and returns its URL.
 func startDevSim(addr string) (*marathonsim.Server, string, func(), error) {
-	sim, err := marathonsim.New(marathonsim.Options{})
+	sim, err := marathonsim.New(marathonsim.Options{Executor: "process"})
 	if err != nil {
 		return nil, "", nil, err
 	}
