@@ -155,7 +155,9 @@ func lbArgs(simURL, format string) []string {
 	args := []string{"lb", "--marathon", simURL, "--format", format, "--listen-http", "127.0.0.1:1", "--debounce-min", "5ms",
 		"--min-reload-interval", "1ms", "--log-format", "console"}
 	if format == "haproxy" {
-		args = append(args, "--group", "external")
+		// No HAProxy runs here: the config on disk is what is checked, and
+		// pacer lb wants a way to reload HAProxy (master socket or command).
+		args = append(args, "--group", "external", "--reload-cmd", "true")
 	}
 	return args
 }

@@ -3,11 +3,14 @@ package operator
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/reconciler/reconcilertest"
 )
 
@@ -206,6 +209,36 @@ func TestFailureBacksOffWithoutBlockingOthers(t *testing.T) {
 	}
 	if a := appsByID(st)[api]; a.LastError != "" || a.LastSyncTime.IsZero() {
 		t.Errorf("after success: %+v", a)
+	}
+}
+
+// TestLostAnswerThenInSync: a write Marathon applied but whose answer was
+// lost fails the pass for that app; the next pass finds the app in sync
+// and clears the error and the backoff without writing it again (a stale
+// LastError would keep SyncFailed open for good).
+func TestLostAnswerThenInSync(t *testing.T) {
+	m := reconcilertest.NewFakeMarathon()
+	m.Lost = map[string][]error{"PutApp " + api: {fmt.Errorf("PUT /v2/apps%s: %w", api, marathon.ErrOutcomeUnknown)}}
+	h := newHarness(t, m, nil)
+	h.start()
+
+	st := h.pass()
+	if a := appsByID(st)[api]; a.LastError == "" {
+		t.Fatalf("lost answer not reported: %+v", a)
+	}
+	h.clock.Advance(h.clock.nextWait(t))
+	st = h.pass()
+	if a := appsByID(st)[api]; a.Sync != Synced || a.LastError != "" || !a.RetryAt.IsZero() {
+		t.Errorf("after the write landed: sync %s, lastError %q, retryAt %v; want Synced, none, none", a.Sync, a.LastError, a.RetryAt)
+	}
+	puts := 0
+	for _, c := range m.Calls() {
+		if strings.HasPrefix(c, "PutApp "+api+" ") {
+			puts++
+		}
+	}
+	if puts != 1 {
+		t.Errorf("%d PutApp calls for %s, want 1 (the landed write is not sent again): %v", puts, api, m.Calls())
 	}
 }
 

@@ -177,6 +177,12 @@ func (o *Operator) classify(ctx context.Context, plan *reconciler.Plan, live []m
 		case reconciler.ActionUnchanged:
 			a.Sync = Synced
 			o.streaks.converged(ap.ID)
+			// In sync without a write of ours (a write whose answer was
+			// lost landed, or someone fixed it): an earlier write error no
+			// longer holds, and must not keep SyncFailed open.
+			delete(o.lastErr, ap.ID)
+			o.apps.succeed(ap.ID)
+			a.LastError, a.LastErrorAt = "", time.Time{}
 		case reconciler.ActionSkip:
 			a.Sync, a.Action, a.Message = OutOfSync, string(ap.Action), ap.Reason
 		default:

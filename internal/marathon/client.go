@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -247,6 +248,12 @@ type attemptError struct {
 	url       string // without user info
 	err       error
 	permanent bool // retrying cannot help (untrusted certificate, not Marathon)
+	unknown   bool // a write was sent, its answer lost: never sent again
+}
+
+// isWrite reports whether method changes Marathon's state.
+func isWrite(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead
 }
 
 func (e *attemptError) Error() string {
@@ -287,6 +294,9 @@ func (c *Client) round(ctx context.Context, r *retrier, method, path string, que
 				return nil, true, ctx.Err()
 			}
 			var ae *attemptError
+			if errors.As(err, &ae) && ae.unknown {
+				return nil, true, err
+			}
 			permanent = permanent && errors.As(err, &ae) && ae.permanent
 			errs = append(errs, err)
 			r.failed(displayURL(u), err)
@@ -333,11 +343,21 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
 	var gotHeaders bool
-	res, err := c.send(actx, base, method, path, query, body, out, &gotHeaders)
+	var wrote atomic.Bool // the request went out whole (httptrace)
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) }}
+	res, err := c.send(httptrace.WithClientTrace(actx, trace), base, method, path, query, body, out, &gotHeaders)
 	if err == nil {
 		return res, nil
 	}
 	fail := &attemptError{url: displayURL(base), err: err}
+	defer func() {
+		// A write that went out but whose answer was lost may have been
+		// applied: neither another round nor another URL may send it again.
+		if isWrite(method) && wrote.Load() && ctx.Err() == nil {
+			fail.err = &OutcomeUnknownError{Method: method, Path: path, URL: displayURL(base), Err: fail.err}
+			fail.unknown = true
+		}
+	}()
 	var nm *NotMarathonError
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError

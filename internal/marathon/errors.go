@@ -22,7 +22,26 @@ var (
 	// ErrUnavailable means no Marathon URL answered (connection errors or 5xx
 	// from every URL).
 	ErrUnavailable = errors.New("marathon unavailable")
+	// ErrOutcomeUnknown means a write (PUT, POST, DELETE) was sent whole
+	// but no complete answer came back: Marathon may or may not have
+	// applied it. It is not retried (a second write could start a second
+	// deployment); the caller reads Marathon again to find out.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
+
+// OutcomeUnknownError is a write sent to URL whose answer was lost. It
+// matches ErrOutcomeUnknown.
+type OutcomeUnknownError struct {
+	Method, Path, URL string
+	Err               error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("%s %s was sent to %s but its answer was lost (%v): not retried, Marathon may have applied it; "+
+		"the next pass reads Marathon again", e.Method, e.Path, e.URL, e.Err)
+}
+
+func (e *OutcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }
 
 // LockedError is returned for a 409 that names the blocking deployments.
 // It matches ErrLocked.

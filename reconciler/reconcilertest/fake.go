@@ -24,6 +24,10 @@ type FakeMarathon struct {
 	// Errors are returned, first in first out, by the call named
 	// "<Method> <id>" (e.g. "PutApp /a") or "<Method>" (e.g. "Deployments").
 	Errors map[string][]error
+	// Lost are returned the same way by PutApp, but after the definition
+	// is stored: a write Marathon applied whose answer was lost
+	// (marathon.ErrOutcomeUnknown).
+	Lost map[string][]error
 	// Queued is what Queue returns.
 	Queued []marathon.QueueItem
 
@@ -134,7 +138,12 @@ func (f *FakeMarathon) PutApp(_ context.Context, id string, definition []byte, f
 		return "", err
 	}
 	f.apps[id] = append(json.RawMessage(nil), definition...)
-	return f.deploy(id), nil
+	dep := f.deploy(id)
+	if errs := f.Lost["PutApp "+id]; len(errs) > 0 {
+		f.Lost["PutApp "+id] = errs[1:]
+		return "", errs[0]
+	}
+	return dep, nil
 }
 
 // ScaleApp implements reconciler.Marathon.
