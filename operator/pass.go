@@ -197,6 +197,7 @@ func (o *Operator) classify(plan *reconciler.Plan, live []marathon.App, leader b
 		apps = append(apps, a)
 	}
 	o.apps.forget(func(id string) bool { return seen[id] })
+	o.page.forget(func(id string) bool { return seen[id] })
 	return apps, writes
 }
 
@@ -218,6 +219,7 @@ func (o *Operator) appStatus(id string, spec *specs.App, live *marathon.App) App
 			a.LastTaskFailure = strings.TrimSpace(f.State + " " + f.Message)
 		}
 	}
+	o.page.addTo(&a, o.good.rev.ID, spec, live, o.opts.MaskSalt, o.opts.Cluster)
 	return a
 }
 

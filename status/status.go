@@ -1,6 +1,7 @@
 package status
 
 import (
+	"encoding/json"
 	"time"
 
 	"pacer.dev/pacer/specs"
@@ -116,6 +117,19 @@ type App struct {
 	LastSyncTime time.Time `json:"lastSyncTime,omitzero"`
 	// RetryAt is when a failing app is tried again.
 	RetryAt time.Time `json:"retryAt,omitzero"`
+	// Wanted is how many instances git wants (the spec's instances); nil
+	// when the app is not in git (an app to prune).
+	Wanted *int `json:"wanted,omitempty"`
+	// Links are the app's links from its spec labels (LinkLabels).
+	Links []Link `json:"links,omitempty"`
+	// Exposure is how the app's spec labels expose it on the load
+	// balancers (nixy realm, HAProxy group); nil when it is not exposed.
+	Exposure *Exposure `json:"exposure,omitempty"`
+	// Live is the live Marathon definition with its env, secrets and
+	// docker env parameters masked as plans mask them; nil when the app is
+	// not in Marathon. Not in /api/v1/status (its size); the status page
+	// shows it.
+	Live json.RawMessage `json:"-"`
 	// Alerting is the environment's paging policy (nil: does not page).
 	Alerting *specs.Alerting `json:"-"`
 }

@@ -1,0 +1,81 @@
+package status
+
+import (
+	"sync"
+	"time"
+)
+
+// Pass is one operator pass as the status page lists it.
+type Pass struct {
+	At       time.Time     `json:"at"`
+	Duration time.Duration `json:"durationNanos"`
+	Revision string        `json:"revision,omitempty"`
+	// Invalid is the invalid newer revision's id, when there was one.
+	Invalid string `json:"invalid,omitempty"`
+	// Error is the first of the pass's source, Marathon and pass errors.
+	Error   string  `json:"error,omitempty"`
+	Applied int     `json:"applied"`
+	Summary Summary `json:"summary"`
+}
+
+// PassOf records a Cluster status as a Pass.
+func PassOf(c Cluster) Pass {
+	p := Pass{At: c.LastPass, Duration: c.PassDuration, Revision: c.Revision.ID, Applied: len(c.Applied), Summary: c.Summary}
+	if c.InvalidRevision != nil {
+		p.Invalid = c.InvalidRevision.ID
+	}
+	for _, e := range []string{c.SourceError, c.MarathonError, c.PassError} {
+		if e != "" {
+			p.Error = e
+			break
+		}
+	}
+	return p
+}
+
+// History keeps the last passes, newest first. Safe for concurrent use.
+type History struct {
+	mu     sync.Mutex
+	passes []Pass // ring
+	next   int
+	full   bool
+}
+
+// NewHistory keeps the last n passes (at least 1).
+func NewHistory(n int) *History { return &History{passes: make([]Pass, max(n, 1))} }
+
+// Add records a pass.
+func (h *History) Add(p Pass) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.passes[h.next] = p
+	h.next = (h.next + 1) % len(h.passes)
+	h.full = h.full || h.next == 0
+}
+
+// List returns the passes, newest first.
+func (h *History) List() []Pass {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.next
+	if h.full {
+		n = len(h.passes)
+	}
+	out := make([]Pass, 0, n)
+	for i := 1; i <= n; i++ {
+		out = append(out, h.passes[(h.next-i+len(h.passes))%len(h.passes)])
+	}
+	return out
+}
+
+// Incident is an open incident (paged, not yet resolved) as the leader's
+// paging tracks it.
+type Incident struct {
+	// Condition is the alerting condition, e.g. CrashLooping.
+	Condition string `json:"condition"`
+	// App is empty for cluster-level incidents.
+	App      string    `json:"app,omitempty"`
+	Severity string    `json:"severity,omitempty"`
+	Summary  string    `json:"summary"`
+	Since    time.Time `json:"since"`
+}

@@ -1,0 +1,64 @@
+package status
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestHistoryKeepsTheNewest(t *testing.T) {
+	at := func(s int) Pass { return Pass{At: time.Unix(int64(s), 0)} }
+	tests := []struct {
+		name string
+		add  int
+		want []Pass
+	}{
+		{"empty", 0, []Pass{}},
+		{"partial", 2, []Pass{at(2), at(1)}},
+		{"exactly full", 3, []Pass{at(3), at(2), at(1)}},
+		{"wrapped", 5, []Pass{at(5), at(4), at(3)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHistory(3)
+			for i := 1; i <= tc.add; i++ {
+				h.Add(at(i))
+			}
+			if d := cmp.Diff(tc.want, h.List()); d != "" {
+				t.Errorf("List (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestPassOfTakesTheFirstError(t *testing.T) {
+	c := Cluster{Revision: Revision{ID: "abc"}, MarathonError: "marathon down", PassError: "prune guard",
+		InvalidRevision: &InvalidRevision{ID: "def"}, Applied: []AppliedChange{{App: "/a"}}}
+	p := PassOf(c)
+	if p.Error != "marathon down" || p.Invalid != "def" || p.Revision != "abc" || p.Applied != 1 {
+		t.Errorf("PassOf = %+v", p)
+	}
+}
+
+func TestFactsOf(t *testing.T) {
+	tests := []struct {
+		name string
+		def  string
+		want SpecFacts
+	}{
+		{"defaults", `{}`, SpecFacts{Wanted: 1}},
+		{"scaled to 0", `{"instances":0}`, SpecFacts{Wanted: 0}},
+		{"links and exposure", `{"instances":3,"labels":{"RUNBOOK_URL":"https://wiki/rb","GRAFANA_URL":"javascript:alert(1)",
+			"NIXY_REALM":"internal","HAPROXY_GROUP":"external","subdomain":"b.example a.example"}}`,
+			SpecFacts{Wanted: 3, Links: []Link{{Text: "Runbook", Href: "https://wiki/rb"}},
+				Exposure: &Exposure{NixyRealm: "internal", HAProxyGroup: "external", Hosts: []string{"a.example", "b.example"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, FactsOf([]byte(tc.def))); d != "" {
+				t.Errorf("FactsOf (-want +got):\n%s", d)
+			}
+		})
+	}
+}
