@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -41,6 +42,8 @@ type Alerter struct {
 
 	// lbStatus is the LB pipeline's last status; nil without --lb-out.
 	lbStatus func() LBStatus
+	// open is the open incidents for the status page (incidents.go).
+	open atomic.Pointer[[]status.Incident]
 }
 
 // pass is what Run has not observed yet of the operator's passes: the
@@ -192,6 +195,7 @@ func (al *Alerter) WatchLB(last func() LBStatus) { al.lbStatus = last }
 // (or a restarted pacer) first restores the open incidents and pending
 // change events from the store.
 func (al *Alerter) observe(ctx context.Context, p pass) {
+	defer al.publishIncidents()
 	st := p.st
 	log := logr.FromContextOrDiscard(ctx)
 	read := !p.cutShort && readMarathon(st)

@@ -23,6 +23,7 @@ import (
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/statuspage"
 )
 
 // runOptions are the flags of pacer run.
@@ -41,6 +42,7 @@ type runOptions struct {
 	pagerDutyEndpoint, pagerDutyKeyFile                   string
 	alerting                                              runAlertingOptions
 	http                                                  httpserve.Options
+	uiAuthFile                                            string
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -63,7 +65,9 @@ With --zk, instances elect a leader through ZooKeeper and only the leader
 writes; a leader that loses its session stops writing at once.
 
 HTTP on --listen: /healthz, /readyz (after the first sync), /metrics
-(Prometheus), /api/v1/status (JSON per app) and POST /hooks/gitlab.
+(Prometheus), /api/v1/status (JSON per app), POST /hooks/gitlab, and the
+read-only status page at / (/apps/<id>, /revision, live updates on /events;
+--ui-auth-file guards it).
 
 SIGTERM/SIGINT: stop taking work, let an in-flight apply finish (or report it
 interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
@@ -102,6 +106,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.StringVar(&o.pagerDutyEndpoint, "pagerduty-endpoint", envOr("PACER_PAGERDUTY_ENDPOINT", ""), "PagerDuty Events API v2 base URL (default PagerDuty's)")
 	f.StringVar(&o.pagerDutyKeyFile, "pagerduty-routing-key-file", os.Getenv("PACER_PAGERDUTY_ROUTING_KEY_FILE"), "file holding the default PagerDuty routing key; without any key alerts are only logged")
 	addRunAlertingFlags(cmd, &o.alerting)
+	f.StringVar(&o.uiAuthFile, "ui-auth-file", os.Getenv("PACER_UI_AUTH_FILE"), `guard the status page with the one line of this file: "bearer TOKEN" or "basic USER:PASSWORD" (env PACER_UI_AUTH_FILE)`)
 	return cmd
 }
 
@@ -226,15 +231,22 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go forwardHUP(ctx, hup, d.trigger)
+	var page *statuspage.Page
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{client: d.client, log: log.WithName("events")}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
-		OnPass: func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
+		OnPass: func(st operator.Status) {
+			alerts.Offer(ctx, st) // never waits for the store or PagerDuty
+			page.Observe(st)      // only wakes the page's live-update streams
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
+	}
+	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts); err != nil {
+		return err
 	}
 	var lbPipeline *lb.Pipeline
 	if o.lb.out != "" {
@@ -244,7 +256,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		watchLB(alerts, lbPipeline)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
+	mux.Handle("/", withStatusPage(page, op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }})))
 	if d.webhook != nil {
 		mux.Handle(gitsource.WebhookPath, &leaderForwarder{next: d.webhook, client: &http.Client{Timeout: 10 * time.Second},
 			leader: func() (bool, string) {
@@ -253,6 +265,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 			}})
 	}
 	srv, srvLn := httpserve.New(mux, ln, o.http)
+	srv.RegisterOnShutdown(page.Close) // Shutdown waits for the live-update streams otherwise
 	srv.BaseContext = func(net.Listener) context.Context {
 		return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
 	}

@@ -1,0 +1,50 @@
+package statuspage
+
+import (
+	"net/http"
+	"strings"
+
+	"pacer.dev/pacer/status"
+)
+
+type appData struct {
+	base
+	App       *status.App
+	Problem   bool
+	Incidents []status.Incident
+	Marathon  string
+	// Live is the masked live definition ("" when not in Marathon).
+	Live string
+}
+
+type notFoundData struct {
+	base
+	What string
+}
+
+func (p *Page) app(r *http.Request) (string, any, int) {
+	st := p.opts.Status()
+	id := "/" + strings.Trim(r.PathValue("id"), "/")
+	b := p.base(st, "app")
+	for i := range st.Apps {
+		a := &st.Apps[i]
+		if a.ID != id {
+			continue
+		}
+		d := appData{base: b, App: a, Marathon: marathonApp(p.opts.MarathonURL, id), Live: string(a.Live)}
+		d.Incidents = incidentsByApp(b.Incidents)[id]
+		d.Problem = problem(a) || len(d.Incidents) > 0
+		return "app", d, http.StatusOK
+	}
+	return "notfound", notFoundData{base: b, What: "app " + id}, http.StatusNotFound
+}
+
+type revisionData struct {
+	base
+	Passes []status.Pass
+}
+
+func (p *Page) revision(*http.Request) (string, any, int) {
+	st := p.opts.Status()
+	return "revision", revisionData{base: p.base(st, "revision"), Passes: p.opts.History.List()}, http.StatusOK
+}
