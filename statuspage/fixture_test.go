@@ -40,7 +40,7 @@ func fixture() status.Cluster {
 			Sync: status.Synced, Health: status.Suspended, HealthReason: status.ReasonScaledToZero, Wanted: intp(0)},
 	}
 	return status.Cluster{Cluster: "ams", Ready: true, Leader: true,
-		Revision:        status.Revision{ID: "3fb4278aaaaabbbbbcccc", Subject: "autofill: 12 instances", LoadedAt: t0.Add(-time.Hour)},
+		Revision: status.Revision{ID: "3fb4278aaaaabbbbbcccc", Subject: "autofill: 12 instances", LoadedAt: t0.Add(-time.Hour)},
 		InvalidRevision: &status.InvalidRevision{ID: "9c0ffee0000111122223333", Subject: "sync: bad mem", Since: t0.Add(-5 * time.Minute),
 			Error: "services/sync.yaml:12:12: spec.apps.api.mem: must be > 0\nservices/sync.yaml:14:7: spec.apps.api.cmd: unknown field"},
 		LastPass: t0, PassDuration: 42 * time.Millisecond, Apps: apps, Summary: status.Summarize(apps)}

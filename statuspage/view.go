@@ -30,7 +30,7 @@ func (p *Page) base(st status.Cluster, nav string) base {
 
 func (p *Page) funcs() template.FuncMap {
 	return template.FuncMap{
-		"ago":         p.ago,
+		"ago": p.ago,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
