@@ -22,9 +22,11 @@ type pageFacts struct {
 type maskedLive struct {
 	version, show string
 	def           []byte
+	checks        bool
 }
 
-// addTo sets a's Wanted, Links, Exposure and masked Live definition.
+// addTo sets a's Wanted, Links, Exposure, HealthChecks and masked Live
+// definition.
 func (f *pageFacts) addTo(a *AppStatus, rev string, spec *specs.App, live *marathon.App, salt, cluster string) {
 	if f.specs == nil || f.rev != rev {
 		f.rev, f.specs = rev, map[string]status.SpecFacts{}
@@ -49,15 +51,16 @@ func (f *pageFacts) addTo(a *AppStatus, rev string, spec *specs.App, live *marat
 	}
 	key := strings.Join(show, "\x00")
 	if c, ok := f.live[a.ID]; ok && c.version == live.Version && c.show == key && live.Version != "" {
-		a.Live = c.def
+		a.Live, a.HealthChecks = c.def, c.checks
 		return
 	}
 	def, err := reconciler.MaskDefinition(salt, cluster, a.ID, show, live.Raw)
 	if err != nil {
 		return // Marathon's JSON decoded once already; the page says the definition is unavailable
 	}
-	f.live[a.ID] = maskedLive{version: live.Version, show: key, def: def}
-	a.Live = def
+	checks := status.HasHealthChecks(live.Raw)
+	f.live[a.ID] = maskedLive{version: live.Version, show: key, def: def, checks: checks}
+	a.Live, a.HealthChecks = def, checks
 }
 
 // forget drops the apps gone from Marathon and git.

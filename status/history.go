@@ -1,6 +1,7 @@
 package status
 
 import (
+	"maps"
 	"sync"
 	"time"
 )
@@ -16,6 +17,19 @@ type Pass struct {
 	Error   string  `json:"error,omitempty"`
 	Applied int     `json:"applied"`
 	Summary Summary `json:"summary"`
+	// Repeats counts the passes after First with the same outcome
+	// (revisions, error, no write, same counts); At and Duration are the
+	// newest one's.
+	Repeats int       `json:"repeats,omitempty"`
+	First   time.Time `json:"first,omitzero"`
+}
+
+// same reports whether q has p's outcome, so History folds q into p.
+func (p Pass) same(q Pass) bool {
+	if p.Revision != q.Revision || p.Invalid != q.Invalid || p.Error != q.Error || p.Applied != 0 || q.Applied != 0 {
+		return false
+	}
+	return maps.Equal(p.Summary.Sync, q.Summary.Sync) && maps.Equal(p.Summary.Health, q.Summary.Health)
 }
 
 // PassOf records a Cluster status as a Pass.
@@ -33,7 +47,9 @@ func PassOf(c Cluster) Pass {
 	return p
 }
 
-// History keeps the last passes, newest first. Safe for concurrent use.
+// History keeps the last passes, newest first, a run of passes with the
+// same outcome folded into one (a quiet cluster passes every few seconds).
+// Safe for concurrent use.
 type History struct {
 	mu     sync.Mutex
 	passes []Pass // ring
@@ -48,6 +64,14 @@ func NewHistory(n int) *History { return &History{passes: make([]Pass, max(n, 1)
 func (h *History) Add(p Pass) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if last := &h.passes[(h.next-1+len(h.passes))%len(h.passes)]; (h.next > 0 || h.full) && last.same(p) {
+		if last.First.IsZero() {
+			last.First = last.At
+		}
+		last.At, last.Duration = p.At, p.Duration
+		last.Repeats++
+		return
+	}
 	h.passes[h.next] = p
 	h.next = (h.next + 1) % len(h.passes)
 	h.full = h.full || h.next == 0

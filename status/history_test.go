@@ -8,7 +8,7 @@ import (
 )
 
 func TestHistoryKeepsTheNewest(t *testing.T) {
-	at := func(s int) Pass { return Pass{At: time.Unix(int64(s), 0)} }
+	at := func(s int) Pass { return Pass{At: time.Unix(int64(s), 0), Applied: 1} } // writes: never folded
 	tests := []struct {
 		name string
 		add  int
@@ -60,5 +60,21 @@ func TestFactsOf(t *testing.T) {
 				t.Errorf("FactsOf (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+func TestHistoryFoldsQuietPasses(t *testing.T) {
+	sum := func(out int) Summary { return Summary{Sync: map[Sync]int{OutOfSync: out}, Health: map[Health]int{}} }
+	p := func(s int, out int, applied int) Pass {
+		return Pass{At: time.Unix(int64(s), 0), Revision: "r", Summary: sum(out), Applied: applied}
+	}
+	h := NewHistory(10)
+	for _, q := range []Pass{p(1, 1, 1), p(2, 0, 0), p(3, 0, 0), p(4, 0, 0), p(5, 1, 0), p(6, 1, 1), p(7, 1, 1)} {
+		h.Add(q)
+	}
+	want := []Pass{p(7, 1, 1), p(6, 1, 1), {At: time.Unix(5, 0), Revision: "r", Summary: sum(1)},
+		{At: time.Unix(4, 0), First: time.Unix(2, 0), Repeats: 2, Revision: "r", Summary: sum(0)}, p(1, 1, 1)}
+	if d := cmp.Diff(want, h.List()); d != "" {
+		t.Errorf("List (-want +got):\n%s", d)
 	}
 }

@@ -120,6 +120,9 @@ type App struct {
 	// Wanted is how many instances git wants (the spec's instances); nil
 	// when the app is not in git (an app to prune).
 	Wanted *int `json:"wanted,omitempty"`
+	// HealthChecks is true when the live app defines health checks (else
+	// Marathon counts no task healthy).
+	HealthChecks bool `json:"healthChecks,omitempty"`
 	// Links are the app's links from its spec labels (LinkLabels).
 	Links []Link `json:"links,omitempty"`
 	// Exposure is how the app's spec labels expose it on the load

@@ -46,8 +46,14 @@ func (p *Page) funcs() template.FuncMap {
 		"marathonApp": func(id string) string { return marathonApp(p.opts.MarathonURL, id) },
 		"rowID":       rowID,
 		"short":       short,
-		"syncCount":   func(s status.Summary, v string) int { return s.Sync[status.Sync(v)] },
-		"lines":       func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+		"ms": func(d time.Duration) string {
+			if d < 10*time.Millisecond {
+				return d.Round(100 * time.Microsecond).String()
+			}
+			return d.Round(time.Millisecond).String()
+		},
+		"syncCount": func(s status.Summary, v string) int { return s.Sync[status.Sync(v)] },
+		"lines":     func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
 		"wanted": func(a *status.App) string {
 			if a.Wanted == nil {
 				return "–"
