@@ -61,11 +61,13 @@ func chromium(t *testing.T, args ...string) string {
 	if err != nil {
 		t.Fatalf("chromium not found: install it with `make deps` (apt-get install chromium): %v", err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	// --timeout: capture what loaded within 60s instead of waiting on a
+	// slow machine for ever; the context is the backstop.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + t.TempDir()}
+		"--user-data-dir=" + t.TempDir(), "--timeout=60000"}
 	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -192,6 +194,24 @@ func TestStatusPageInBrowser(t *testing.T) {
 		})
 	}
 	t.Logf("DOMs and screenshots in %s", dir)
+
+	// Live updates: the open overview swaps the row of an app scaled out
+	// of band, without a reload, and leaves the other rows' nodes alone.
+	t.Run("live update", func(t *testing.T) {
+		tab := openInChromium(t, p.base+"/")
+		staging, prod := "app:/services/web/staging/api", "app:/services/web/production/api"
+		eventually(t, 20*time.Second, "script connected", func() (bool, string) {
+			got := tab.eval(t, `document.getElementById("live-state") ? document.getElementById("live-state").textContent : "loading"`)
+			return strings.Contains(got, "live"), got
+		})
+		tab.eval(t, `window.pacerMark = "no reload"; document.getElementById("`+prod+`").pacerMark = "same node"; ""`)
+		scaleOutOfBand(t, simURL, "/services/web/staging/api", 3)
+		eventually(t, 20*time.Second, "row swapped", func() (bool, string) {
+			got := tab.eval(t, `JSON.stringify({mark: window.pacerMark, prod: document.getElementById("`+prod+`").pacerMark || "",
+				row: document.getElementById("`+staging+`").textContent.replace(/\s+/g, " ")})`)
+			return strings.Contains(got, "3/3/2") && strings.Contains(got, `"mark":"no reload"`) && strings.Contains(got, `"prod":"same node"`), got
+		})
+	})
 }
 
 // recvBodies are the PagerDuty events accepted so far, joined.

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+)
+
+// cdpPage is one chromium tab driven over the DevTools protocol (no
+// driver: a websocket and JSON), to watch the page update itself.
+type cdpPage struct {
+	ws *websocket.Conn
+	mu sync.Mutex
+	id int
+}
+
+var devtoolsRE = regexp.MustCompile(`DevTools listening on (ws://[^\s]+)`)
+
+// openInChromium starts headless chromium on url with remote debugging on
+// a free loopback port and connects to its tab.
+func openInChromium(t *testing.T, url string) *cdpPage {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium not found: install it with `make deps` (apt-get install chromium): %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+		"--remote-allow-origins=http://127.0.0.1", url)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := devtoolsRE.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	var browserWS string
+	select {
+	case browserWS = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("chromium did not print its DevTools address")
+	}
+	// The tab's websocket is /devtools/page/<id>, listed at /json/list.
+	base := "http://" + strings.Split(strings.TrimPrefix(browserWS, "ws://"), "/")[0]
+	var wsURL string
+	eventually(t, 20*time.Second, "chromium tab listed", func() (bool, string) {
+		var targets []struct{ Type, URL, WebSocketDebuggerURL string }
+		body := httpGet(t, base+"/json/list")
+		if err := json.Unmarshal([]byte(body), &targets); err != nil {
+			return false, body
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" && strings.HasPrefix(tg.URL, url) {
+				wsURL = tg.WebSocketDebuggerURL
+				return true, ""
+			}
+		}
+		return false, body
+	})
+	ws, err := websocket.Dial(wsURL, "", "http://127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &cdpPage{ws: ws}
+}
+
+// eval runs a JavaScript expression in the tab and returns its value as
+// a string (JSON.stringify it for structures).
+func (p *cdpPage) eval(t *testing.T, expr string) string {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.id++
+	req := map[string]any{"id": p.id, "method": "Runtime.evaluate", "params": map[string]any{"expression": expr, "returnByValue": true}}
+	if err := websocket.JSON.Send(p.ws, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var resp struct {
+			ID     int `json:"id"`
+			Result struct {
+				Result struct {
+					Value any `json:"value"`
+				} `json:"result"`
+				ExceptionDetails any `json:"exceptionDetails"`
+			} `json:"result"`
+		}
+		if err := websocket.JSON.Receive(p.ws, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if resp.ID != p.id {
+			continue // an event
+		}
+		if resp.Result.ExceptionDetails != nil {
+			t.Fatalf("eval %s: %v", expr, resp.Result.ExceptionDetails)
+		}
+		return fmt.Sprint(resp.Result.Result.Value)
+	}
+}
