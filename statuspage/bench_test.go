@@ -21,11 +21,12 @@ func (r *firstByteRecorder) Write(b []byte) (int, error) {
 	return r.ResponseRecorder.Write(b)
 }
 
-// BenchmarkOverview10k renders the first page of the overview (200 apps,
-// problems first) of a 10,000-app cluster; ms/first-byte is the time to
+// BenchmarkOverview10k renders pages of a 10,000-app cluster: the first
+// page of the overview (200 apps, problems first), a filtered one, a
+// search, an app page and the revision page; ms/first-byte is the time to
 // the first body byte, ns/op the whole page.
 func BenchmarkOverview10k(b *testing.B) {
-	for _, target := range []string{"/", "/?problems=1&page=2", "/?q=app0999"} {
+	for _, target := range []string{"/", "/?problems=1&page=2", "/?q=app0999", "/apps/services/svc49/env9/app09999", "/revision"} {
 		b.Run(target, func(b *testing.B) {
 			h := newPage(b, bigCluster(10000), nil).Handler(nil)
 			var first time.Duration

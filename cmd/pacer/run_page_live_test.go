@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/net/websocket"
+
+	"pacer.dev/pacer/internal/gittest"
 )
 
 // cdpPage is one chromium tab driven over the DevTools protocol (no
@@ -118,5 +122,43 @@ func (p *cdpPage) eval(t *testing.T, expr string) string {
 			t.Fatalf("eval %s: %v", expr, resp.Result.ExceptionDetails)
 		}
 		return fmt.Sprint(resp.Result.Result.Value)
+	}
+}
+
+// TestRunShutdownEndsStatusPageStreams: an open live-update stream does
+// not hold up shutdown (http.Server.Shutdown waits for active requests;
+// the page ends its streams when the server shuts down).
+func TestRunShutdownEndsStatusPageStreams(t *testing.T) {
+	simURL := newOperatorSim(t)
+	repo := gittest.New(t)
+	repo.Push("web", pagingSpecs("1"))
+	p := startPacer(t, "--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--retries", "0",
+		"--sync-interval", "300ms", "--shutdown-timeout", "20s", "--log-format", "console")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, p.base+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	ended := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+	start := time.Now()
+	p.stop(t)
+	// Without the page's Close, Shutdown waits a quarter of the timeout
+	// (5 s) and leaves the stream open.
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("shutdown took %s with a stream open", took)
+	}
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Errorf("stream ended with %v, want a clean end", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the stream outlived pacer run")
 	}
 }
