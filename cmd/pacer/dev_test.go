@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,10 @@ func TestDevConvergesAndHealsDrift(t *testing.T) {
 	})
 	if _, err := os.Stat(lbOut); err != nil {
 		t.Errorf("LB config not rendered: %v", err)
+	}
+	page := regexp.MustCompile(`page:\s+(http://\S+)`).FindStringSubmatch(banner)[1]
+	if body := httpGet(t, page+"?q=checks"); !strings.Contains(body, `href="/apps/services/autofill/production/checks"`) {
+		t.Errorf("pacer dev's status page at %s does not list %s:\n%s", page, checks, body)
 	}
 
 	scaleOutOfBand(t, simURL, checks, 3)

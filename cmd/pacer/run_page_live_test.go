@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -160,5 +162,62 @@ func TestRunShutdownEndsStatusPageStreams(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("the stream outlived pacer run")
+	}
+}
+
+// TestRunUIAuthFile: --ui-auth-file guards the status page and leaves the
+// health, metrics and API endpoints open; a bad file stops pacer run.
+func TestRunUIAuthFile(t *testing.T) {
+	simURL := newOperatorSim(t)
+	repo := gittest.New(t)
+	repo.Push("web", pagingSpecs("1"))
+	dir := t.TempDir()
+	authFile := filepath.Join(dir, "ui-auth")
+	if err := os.WriteFile(authFile, []byte("basic oncall:s3cret-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
+		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--retries", "0",
+		"--sync-interval", "300ms", "--shutdown-timeout", "5s", "--log-format", "console"}
+	p := startPacer(t, append(args, "--ui-auth-file", authFile)...)
+	code := func(path, user, pass string) int {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, p.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		path, user, pass string
+		want             int
+	}{
+		{"/", "", "", 401}, {"/revision", "oncall", "wrong", 401}, {"/", "oncall", "s3cret-pw", 200},
+		{"/assets/live.js", "", "", 401}, {"/healthz", "", "", 200}, {"/api/v1/status", "", "", 200}, {"/metrics", "", "", 200},
+	} {
+		if got := code(tc.path, tc.user, tc.pass); got != tc.want {
+			t.Errorf("GET %s as %q = %d, want %d", tc.path, tc.user, got, tc.want)
+		}
+	}
+	if strings.Contains(p.stderr.String(), "s3cret-pw") {
+		t.Error("the UI password reached the log")
+	}
+	p.stop(t)
+
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte("password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if got := run(t.Context(), append([]string{"run"}, append(args, "--ui-auth-file", bad)...), &stdout, &stderr); got != 1 ||
+		!strings.Contains(stderr.String(), "--ui-auth-file") || strings.Contains(stderr.String(), "password") {
+		t.Errorf("bad auth file: exit %d, stderr %q", got, stderr.String())
 	}
 }
