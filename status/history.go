@@ -103,3 +103,54 @@ type Incident struct {
 	Summary  string    `json:"summary"`
 	Since    time.Time `json:"since"`
 }
+
+// Write is a write Marathon accepted, with the subject of the revision
+// written (when it was the revision in force).
+type Write struct {
+	AppliedChange
+	Subject string `json:"subject,omitempty"`
+}
+
+// Writes keeps the last writes of the cluster, newest first. Safe for
+// concurrent use.
+type Writes struct {
+	mu   sync.Mutex
+	ring []Write
+	next int
+	full bool
+}
+
+// NewWrites keeps the last n writes (at least 1).
+func NewWrites(n int) *Writes { return &Writes{ring: make([]Write, max(n, 1))} }
+
+// Observe records the writes of a pass.
+func (w *Writes) Observe(c Cluster) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range c.Applied {
+		wr := Write{AppliedChange: a}
+		if a.Revision == c.Revision.ID {
+			wr.Subject = c.Revision.Subject
+		}
+		w.ring[w.next] = wr
+		w.next = (w.next + 1) % len(w.ring)
+		w.full = w.full || w.next == 0
+	}
+}
+
+// Of returns app's writes, newest first (all apps' when app is "").
+func (w *Writes) Of(app string) []Write {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := w.next
+	if w.full {
+		n = len(w.ring)
+	}
+	var out []Write
+	for i := 1; i <= n; i++ {
+		if wr := w.ring[(w.next-i+len(w.ring))%len(w.ring)]; app == "" || wr.App == app {
+			out = append(out, wr)
+		}
+	}
+	return out
+}

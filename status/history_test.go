@@ -78,3 +78,21 @@ func TestHistoryFoldsQuietPasses(t *testing.T) {
 		t.Errorf("List (-want +got):\n%s", d)
 	}
 }
+
+func TestWritesKeepTheNewestPerApp(t *testing.T) {
+	w := NewWrites(3)
+	w.Observe(Cluster{Revision: Revision{ID: "r1", Subject: "first"}, Applied: []AppliedChange{{App: "/a", Revision: "r1"}, {App: "/b", Revision: "r0"}}})
+	w.Observe(Cluster{Revision: Revision{ID: "r2", Subject: "second"}, Applied: []AppliedChange{{App: "/a", Revision: "r2"}, {App: "/a", Revision: "r2", Action: "scale"}}})
+	want := []Write{{AppliedChange: AppliedChange{App: "/a", Revision: "r2", Action: "scale"}, Subject: "second"},
+		{AppliedChange: AppliedChange{App: "/a", Revision: "r2"}, Subject: "second"}}
+	if d := cmp.Diff(want, w.Of("/a")); d != "" {
+		t.Errorf("Of(/a) (-want +got):\n%s", d)
+	}
+	// The oldest (/a r1) fell out; /b's write kept no subject: r0 was not in force.
+	if d := cmp.Diff([]Write{{AppliedChange: AppliedChange{App: "/b", Revision: "r0"}}}, w.Of("/b")); d != "" {
+		t.Errorf("Of(/b) (-want +got):\n%s", d)
+	}
+	if n := len(w.Of("")); n != 3 {
+		t.Errorf("Of(\"\") has %d writes, want 3", n)
+	}
+}

@@ -12,6 +12,7 @@ type appData struct {
 	App       *status.App
 	Problem   bool
 	Incidents []status.Incident
+	Writes    []status.Write
 	Marathon  string
 	// Live is the masked live definition ("" when not in Marathon).
 	Live string
@@ -33,6 +34,9 @@ func (p *Page) app(r *http.Request) (string, any, int) {
 		}
 		d := appData{base: b, App: a, Marathon: marathonApp(p.opts.MarathonURL, id), Live: string(a.Live)}
 		d.Incidents = incidentsByApp(b.Incidents)[id]
+		if d.Writes = p.opts.Writes.Of(id); len(d.Writes) > 20 {
+			d.Writes = d.Writes[:20]
+		}
 		d.Problem = problem(a) || len(d.Incidents) > 0
 		return "app", d, http.StatusOK
 	}

@@ -43,7 +43,9 @@ func fixture() status.Cluster {
 		Revision: status.Revision{ID: "3fb4278aaaaabbbbbcccc", Subject: "autofill: 12 instances", LoadedAt: t0.Add(-time.Hour)},
 		InvalidRevision: &status.InvalidRevision{ID: "9c0ffee0000111122223333", Subject: "sync: bad mem", Since: t0.Add(-5 * time.Minute),
 			Error: "services/sync.yaml:12:12: spec.apps.api.mem: must be > 0\nservices/sync.yaml:14:7: spec.apps.api.cmd: unknown field"},
-		LastPass: t0, PassDuration: 42 * time.Millisecond, Apps: apps, Summary: status.Summarize(apps)}
+		LastPass: t0, PassDuration: 42 * time.Millisecond, Apps: apps, Summary: status.Summarize(apps),
+		Applied: []status.AppliedChange{{App: "/services/sync/production/api", Action: "update", DeploymentID: "5ed4c0c5-9ff8",
+			Revision: "3fb4278aaaaabbbbbcccc", PreviousRevision: "0a1b2c3d4e5f6a7b", Changes: []string{"cmd: \"sync --old\" → \"sync\""}, At: t0.Add(-10 * time.Minute)}}}
 }
 
 func fixtureIncidents() []status.Incident {

@@ -36,6 +36,9 @@ type Options struct {
 	// History keeps the recent passes that Observe records (nil: a new
 	// one of 50).
 	History *status.History
+	// Writes keeps the recent writes that Observe records (nil: a new one
+	// of 500).
+	Writes *status.Writes
 	// MarathonURL is the base of the Marathon UI links.
 	MarathonURL string
 	// PerPage is how many apps the overview lists per page
@@ -68,6 +71,9 @@ func New(o Options) (*Page, error) {
 	if o.History == nil {
 		o.History = status.NewHistory(50)
 	}
+	if o.Writes == nil {
+		o.Writes = status.NewWrites(500)
+	}
 	if o.PerPage <= 0 {
 		o.PerPage = DefaultPerPage
 	}
@@ -85,9 +91,11 @@ func New(o Options) (*Page, error) {
 	return p, nil
 }
 
-// Observe records a pass and tells the open live-update streams.
+// Observe records a pass and its writes and tells the open live-update
+// streams.
 func (p *Page) Observe(st status.Cluster) {
 	p.opts.History.Add(status.PassOf(st))
+	p.opts.Writes.Observe(st)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++

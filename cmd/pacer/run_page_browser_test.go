@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,29 +53,66 @@ spec:
 `}
 }
 
-// chromium runs Debian's chromium headless with a fresh profile and
-// returns its stdout.
-func chromium(t *testing.T, args ...string) string {
+// chromiumCmd is Debian's chromium, headless, with a fresh profile, in a
+// process group of its own: its helper processes outlive the browser
+// process and keep writing the profile, so the test's cleanup kills the
+// group and removes the profile once the group is gone.
+func chromiumCmd(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium not found: install it with `make deps` (apt-get install chromium): %v", err)
 	}
-	// --timeout: capture what loaded within 60s instead of waiting on a
-	// slow machine for ever; the context is the backstop.
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + t.TempDir(), "--timeout=60000"}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	profile, err := os.MkdirTemp("", "pacer-chromium-")
 	if err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+		t.Fatal(err)
 	}
-	return string(out)
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile}
+	cmd := exec.Command(bin, append(base, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			// Poll (t.Context is done in cleanups, so not eventually).
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-cmd.Process.Pid, 0) == nil && time.Now().Before(deadline); {
+				<-tick.C
+			}
+		}
+		if err := os.RemoveAll(profile); err != nil {
+			t.Errorf("remove chromium profile: %v", err)
+		}
+	})
+	return cmd
+}
+
+// chromium runs chromiumCmd to its end and returns its stdout. --timeout:
+// capture what loaded within 60 s instead of waiting on a slow machine for
+// ever; the timer below is the backstop.
+func chromium(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := chromiumCmd(t, append([]string{"--timeout=60000"}, args...)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+		}
+	case <-time.After(3 * time.Minute):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		t.Fatalf("chromium %v: no result within 3m\n%s", args, stderr.String())
+	}
+	return stdout.String()
 }
 
 // artifactsDir is $PACER_TEST_ARTIFACTS/<test>, else a temp dir.
@@ -161,7 +198,8 @@ func TestStatusPageInBrowser(t *testing.T) {
 			"/services/web/staging/api ≠ OutOfSync update", "CrashLooping /services/web/production/crash since",
 			"InvalidSpecRevision cluster since", "haproxy external", "Sync ✓", "Health ✓"}},
 		{"app-drift", "/apps/services/web/staging/api", []string{"Pending changes", "mem: 32 → 64", "env.DB_PASSWORD: (masked ",
-			"manual sync policy", "Runbook", "Marathon UI", "Live definition", `"DB_PASSWORD": "(masked `, `"LOG_LEVEL": "(masked `, "Source web.yaml:15:5"}},
+			"manual sync policy", "Runbook", "Marathon UI", "Live definition", `"DB_PASSWORD": "(masked `, `"LOG_LEVEL": "(masked `, "Source web.yaml:15:5",
+			"Recent writes by pacer", "create", "“web”"}},
 		{"app-crash", "/apps/services/web/production/crash", []string{"Last task failure", "simulated crash", "CrashLooping"}},
 		{"revision", "/revision", []string{"Revision in force", "staging: more mem, new password", "✗ Invalid", "broken",
 			"web.yaml:27:13: spec.apps.crash.cpus: must be at least 0, got -1", "Recent passes", "more like it since"}},
