@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"encoding/json"
 	"strings"
 
 	"pacer.dev/pacer/internal/marathon"
@@ -11,28 +12,27 @@ import (
 
 // pageFacts caches what the status page shows of each app beyond its
 // counts, so a pass at 10,000 apps decodes a spec only when its revision
-// changes and masks a live definition only when its version changes.
-// Owned by the Run goroutine.
+// changes, and hands the page one LiveDefinition per Marathon version
+// (masked when the page first shows it, at most once). Owned by the Run
+// goroutine.
 type pageFacts struct {
 	rev   string
 	specs map[string]status.SpecFacts
-	live  map[string]maskedLive
+	live  map[string]liveEntry
 }
 
-type maskedLive struct {
+type liveEntry struct {
 	version, show string
-	def           []byte
-	checks        bool
+	def           *status.LiveDefinition
 }
 
-// addTo sets a's Wanted, Links, Exposure, HealthChecks and masked Live
-// definition.
+// addTo sets a's Wanted, Links, Exposure and Live definition.
 func (f *pageFacts) addTo(a *AppStatus, rev string, spec *specs.App, live *marathon.App, salt, cluster string) {
 	if f.specs == nil || f.rev != rev {
 		f.rev, f.specs = rev, map[string]status.SpecFacts{}
 	}
 	if f.live == nil {
-		f.live = map[string]maskedLive{}
+		f.live = map[string]liveEntry{}
 	}
 	var show []string
 	if spec != nil {
@@ -51,16 +51,15 @@ func (f *pageFacts) addTo(a *AppStatus, rev string, spec *specs.App, live *marat
 	}
 	key := strings.Join(show, "\x00")
 	if c, ok := f.live[a.ID]; ok && c.version == live.Version && c.show == key && live.Version != "" {
-		a.Live, a.HealthChecks = c.def, c.checks
+		a.Live = c.def
 		return
 	}
-	def, err := reconciler.MaskDefinition(salt, cluster, a.ID, show, live.Raw)
-	if err != nil {
-		return // Marathon's JSON decoded once already; the page says the definition is unavailable
-	}
-	checks := status.HasHealthChecks(live.Raw)
-	f.live[a.ID] = maskedLive{version: live.Version, show: key, def: def, checks: checks}
-	a.Live, a.HealthChecks = def, checks
+	id := a.ID
+	def := status.NewLiveDefinition(live.Raw, func(raw json.RawMessage) (json.RawMessage, error) {
+		return reconciler.MaskDefinition(salt, cluster, id, show, raw)
+	})
+	f.live[a.ID] = liveEntry{version: live.Version, show: key, def: def}
+	a.Live = def
 }
 
 // forget drops the apps gone from Marathon and git.

@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/reconciler/reconcilertest"
+	"pacer.dev/pacer/specs"
 	"pacer.dev/pacer/status"
 )
 
@@ -55,7 +57,47 @@ spec:
 	if a.Exposure == nil || a.Exposure.HAProxyGroup != "external" {
 		t.Errorf("Exposure = %+v, want HAProxy group external", a.Exposure)
 	}
-	if !strings.Contains(string(a.Live), `"DB_PASSWORD": "(masked `) || strings.Contains(string(a.Live), "hunter2") {
-		t.Errorf("Live definition not masked:\n%s", a.Live)
+	if a.Live == nil {
+		t.Fatal("no live definition")
+	}
+	live, err := a.Live.Masked()
+	if err != nil || !strings.Contains(string(live), `"DB_PASSWORD": "(masked `) || strings.Contains(string(live), "hunter2") {
+		t.Errorf("Live definition not masked (%v):\n%s", err, live)
+	}
+
+}
+
+// A pass hands the page the same LiveDefinition while the app's Marathon
+// version stays (so it is masked at most once), a new one when the
+// version or the revision's showEnv changes, and never caches an app
+// without a version.
+func TestPageFactsCachePerVersion(t *testing.T) {
+	var f pageFacts
+	spec := &specs.App{ID: "/a", Definition: []byte(`{"instances":1}`)}
+	live := func(version string) *marathon.App {
+		return &marathon.App{ID: "/a", Version: version, Raw: []byte(`{"id":"/a","env":{"K":"v"}}`)}
+	}
+	get := func(rev string, spec *specs.App, l *marathon.App) *status.LiveDefinition {
+		a := AppStatus{ID: "/a"}
+		f.addTo(&a, rev, spec, l, "salt", "ams")
+		return a.Live
+	}
+	first := get("r1", spec, live("v1"))
+	if get("r1", spec, live("v1")) != first {
+		t.Error("same version: a new definition")
+	}
+	if get("r1", spec, live("v2")) == first {
+		t.Error("new version: the old definition")
+	}
+	shown := &specs.App{ID: "/a", Definition: spec.Definition, ShowEnv: []string{"K"}}
+	second := get("r2", shown, live("v2"))
+	if m, _ := second.Masked(); !strings.Contains(string(m), `"K": "v"`) {
+		t.Errorf("showEnv K not applied: %s", m)
+	}
+	if get("r3", spec, live("")) == get("r3", spec, live("")) {
+		t.Error("an app without a version was cached")
+	}
+	if get("r3", spec, nil) != nil {
+		t.Error("an app not in Marathon has a definition")
 	}
 }

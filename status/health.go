@@ -97,9 +97,6 @@ func HealthOf(live *marathon.App) (Health, Reason) {
 	return Healthy, ReasonAllTasksHealthy
 }
 
-// HasHealthChecks reports whether a live app definition has health checks.
-func HasHealthChecks(raw json.RawMessage) bool { return hasHealthChecks(raw) }
-
 func hasHealthChecks(raw json.RawMessage) bool {
 	var v struct {
 		HealthChecks []json.RawMessage `json:"healthChecks"`

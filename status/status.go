@@ -1,7 +1,6 @@
 package status
 
 import (
-	"encoding/json"
 	"time"
 
 	"pacer.dev/pacer/specs"
@@ -120,19 +119,15 @@ type App struct {
 	// Wanted is how many instances git wants (the spec's instances); nil
 	// when the app is not in git (an app to prune).
 	Wanted *int `json:"wanted,omitempty"`
-	// HealthChecks is true when the live app defines health checks (else
-	// Marathon counts no task healthy).
-	HealthChecks bool `json:"healthChecks,omitempty"`
 	// Links are the app's links from its spec labels (LinkLabels).
 	Links []Link `json:"links,omitempty"`
 	// Exposure is how the app's spec labels expose it on the load
 	// balancers (nixy realm, HAProxy group); nil when it is not exposed.
 	Exposure *Exposure `json:"exposure,omitempty"`
-	// Live is the live Marathon definition with its env, secrets and
-	// docker env parameters masked as plans mask them; nil when the app is
-	// not in Marathon. Not in /api/v1/status (its size); the status page
-	// shows it.
-	Live json.RawMessage `json:"-"`
+	// Live is the live Marathon definition, masked on use as plans mask
+	// env, secrets and docker env parameters; nil when the app is not in
+	// Marathon. Not in /api/v1/status (its size); the status page shows it.
+	Live *LiveDefinition `json:"-"`
 	// Alerting is the environment's paging policy (nil: does not page).
 	Alerting *specs.Alerting `json:"-"`
 }

@@ -32,7 +32,14 @@ func (p *Page) app(r *http.Request) (string, any, int) {
 		if a.ID != id {
 			continue
 		}
-		d := appData{base: b, App: a, Marathon: marathonApp(p.opts.MarathonURL, id), Live: string(a.Live)}
+		d := appData{base: b, App: a, Marathon: marathonApp(p.opts.MarathonURL, id)}
+		if a.Live != nil {
+			live, err := a.Live.Masked()
+			if err != nil {
+				live = []byte("(cannot show the definition: " + err.Error() + ")")
+			}
+			d.Live = string(live)
+		}
 		d.Incidents = incidentsByApp(b.Incidents)[id]
 		if d.Writes = p.opts.Writes.Of(id); len(d.Writes) > 20 {
 			d.Writes = d.Writes[:20]

@@ -1,9 +1,11 @@
 package statuspage
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"pacer.dev/pacer/reconciler"
 	"pacer.dev/pacer/status"
 )
 
@@ -14,6 +16,15 @@ var (
 
 func intp(n int) *int { return &n }
 
+// live is a live definition masked as the operator masks it.
+func live(raw string) *status.LiveDefinition {
+	return status.NewLiveDefinition(json.RawMessage(raw), func(r json.RawMessage) (json.RawMessage, error) {
+		return reconciler.MaskDefinition("salt", "ams", "/x", nil, r)
+	})
+}
+
+const withChecks = `{"healthChecks":[{"protocol":"HTTP","path":"/health"}]}`
+
 // fixture is a cluster at 3 a.m.: drift, a crash loop, an invalid newer
 // revision and an open incident, among healthy apps.
 func fixture() status.Cluster {
@@ -21,18 +32,19 @@ func fixture() status.Cluster {
 		{ID: "/services/autofill/production/app", ServiceGroup: "/services/autofill", Environment: "production",
 			Sync: status.Synced, Health: status.Healthy, HealthReason: status.ReasonAllTasksHealthy,
 			Instances: 12, Running: 12, Healthy: 12, Wanted: intp(12), Exposure: &status.Exposure{HAProxyGroup: "external"},
-			Source: "services/autofill.yaml:9:5", SpecRevision: "3fb4278aaaaabbbbbcccc", LiveRevision: "3fb4278aaaaabbbbbcccc"},
+			Source: "services/autofill.yaml:9:5", SpecRevision: "3fb4278aaaaabbbbbcccc", LiveRevision: "3fb4278aaaaabbbbbcccc",
+			Live: live(withChecks)},
 		{ID: "/services/autofill/production/mongo", ServiceGroup: "/services/autofill", Environment: "production",
 			Sync: status.OutOfSync, Health: status.Healthy, HealthReason: status.ReasonAllTasksHealthy, Action: "update",
 			Changes: []string{`mem: 8192 → 16384`, `env.DB_PASSWORD: (masked 1a2b3c4d) → (masked 5e6f7a8b)`},
 			Message: "manual sync policy: drift reported, not applied", SyncPolicy: "manual",
 			Instances: 3, Running: 3, Healthy: 3, Wanted: intp(3), Exposure: &status.Exposure{NixyRealm: "internal", HAProxyGroup: "internal", Protocol: "tcp"},
 			Links:  []status.Link{{Text: "Runbook", Href: "https://wiki.example/mongo"}},
-			Live:   []byte("{\n  \"env\": {\n    \"DB_PASSWORD\": \"(masked 1a2b3c4d)\"\n  },\n  \"id\": \"/services/autofill/production/mongo\"\n}"),
+			Live:   live(`{"id":"/services/autofill/production/mongo","env":{"DB_PASSWORD":"hunter2"},"healthChecks":[{"protocol":"TCP"}]}`),
 			Source: "services/autofill.yaml:40:5"},
 		{ID: "/services/sync/production/api", ServiceGroup: "/services/sync", Environment: "production",
 			Sync: status.Synced, Health: status.Degraded, HealthReason: status.ReasonTasksNotRunning,
-			Instances: 4, Running: 1, Healthy: 1, Wanted: intp(4),
+			Instances: 4, Running: 1, Healthy: 1, Wanted: intp(4), Live: live(withChecks),
 			LastTaskFailure: "TASK_FAILED exit code 137", LastTaskFailureAt: t0.Add(-30 * time.Second), LastTaskFailureTask: "sync_api.4f2",
 			RunningDeployments: []status.Deployment{{ID: "5ed4c0c5-9ff8", Started: t0.Add(-10 * time.Minute), AffectedApps: 1}},
 			LaunchQueue:        &status.LaunchQueue{Count: 3, Delayed: true, Since: t0.Add(-9 * time.Minute)}},

@@ -81,6 +81,9 @@ func TestPagesGolden(t *testing.T) {
 				t.Errorf("GET %s = %d, want %d", tc.target, w.Code, tc.code)
 			}
 			golden(t, tc.golden, w.Body.Bytes())
+			if strings.Contains(w.Body.String(), "hunter2") {
+				t.Errorf("GET %s shows a secret env value", tc.target)
+			}
 		})
 	}
 }
