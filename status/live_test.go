@@ -9,7 +9,10 @@ import (
 func TestLiveDefinitionMasksOnceOnUse(t *testing.T) {
 	calls := 0
 	l := NewLiveDefinition(json.RawMessage(`{"healthChecks":[{"protocol":"HTTP"}],"env":{"K":"secret"}}`),
-		func(json.RawMessage) (json.RawMessage, error) { calls++; return json.RawMessage(`{"env":{"K":"(masked)"}}`), nil })
+		func(json.RawMessage) (json.RawMessage, error) {
+			calls++
+			return json.RawMessage(`{"env":{"K":"(masked)"}}`), nil
+		})
 	if calls != 0 {
 		t.Fatal("masked before use")
 	}
