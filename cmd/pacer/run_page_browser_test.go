@@ -246,9 +246,31 @@ func TestStatusPageInBrowser(t *testing.T) {
 		scaleOutOfBand(t, simURL, "/services/web/staging/api", 3)
 		eventually(t, 20*time.Second, "row swapped", func() (bool, string) {
 			got := tab.eval(t, `JSON.stringify({mark: window.pacerMark, prod: document.getElementById("`+prod+`").pacerMark || "",
-				row: document.getElementById("`+staging+`").textContent.replace(/\s+/g, " ")})`)
-			return strings.Contains(got, "3/3/2") && strings.Contains(got, `"mark":"no reload"`) && strings.Contains(got, `"prod":"same node"`), got
+				row: document.getElementById("`+staging+`").textContent.replace(/\s+/g, " "),
+				live: document.getElementById("live-state").textContent})`)
+			return strings.Contains(got, "3/3/2") && strings.Contains(got, `"mark":"no reload"`) && strings.Contains(got, `"prod":"same node"`) &&
+				strings.Contains(got, `"live":"· live`), got
 		})
+
+		// Keyboard: the first Tab reaches the skip link, the next ones the
+		// navigation; Enter on the skip link moves to the content.
+		tab.key(t, "Tab", 9)
+		if got := tab.eval(t, `document.activeElement.textContent`); got != "Skip to content" {
+			t.Errorf("first Tab focuses %q, want the skip link", got)
+		}
+		tab.key(t, "Tab", 9)
+		if got := tab.eval(t, `document.activeElement.getAttribute("href")`); got != "/" {
+			t.Errorf("second Tab focuses %q, want the overview link", got)
+		}
+
+		// Dark mode follows prefers-color-scheme.
+		light := tab.eval(t, `getComputedStyle(document.body).backgroundColor`)
+		tab.call(t, "Emulation.setEmulatedMedia", map[string]any{"features": []map[string]string{{"name": "prefers-color-scheme", "value": "dark"}}})
+		tab.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+		if dark := tab.eval(t, `getComputedStyle(document.body).backgroundColor`); dark != "rgb(13, 17, 23)" || light != "rgb(255, 255, 255)" {
+			t.Errorf("background light %s, dark %s; want rgb(255, 255, 255) and rgb(13, 17, 23)", light, dark)
+		}
+		tab.screenshot(t, filepath.Join(dir, "overview-dark-1280x900.png"))
 	})
 }
 

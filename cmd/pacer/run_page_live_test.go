@@ -82,27 +82,21 @@ func openInChromium(t *testing.T, url string) *cdpPage {
 	return &cdpPage{ws: ws}
 }
 
-// eval runs a JavaScript expression in the tab and returns its value as
-// a string (JSON.stringify it for structures).
-func (p *cdpPage) eval(t *testing.T, expr string) string {
+// call sends a DevTools command and returns its result.
+func (p *cdpPage) call(t *testing.T, method string, params map[string]any) json.RawMessage {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.id++
-	req := map[string]any{"id": p.id, "method": "Runtime.evaluate", "params": map[string]any{"expression": expr, "returnByValue": true}}
-	if err := websocket.JSON.Send(p.ws, req); err != nil {
+	if err := websocket.JSON.Send(p.ws, map[string]any{"id": p.id, "method": method, "params": params}); err != nil {
 		t.Fatal(err)
 	}
-	_ = p.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_ = p.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
 		var resp struct {
-			ID     int `json:"id"`
-			Result struct {
-				Result struct {
-					Value any `json:"value"`
-				} `json:"result"`
-				ExceptionDetails any `json:"exceptionDetails"`
-			} `json:"result"`
+			ID     int             `json:"id"`
+			Result json.RawMessage `json:"result"`
+			Error  any             `json:"error"`
 		}
 		if err := websocket.JSON.Receive(p.ws, &resp); err != nil {
 			t.Fatal(err)
@@ -110,10 +104,51 @@ func (p *cdpPage) eval(t *testing.T, expr string) string {
 		if resp.ID != p.id {
 			continue // an event
 		}
-		if resp.Result.ExceptionDetails != nil {
-			t.Fatalf("eval %s: %v", expr, resp.Result.ExceptionDetails)
+		if resp.Error != nil {
+			t.Fatalf("%s: %v", method, resp.Error)
 		}
-		return fmt.Sprint(resp.Result.Result.Value)
+		return resp.Result
+	}
+}
+
+// eval runs a JavaScript expression in the tab and returns its value as
+// a string (JSON.stringify it for structures).
+func (p *cdpPage) eval(t *testing.T, expr string) string {
+	t.Helper()
+	var res struct {
+		Result struct {
+			Value any `json:"value"`
+		} `json:"result"`
+		ExceptionDetails any `json:"exceptionDetails"`
+	}
+	if err := json.Unmarshal(p.call(t, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.ExceptionDetails != nil {
+		t.Fatalf("eval %s: %v", expr, res.ExceptionDetails)
+	}
+	return fmt.Sprint(res.Result.Value)
+}
+
+// key presses a key (e.g. "Tab") in the tab.
+func (p *cdpPage) key(t *testing.T, key string, code int) {
+	t.Helper()
+	for _, typ := range []string{"rawKeyDown", "keyUp"} {
+		p.call(t, "Input.dispatchKeyEvent", map[string]any{"type": typ, "key": key, "code": key, "windowsVirtualKeyCode": code})
+	}
+}
+
+// screenshot saves the tab as a PNG.
+func (p *cdpPage) screenshot(t *testing.T, file string) {
+	t.Helper()
+	var res struct {
+		Data []byte `json:"data"` // base64 in JSON: []byte decodes it
+	}
+	if err := json.Unmarshal(p.call(t, "Page.captureScreenshot", map[string]any{"format": "png"}), &res); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, res.Data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -4,9 +4,10 @@
 (function () {
   "use strict";
   if (!window.EventSource || !window.fetch || !window.DOMParser) return;
-  var state = document.getElementById("live-state");
-  var busy = false, again = false;
-  function say(t) { if (state) state.textContent = t; }
+  var busy = false, again = false, last = "";
+  // The indicator sits in a swapped block: look it up each time, and
+  // write it again after each swap.
+  function say(t) { last = t; var s = document.getElementById("live-state"); if (s) s.textContent = t; }
   function ids(el) {
     return Array.prototype.map.call(el.querySelectorAll("[data-live][id]"), function (e) { return e.id; }).join("\n");
   }
@@ -30,6 +31,7 @@
       }
     });
     document.title = doc.title;
+    say(last);
     return changed;
   }
   function refresh() {
