@@ -13,7 +13,9 @@ type appData struct {
 	Problem   bool
 	Incidents []status.Incident
 	Writes    []status.Write
-	Marathon  string
+	// LBProblems are why the LB leaves the app (or ports) out.
+	LBProblems []string
+	Marathon   string
 	// Live is the masked live definition ("" when not in Marathon).
 	Live string
 }
@@ -44,7 +46,10 @@ func (p *Page) app(r *http.Request) (string, any, int) {
 		if d.Writes = p.opts.Writes.Of(id); len(d.Writes) > 20 {
 			d.Writes = d.Writes[:20]
 		}
-		d.Problem = problem(a) || len(d.Incidents) > 0
+		if b.LB != nil {
+			d.LBProblems = b.LB.Problems[id]
+		}
+		d.Problem = problem(a) || len(d.Incidents) > 0 || len(d.LBProblems) > 0
 		return "app", d, http.StatusOK
 	}
 	return "notfound", notFoundData{base: b, What: "app " + id}, http.StatusNotFound

@@ -60,6 +60,11 @@ func fixture() status.Cluster {
 			Revision: "3fb4278aaaaabbbbbcccc", PreviousRevision: "0a1b2c3d4e5f6a7b", Changes: []string{"cmd: \"sync --old\" → \"sync\""}, At: t0.Add(-10 * time.Minute)}}}
 }
 
+func fixtureLB() *status.LB {
+	return &status.LB{At: t0.Add(-20 * time.Second), Backends: 2, Servers: 15,
+		Problems: map[string][]string{"/services/speeddials/test/web": {"skipped: no task serves port index 0"}}}
+}
+
 func fixtureIncidents() []status.Incident {
 	return []status.Incident{{Condition: "CrashLooping", App: "/services/sync/production/api", Severity: "critical",
 		Summary: "sync api: 5 task failures in 10m", Since: t0.Add(-8 * time.Minute)}}

@@ -64,6 +64,8 @@ type row struct {
 	*status.App
 	Problem   bool
 	Incidents []status.Incident
+	// LBProblems are why the LB leaves the app (or ports) out.
+	LBProblems []string
 }
 
 // section is one service group of one environment on a page of the
@@ -111,7 +113,10 @@ func (p *Page) overview(r *http.Request) (string, any, int) {
 		a := &st.Apps[i]
 		envs[a.Environment], services[a.ServiceGroup] = true, true
 		rw := row{App: a, Incidents: byApp[a.ID]}
-		rw.Problem = problem(a) || len(rw.Incidents) > 0
+		if d.LB != nil {
+			rw.LBProblems = d.LB.Problems[a.ID]
+		}
+		rw.Problem = problem(a) || len(rw.Incidents) > 0 || len(rw.LBProblems) > 0
 		if rw.Problem {
 			d.Problems++
 		}

@@ -39,6 +39,9 @@ type Options struct {
 	// Writes keeps the recent writes that Observe records (nil: a new one
 	// of 500).
 	Writes *status.Writes
+	// LB returns the load-balancer pipeline's last run (nil: no LB
+	// pipeline in this process).
+	LB func() *status.LB
 	// MarathonURL is the base of the Marathon UI links.
 	MarathonURL string
 	// PerPage is how many apps the overview lists per page

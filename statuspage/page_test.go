@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func newPage(t testing.TB, st status.Cluster, mod func(*Options)) *Page {
 	t.Helper()
-	o := Options{Status: func() status.Cluster { return st }, Incidents: fixtureIncidents,
+	o := Options{Status: func() status.Cluster { return st }, Incidents: fixtureIncidents, LB: fixtureLB,
 		MarathonURL: "http://marathon-1.ams:8080", Now: now}
 	if mod != nil {
 		mod(&o)
@@ -198,5 +198,39 @@ func TestAuth(t *testing.T) {
 		if _, err := ParseAuth(bad); err == nil {
 			t.Errorf("ParseAuth(%q) accepted", bad)
 		}
+	}
+}
+
+func TestLBOnThePage(t *testing.T) {
+	tests := []struct {
+		name string
+		lb   func() *status.LB
+		want []string
+		dont []string
+	}{
+		{"no LB pipeline", nil, nil, []string{"Load balancer:", "LB config", "✗</span> LB:"}},
+		{"left out app", fixtureLB, []string{"Load balancer: 2 backends, 15 servers, last run 1m ago; 1 app(s) left out",
+			"LB:</span> <small>skipped: no task serves port index 0"}, []string{"LB config refused"}},
+		{"refused config", func() *status.LB {
+			return &status.LB{At: t0, ConfigInvalid: true, Error: `nginx: [emerg] unknown directive "servr" in /etc/nginx/nginx.conf:12`}
+		}, []string{"✗ LB config refused:</b> nginx: [emerg] unknown directive &#34;servr&#34; in /etc/nginx/nginx.conf:12. The last good config keeps serving."}, nil},
+		{"failed reload", func() *status.LB { return &status.LB{At: t0, ReloadFailed: true, Error: "reload: exit status 1"} },
+			[]string{"✗ LB reload failed:</b> reload: exit status 1. Retrying."}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newPage(t, fixture(), func(o *Options) { o.LB = tc.lb }).Handler(nil)
+			body := get(t, h, "/").Body.String()
+			for _, s := range tc.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("overview lacks %q", s)
+				}
+			}
+			for _, s := range tc.dont {
+				if strings.Contains(body, s) {
+					t.Errorf("overview shows %q", s)
+				}
+			}
+		})
 	}
 }

@@ -18,12 +18,17 @@ type base struct {
 	// IncidentsKnown is false when this instance does not know the open
 	// incidents (no paging here, or it follows).
 	IncidentsKnown bool
+	// LB is the LB pipeline's last run; nil without one.
+	LB *status.LB
 }
 
 func (p *Page) base(st status.Cluster, nav string) base {
 	b := base{Nav: nav, Cluster: st}
 	if p.opts.Incidents != nil && st.Leader {
 		b.Incidents, b.IncidentsKnown = p.opts.Incidents(), true
+	}
+	if p.opts.LB != nil {
+		b.LB = p.opts.LB()
 	}
 	return b
 }

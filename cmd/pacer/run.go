@@ -245,15 +245,15 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts); err != nil {
-		return err
-	}
 	var lbPipeline *lb.Pipeline
 	if o.lb.out != "" {
 		if lbPipeline, err = o.lb.pipeline(d.client, log.WithName("lb"), metrics.Registry); err != nil {
 			return err
 		}
 		watchLB(alerts, lbPipeline)
+	}
+	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline); err != nil {
+		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", withStatusPage(page, op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }})))
