@@ -193,21 +193,22 @@ func TestStatusPageInBrowser(t *testing.T) {
 	pages := []struct {
 		name, path string
 		want       []string
+		flags      []string
 	}{
 		{"overview", "/", []string{"need attention", "Invalid revision", "stays in force", "2 open incidents",
 			"/services/web/staging/api ≠ OutOfSync update", "CrashLooping /services/web/production/crash since",
-			"InvalidSpecRevision cluster since", "haproxy external", "Sync ✓", "Health ✓"}},
+			"InvalidSpecRevision cluster since", "haproxy external", "Sync ✓", "Health ✓"}, nil},
 		{"app-drift", "/apps/services/web/staging/api", []string{"Pending changes", "mem: 32 → 64", "env.DB_PASSWORD: (masked ",
 			"manual sync policy", "Runbook", "Marathon UI", "Live definition", `"DB_PASSWORD": "(masked `, `"LOG_LEVEL": "(masked `, "Source web.yaml:15:5",
-			"Recent writes by pacer", "create", "“web”"}},
-		{"app-crash", "/apps/services/web/production/crash", []string{"Last task failure", "simulated crash", "CrashLooping"}},
+			"Recent writes by pacer", "create", "“web”"}, nil},
+		{"app-crash", "/apps/services/web/production/crash", []string{"Last task failure", "simulated crash", "CrashLooping"}, nil},
 		{"revision", "/revision", []string{"Revision in force", "staging: more mem, new password", "✗ Invalid", "broken",
-			"web.yaml:27:13: spec.apps.crash.cpus: must be at least 0, got -1", "Recent passes", "more like it since"}},
+			"web.yaml:27:13: spec.apps.crash.cpus: must be at least 0, got -1", "Recent passes", "more like it since"}, nil},
 	}
 	dir := artifactsDir(t)
 	for _, pg := range pages {
 		t.Run(pg.name, func(t *testing.T) {
-			dom := chromium(t, "--dump-dom", p.base+pg.path)
+			dom := chromium(t, append(pg.flags, "--dump-dom", p.base+pg.path)...)
 			if err := os.WriteFile(filepath.Join(dir, pg.name+".html"), []byte(dom), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -224,9 +225,11 @@ func TestStatusPageInBrowser(t *testing.T) {
 			}
 			for _, size := range []string{"390,844", "1280,900"} {
 				file := filepath.Join(dir, pg.name+"-"+strings.Replace(size, ",", "x", 1)+".png")
-				chromium(t, "--window-size="+size, "--hide-scrollbars", "--screenshot="+file, p.base+pg.path)
-				if fi, err := os.Stat(file); err != nil || fi.Size() < 10000 {
-					t.Errorf("screenshot %s: %v (%d bytes)", file, err, fi.Size())
+				chromium(t, append(pg.flags, "--window-size="+size, "--hide-scrollbars", "--screenshot="+file, p.base+pg.path)...)
+				if fi, err := os.Stat(file); err != nil {
+					t.Errorf("screenshot %s: %v", file, err)
+				} else if fi.Size() < 10000 {
+					t.Errorf("screenshot %s: only %d bytes", file, fi.Size())
 				}
 			}
 		})
@@ -271,6 +274,26 @@ func TestStatusPageInBrowser(t *testing.T) {
 			t.Errorf("background light %s, dark %s; want rgb(255, 255, 255) and rgb(13, 17, 23)", light, dark)
 		}
 		tab.screenshot(t, filepath.Join(dir, "overview-dark-1280x900.png"))
+
+		// Without JavaScript, at phone width: the filters are GET
+		// parameters and the page is whole; the live indicator stays empty.
+		tab.call(t, "Emulation.setScriptExecutionDisabled", map[string]any{"value": true})
+		tab.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true})
+		tab.call(t, "Page.navigate", map[string]any{"url": p.base + "/?env=staging&problems=1"})
+		eventually(t, 20*time.Second, "filtered page loaded", func() (bool, string) {
+			got := tab.eval(t, `document.readyState + " " + location.search`)
+			return got == "complete ?env=staging&problems=1", got
+		})
+		seen := tab.eval(t, `JSON.stringify({text: document.body.innerText.replace(/\s+/g, " "), live: document.getElementById("live-state").textContent})`)
+		for _, w := range []string{"Apps 1–1 of 1 matching (of 4)", "/services/web/staging/api", `"live":""`} {
+			if !strings.Contains(seen, w) {
+				t.Errorf("without JavaScript the filtered page lacks %q: %s", w, seen)
+			}
+		}
+		if rows := tab.eval(t, `Array.from(document.querySelectorAll("tr[id^='app:']")).map(r => r.id).join(" ")`); rows != staging {
+			t.Errorf("the staging problems filter lists rows %q, want only %s", rows, staging)
+		}
+		tab.screenshot(t, filepath.Join(dir, "overview-nojs-filtered-390x844.png"))
 	})
 }
 
