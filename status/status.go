@@ -141,6 +141,13 @@ type Deployment struct {
 	// AffectedApps is how many apps the deployment touches (Marathon's
 	// affectedApps); zero when unknown.
 	AffectedApps int `json:"affectedApps,omitempty"`
+	// CurrentStep of TotalSteps is where the deployment is (Marathon counts
+	// from 1); zero when unknown.
+	CurrentStep int `json:"currentStep,omitempty"`
+	TotalSteps  int `json:"totalSteps,omitempty"`
+	// Actions are the current step's actions on this app (e.g.
+	// RestartApplication, ScaleApplication).
+	Actions []string `json:"actions,omitempty"`
 }
 
 // LaunchQueue is an app's entry in Marathon's launch queue: tasks waiting

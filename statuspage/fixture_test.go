@@ -46,8 +46,9 @@ func fixture() status.Cluster {
 			Sync: status.Synced, Health: status.Degraded, HealthReason: status.ReasonTasksNotRunning,
 			Instances: 4, Running: 1, Healthy: 1, Wanted: intp(4), Live: live(withChecks),
 			LastTaskFailure: "TASK_FAILED exit code 137", LastTaskFailureAt: t0.Add(-30 * time.Second), LastTaskFailureTask: "sync_api.4f2",
-			RunningDeployments: []status.Deployment{{ID: "5ed4c0c5-9ff8", Started: t0.Add(-10 * time.Minute), AffectedApps: 1}},
-			LaunchQueue:        &status.LaunchQueue{Count: 3, Delayed: true, Since: t0.Add(-9 * time.Minute)}},
+			RunningDeployments: []status.Deployment{{ID: "5ed4c0c5-9ff8", Started: t0.Add(-10 * time.Minute), AffectedApps: 1,
+				CurrentStep: 2, TotalSteps: 2, Actions: []string{"RestartApplication"}}},
+			LaunchQueue: &status.LaunchQueue{Count: 3, Delayed: true, Since: t0.Add(-9 * time.Minute)}},
 		{ID: "/services/speeddials/test/web", ServiceGroup: "/services/speeddials", Environment: "test",
 			Sync: status.Synced, Health: status.Suspended, HealthReason: status.ReasonScaledToZero, Wanted: intp(0)},
 	}
