@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export PATH := $(dir $(GO)):$(PATH)
 BIN := bin
-DEB_PACKAGES := nginx-light libnginx-mod-stream libnginx-mod-http-lua lua-resty-core haproxy zookeeper monitoring-plugins-basic prometheus
+DEB_PACKAGES := nginx-light libnginx-mod-stream libnginx-mod-http-lua lua-resty-core haproxy zookeeper monitoring-plugins-basic prometheus chromium
 GOTEST_FLAGS ?=
 
 .PHONY: help build test unit e2e deps demo bench lint golden fuzz clean
@@ -23,7 +23,7 @@ unit: ## unit tests only, no Debian packages needed
 e2e: deps ## end-to-end tests against real nginx, HAProxy, ZooKeeper
 	$(GO) test -count=1 -timeout 12m ./e2e/...
 
-deps: ## install nginx, HAProxy and ZooKeeper with apt-get when missing (as root)
+deps: ## install nginx, HAProxy, ZooKeeper and chromium (status page browser test) with apt-get when missing (as root)
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \

@@ -34,6 +34,8 @@ type Operator struct {
 	lastErr   map[string]appError
 	// planCache keeps normalized desired apps between passes.
 	planCache *reconciler.PlanCache
+	// page caches the status page's per-app facts (page_facts.go).
+	page pageFacts
 	// syncedTerm is the leader term (its context) in which the source was
 	// last synced; a pass in a newer term syncs before it writes.
 	syncedTerm context.Context

@@ -211,6 +211,7 @@ func (o *Operator) classify(ctx context.Context, plan *reconciler.Plan, live []m
 	}
 	o.apps.forget(func(id string) bool { return seen[id] })
 	o.streaks.forget(func(id string) bool { return seen[id] })
+	o.page.forget(func(id string) bool { return seen[id] })
 	return apps, writes
 }
 
@@ -251,6 +252,7 @@ func (o *Operator) appStatus(id string, spec *specs.App, live *marathon.App) App
 			a.LastTaskFailure = strings.TrimSpace(f.State + " " + f.Message)
 		}
 	}
+	o.page.addTo(&a, o.good.rev.ID, spec, live, o.opts.MaskSalt, o.opts.Cluster)
 	return a
 }
 

@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -29,9 +30,15 @@ func (o *Operator) readRuntime(ctx context.Context) runtime {
 	}
 	now := o.opts.Clock.Now()
 	for _, d := range deps {
-		ds := DeploymentStatus{ID: d.ID, Started: onOurClock(parseMarathonTime(d.Version), d.AnsweredAt, now), AffectedApps: len(d.AffectedApps)}
 		for _, app := range d.AffectedApps {
 			id := canonical(app)
+			ds := DeploymentStatus{ID: d.ID, Started: onOurClock(parseMarathonTime(d.Version), d.AnsweredAt, now), AffectedApps: len(d.AffectedApps),
+				CurrentStep: d.CurrentStep, TotalSteps: d.TotalSteps}
+			for _, a := range d.CurrentActions {
+				if canonical(a.App) == id {
+					ds.Actions = append(ds.Actions, cmp.Or(a.Action, a.Type))
+				}
+			}
 			rt.deployments[id] = append(rt.deployments[id], ds)
 		}
 	}

@@ -42,8 +42,9 @@ func TestPassReadsDeploymentsAndQueueOnce(t *testing.T) {
 	fm.Queued = []marathon.QueueItem{{AppID: strings.TrimPrefix(api, "/"), Count: 2, Delayed: true, TimeLeftSeconds: 30,
 		Since: "2025-03-01T11:58:00.000Z", ProcessedOffers: 10, UnusedOffers: 10}}
 	m := &runtimeMarathon{FakeMarathon: fm,
-		deployments: []marathon.Deployment{{ID: "d-1", Version: "2025-03-01T11:30:00.000Z", AffectedApps: []string{api}}},
-		failure:     &marathon.TaskFailure{TaskID: "api.1", State: "TASK_FAILED", Message: "exit 1", Timestamp: "2025-03-01T11:59:00.000Z"},
+		deployments: []marathon.Deployment{{ID: "d-1", Version: "2025-03-01T11:30:00.000Z", AffectedApps: []string{api, worker},
+			CurrentStep: 1, TotalSteps: 2, CurrentActions: []marathon.Action{{Action: "RestartApplication", App: api}, {Type: "ScaleApplication", App: worker}}}},
+		failure: &marathon.TaskFailure{TaskID: "api.1", State: "TASK_FAILED", Message: "exit 1", Timestamp: "2025-03-01T11:59:00.000Z"},
 	}
 	h := newHarness(t, m, nil)
 	h.start()
@@ -68,7 +69,8 @@ func TestPassReadsDeploymentsAndQueueOnce(t *testing.T) {
 	}
 	a := appsByID(st)[api]
 	want := AppStatus{
-		RunningDeployments: []DeploymentStatus{{ID: "d-1", Started: time.Date(2025, 3, 1, 11, 30, 0, 0, time.UTC), AffectedApps: 1}},
+		RunningDeployments: []DeploymentStatus{{ID: "d-1", Started: time.Date(2025, 3, 1, 11, 30, 0, 0, time.UTC), AffectedApps: 2,
+			CurrentStep: 1, TotalSteps: 2, Actions: []string{"RestartApplication"}}},
 		LaunchQueue: &LaunchQueueStatus{Count: 2, Delayed: true, DelayLeft: 30 * time.Second,
 			Since: time.Date(2025, 3, 1, 11, 58, 0, 0, time.UTC), ProcessedOffers: 10, UnusedOffers: 10},
 		LastTaskFailure: "TASK_FAILED exit 1", LastTaskFailureAt: time.Date(2025, 3, 1, 11, 59, 0, 0, time.UTC),
@@ -79,8 +81,11 @@ func TestPassReadsDeploymentsAndQueueOnce(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("runtime of %s (-want +got):\n%s", api, diff)
 	}
-	if w := appsByID(st)[worker]; w.LaunchQueue != nil || len(w.RunningDeployments) != 0 {
-		t.Errorf("worker has another app's runtime: %+v", w)
+	// The worker shares the deployment, with its own action (Marathon's
+	// older "type" field), and not api's queue entry.
+	if w := appsByID(st)[worker]; w.LaunchQueue != nil || len(w.RunningDeployments) != 1 ||
+		!cmp.Equal(w.RunningDeployments[0].Actions, []string{"ScaleApplication"}) {
+		t.Errorf("worker's runtime: %+v", w)
 	}
 
 	// Reads per pass stay constant in the number of apps.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -43,6 +44,8 @@ type Alerter struct {
 	lbStatus func() LBStatus
 	// checkStatus is the custom checks' latest state; nil without checks.
 	checkStatus func() CheckStatus
+	// open is the open incidents for the status page (incidents.go).
+	open atomic.Pointer[[]status.Incident]
 }
 
 // pass is what Run has not observed yet of the operator's passes: the
@@ -194,6 +197,7 @@ func (al *Alerter) WatchLB(last func() LBStatus) { al.lbStatus = last }
 // (or a restarted pacer) first restores the open incidents and pending
 // change events from the store.
 func (al *Alerter) observe(ctx context.Context, p pass) {
+	defer al.publishIncidents()
 	st := p.st
 	log := logr.FromContextOrDiscard(ctx)
 	read := !p.cutShort && readMarathon(st)

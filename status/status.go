@@ -123,6 +123,18 @@ type App struct {
 	LastSyncTime time.Time `json:"lastSyncTime,omitzero"`
 	// RetryAt is when a failing app is tried again.
 	RetryAt time.Time `json:"retryAt,omitzero"`
+	// Wanted is how many instances git wants (the spec's instances); nil
+	// when the app is not in git (an app to prune).
+	Wanted *int `json:"wanted,omitempty"`
+	// Links are the app's links from its spec labels (LinkLabels).
+	Links []Link `json:"links,omitempty"`
+	// Exposure is how the app's spec labels expose it on the load
+	// balancers (nixy realm, HAProxy group); nil when it is not exposed.
+	Exposure *Exposure `json:"exposure,omitempty"`
+	// Live is the live Marathon definition, masked on use as plans mask
+	// env, secrets and docker env parameters; nil when the app is not in
+	// Marathon. Not in /api/v1/status (its size); the status page shows it.
+	Live *LiveDefinition `json:"-"`
 	// Alerting is the environment's paging policy (nil: does not page).
 	Alerting *specs.Alerting `json:"-"`
 }
@@ -139,6 +151,13 @@ type Deployment struct {
 	// AffectedApps is how many apps the deployment touches (Marathon's
 	// affectedApps); zero when unknown.
 	AffectedApps int `json:"affectedApps,omitempty"`
+	// CurrentStep of TotalSteps is where the deployment is (Marathon counts
+	// from 1); zero when unknown.
+	CurrentStep int `json:"currentStep,omitempty"`
+	TotalSteps  int `json:"totalSteps,omitempty"`
+	// Actions are the current step's actions on this app (e.g.
+	// RestartApplication, ScaleApplication).
+	Actions []string `json:"actions,omitempty"`
 }
 
 // LaunchQueue is an app's entry in Marathon's launch queue: tasks waiting

@@ -101,6 +101,7 @@ func printDevBanner(w io.Writer, addr, simURL, repo, lbOut, tmp string) {
 	base := "http://" + addr
 	fmt.Fprintf(w, `
 pacer dev: the whole loop on a simulated Marathon
+  page:        %[1]s/  (the status page, in a browser)
   status:      %[1]s/api/v1/status
   metrics:     %[1]s/metrics
   Marathon:    %[2]s  (simulated, v2 API)

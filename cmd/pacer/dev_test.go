@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,14 @@ func TestDevConvergesAndHealsDrift(t *testing.T) {
 	if _, err := os.Stat(lbOut); err != nil {
 		t.Errorf("LB config not rendered: %v", err)
 	}
+	page := regexp.MustCompile(`page:\s+(http://\S+)`).FindStringSubmatch(banner)[1]
+	if body := httpGet(t, page+"?q=checks"); !strings.Contains(body, `href="/apps/services/autofill/production/checks"`) {
+		t.Errorf("pacer dev's status page at %s does not list %s:\n%s", page, checks, body)
+	}
+	eventually(t, 10*time.Second, "the page shows the LB pipeline's run", func() (bool, string) {
+		body := httpGet(t, page)
+		return regexp.MustCompile(`Load balancer: [1-9]\d* backends, [1-9]\d* servers`).MatchString(body), body
+	})
 
 	scaleOutOfBand(t, simURL, checks, 3)
 	start := time.Now()

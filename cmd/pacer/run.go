@@ -24,6 +24,7 @@ import (
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/operator"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/statuspage"
 )
 
 // runOptions are the flags of pacer run.
@@ -45,6 +46,7 @@ type runOptions struct {
 	http                                                  httpserve.Options
 	eventIdleTimeout                                      time.Duration
 	checks                                                runChecksOptions
+	uiAuthFile                                            string
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -67,8 +69,9 @@ With --zk, instances elect a leader through ZooKeeper and only the leader
 writes; a leader that loses its session stops writing at once.
 
 HTTP on --listen: /healthz, /readyz (after the first sync), /metrics
-(Prometheus), /api/v1/status (JSON per app), /api/v1/checks (custom checks)
-and POST /hooks/gitlab.
+(Prometheus), /api/v1/status (JSON per app), /api/v1/checks (custom checks),
+POST /hooks/gitlab, and the read-only status page at / (/apps/<id>,
+/revision, live updates on /events; --ui-auth-file guards it).
 
 SIGTERM/SIGINT: stop taking work, let an in-flight apply finish (or report it
 interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
@@ -110,6 +113,7 @@ interrupted) and exit within --shutdown-timeout. SIGHUP: sync the specs now.`,
 	f.StringVar(&o.pagerDutyKeyFile, "pagerduty-routing-key-file", os.Getenv("PACER_PAGERDUTY_ROUTING_KEY_FILE"), "file holding the default PagerDuty routing key; without any key alerts are only logged")
 	addRunAlertingFlags(cmd, &o.alerting)
 	addRunChecksFlags(cmd, &o.checks)
+	f.StringVar(&o.uiAuthFile, "ui-auth-file", os.Getenv("PACER_UI_AUTH_FILE"), `guard the status page with the one line of this file: "bearer TOKEN" or "basic USER:PASSWORD" (env PACER_UI_AUTH_FILE)`)
 	return cmd
 }
 
@@ -245,13 +249,17 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	go forwardHUP(ctx, hup, d.trigger)
 	// One Marathon event stream for the operator and the LB (watch.Hub).
 	hub := newEventHub(d.client, log.WithName("events"), o.eventIdleTimeout)
+	var page *statuspage.Page
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{hub.Subscribe(operator.EventTypes...)}, Leader: leader, Trigger: d.trigger.C(),
 		SyncInterval: o.syncInterval, DryRun: o.dryRun, ShutdownGrace: o.shutdownTimeout / 2,
 		MaxDeleteRatio: o.maxDeleteRatio, Metrics: metrics, SupersedeAfter: o.supersedeAfter, MaskSalt: os.Getenv(maskSaltEnv),
 		MaxWritesPerRevision: o.maxWritesPerRevision,
-		OnPass:               func(st operator.Status) { alerts.Offer(ctx, st) }, // never waits for the store or PagerDuty
+		OnPass: func(st operator.Status) {
+			alerts.Offer(ctx, st) // never waits for the store or PagerDuty
+			page.Observe(st)      // only wakes the page's live-update streams
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
@@ -263,8 +271,11 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		}
 		watchLB(alerts, lbPipeline)
 	}
+	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/", op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }}))
+	mux.Handle("/", withStatusPage(page, op.Handler(operator.HandlerOptions{Metrics: metrics, Election: func() any { return elector.Status() }})))
 	mux.Handle(checks.APIPath, checksSvc)
 	if d.webhook != nil {
 		mux.Handle(gitsource.WebhookPath, &leaderForwarder{next: d.webhook, client: &http.Client{Timeout: 10 * time.Second},
@@ -274,6 +285,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 			}})
 	}
 	srv, srvLn := httpserve.New(mux, ln, o.http)
+	srv.RegisterOnShutdown(page.Close) // Shutdown waits for the live-update streams otherwise
 	srv.BaseContext = func(net.Listener) context.Context {
 		return logr.NewContext(context.WithoutCancel(ctx), log.WithName("http"))
 	}
