@@ -103,6 +103,7 @@ func printDevBanner(w io.Writer, addr, simURL, repo, lbOut, tmp string) {
 pacer dev: the whole loop on a simulated Marathon
   page:        %[1]s/  (the status page, in a browser)
   status:      %[1]s/api/v1/status
+  checks:      %[1]s/api/v1/checks  (custom checks: pacer check list --specs ...)
   metrics:     %[1]s/metrics
   Marathon:    %[2]s  (simulated, v2 API)
   specs repo:  %[3]s  (commit under specs/ and pacer applies it)
