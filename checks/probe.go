@@ -27,11 +27,51 @@ type Target struct {
 // taskRunning is the Mesos state of a task that can serve.
 const taskRunning = "TASK_RUNNING"
 
-// Targets returns the address of every running task of app for p: the
-// task's host and its port at p.PortIndex, or at the index of p.PortName in
-// the app's portMappings or portDefinitions (Marathon lists a task's ports
-// in that order).
-func Targets(p *specs.Probe, app marathon.App) ([]Target, error) {
+// StartGrace is how long a task of an app without Marathon health checks
+// runs before probes aim at it: TASK_RUNNING says the process started, not
+// that it listens yet, and a probe of a starting task would page.
+const StartGrace = 10 * time.Second
+
+// starting reports whether task t of app is still starting at now: not yet
+// alive in a Marathon health check and within its grace period (the app's
+// longest gracePeriodSeconds, default 300 s), or, without health checks,
+// running for less than StartGrace. A task whose start time is unknown is
+// not starting.
+func starting(app marathon.App, t marathon.Task, now time.Time) bool {
+	started, err := time.Parse(time.RFC3339Nano, t.StartedAt)
+	if err != nil || now.IsZero() {
+		return false
+	}
+	var def struct {
+		HealthChecks []struct {
+			GracePeriodSeconds *int `json:"gracePeriodSeconds"`
+		} `json:"healthChecks"`
+	}
+	_ = json.Unmarshal(app.Raw, &def)
+	if len(def.HealthChecks) == 0 {
+		return now.Sub(started) < StartGrace
+	}
+	for _, r := range t.HealthCheckResults {
+		if r.Alive {
+			return false
+		}
+	}
+	grace := 0
+	for _, hc := range def.HealthChecks {
+		g := 300 // Marathon 1.4's default (core/health/HealthCheck.scala)
+		if hc.GracePeriodSeconds != nil {
+			g = *hc.GracePeriodSeconds
+		}
+		grace = max(grace, g)
+	}
+	return now.Sub(started) < time.Duration(grace)*time.Second
+}
+
+// Targets returns the address of every running task of app for p that is
+// not starting at now: the task's host and its port at p.PortIndex, or at
+// the index of p.PortName in the app's portMappings or portDefinitions
+// (Marathon lists a task's ports in that order).
+func Targets(p *specs.Probe, app marathon.App, now time.Time) ([]Target, error) {
 	index := p.PortIndex
 	if p.PortName != "" {
 		var def map[string]any
@@ -45,7 +85,7 @@ func Targets(p *specs.Probe, app marathon.App) ([]Target, error) {
 	}
 	var out []Target
 	for _, t := range app.Tasks {
-		if t.State != taskRunning {
+		if t.State != taskRunning || starting(app, t, now) {
 			continue
 		}
 		if index >= len(t.Ports) {
@@ -87,7 +127,7 @@ func (p *Prober) Probe(ctx context.Context, c *specs.Check, app marathon.App) Re
 	if c.Probe.URL != "" {
 		targets = []Target{{Addr: c.Probe.URL}}
 	} else {
-		targets, err = Targets(c.Probe, app)
+		targets, err = Targets(c.Probe, app, start)
 	}
 	if err != nil {
 		return done(Result{State: Unknown, Summary: err.Error()})

@@ -169,3 +169,43 @@ func TestProbeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestStartingTasksAreNotProbed: TASK_RUNNING says a process started, not
+// that it listens; a probe aims at a task once Marathon's health checks
+// see it alive or their grace period is over, or, for an app without
+// health checks, once it has run StartGrace. Probing a starting task paged
+// CheckFailed at every deploy (e2e TestCheckProbesAndStaleAgent under load).
+func TestStartingTasksAreNotProbed(t *testing.T) {
+	now := time.Date(2026, 12, 4, 20, 0, 0, 0, time.UTC)
+	at := func(ago time.Duration) string { return now.Add(-ago).Format(time.RFC3339Nano) }
+	const withHC = `{"healthChecks":[{"protocol":"HTTP","gracePeriodSeconds":60}]}`
+	const defaultGrace = `{"healthChecks":[{"protocol":"TCP"}]}`
+	for _, tc := range []struct {
+		name, raw, started string
+		alive              bool
+		probed             bool
+	}{
+		{"no health checks, just started", "{}", at(2 * time.Second), false, false},
+		{"no health checks, running for a while", "{}", at(StartGrace), false, true},
+		{"health checks, not yet alive, within grace", withHC, at(30 * time.Second), false, false},
+		{"health checks, alive within grace", withHC, at(30 * time.Second), true, true},
+		{"health checks, grace over though not alive", withHC, at(61 * time.Second), false, true},
+		{"health check without grace: Marathon's 300 s", defaultGrace, at(200 * time.Second), false, false},
+		{"start time unknown", "{}", "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := liveApp(tc.raw, ports(8080))
+			app.Tasks[0].StartedAt = tc.started
+			if tc.alive {
+				app.Tasks[0].HealthCheckResults = []marathon.HealthCheckResult{{Alive: true}}
+			}
+			got, err := Targets(httpCheck(nil).Probe, app, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(got) == 1) != tc.probed {
+				t.Errorf("targets %v, want probed=%t", got, tc.probed)
+			}
+		})
+	}
+}
