@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/buildinfo"
 )
 
 // Exit codes, as Terraform's: 0 ok or in sync, 1 error, 2 changes pending.
@@ -87,6 +89,7 @@ func newRootCmd(a *app) *cobra.Command {
 PagerDuty incidents in step with service specs kept in git.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read("pacer").Version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(a.opts.logFormat, a.opts.logLevel, a.stderr)
 			if err != nil {
@@ -104,6 +107,8 @@ PagerDuty incidents in step with service specs kept in git.`,
 	f.StringVar(&a.opts.logFormat, "log-format", envOr("PACER_LOG_FORMAT", "console"), "log format: console or json (env PACER_LOG_FORMAT)")
 	f.IntVar(&a.opts.logLevel, "v", 0, "log verbosity: 0 normal, 1 debug")
 	addMarathonFlags(f, &a.marathonFlags)
+	// --version prints the same line as `pacer version`.
+	root.SetVersionTemplate(buildinfo.Read("pacer").String() + "\n")
 
 	root.AddCommand(
 		newValidateCmd(a),
@@ -117,6 +122,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newDevCmd(a),
 		newAgentCmd(a),
 		newCheckCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }
