@@ -65,6 +65,11 @@ type PlanOptions struct {
 	// MaskSalt keys the hashes of masked env and secrets values in the
 	// plan's changes (mask.go); "" means DefaultMaskSalt.
 	MaskSalt string
+	// Only, when not empty, limits the plan to these absolute app ids
+	// (`reconcile --app`): other desired apps are not planned and other
+	// live apps are neither listed nor deleted. The prune guard still
+	// counts every managed app, so deleting one selected app of many passes.
+	Only []string
 }
 
 // AppPlan is the plan for one app.
@@ -203,6 +208,7 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	seen := make(map[string]bool, len(desired))
 	var errs []error
 	todo := make([]int, 0, len(desired))
+	only := selection(opts.Only)
 	for i, d := range desired {
 		id := canonicalID(d.ID)
 		if seen[id] {
@@ -210,6 +216,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 			continue
 		}
 		seen[id] = true
+		if only != nil && !only[id] {
+			continue // in git, so never an orphan, but not planned
+		}
 		todo = append(todo, i)
 	}
 	plans := make([]AppPlan, len(todo))
@@ -373,13 +382,14 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions, warnings *[]string) ([]AppPlan, error) {
 	var out, deletes []AppPlan
 	managed := 0
+	only := selection(opts.Only)
 	for i := range live {
 		l := &live[i]
 		id := canonicalID(l.ID)
 		if isManaged(l.Labels) {
 			managed++
 		}
-		if desired[id] {
+		if desired[id] || (only != nil && !only[id]) {
 			continue
 		}
 		ap := AppPlan{ID: id, Action: ActionSkip, Source: l.Labels[LabelSource], deployments: l.DeploymentIDs}
@@ -421,6 +431,18 @@ func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions,
 		}
 	}
 	return append(out, deletes...), refused
+}
+
+// selection is the set of Only's canonical ids; nil means every app.
+func selection(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[canonicalID(id)] = true
+	}
+	return m
 }
 
 func isManaged(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedByValue }

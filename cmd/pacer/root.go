@@ -56,12 +56,20 @@ type app struct {
 	marathonFlags marathonFlags
 	stdout        io.Writer
 	stderr        io.Writer
-	log           logr.Logger
+	// in is stdin, for the confirmation before an apply that deletes.
+	in  input
+	log logr.Logger
 }
 
-// run executes the command line and returns the process exit code.
+// run executes the command line, with no terminal on stdin, and returns
+// the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, log: logr.Discard()}
+	return runIO(ctx, args, input{}, stdout, stderr)
+}
+
+// runIO is run with a stdin (main passes the process's).
+func runIO(ctx context.Context, args []string, in input, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, in: in, log: logr.Discard()}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetOut(stdout)
