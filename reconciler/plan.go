@@ -118,6 +118,8 @@ type Summary struct {
 //
 //	{
 //	  "schema": "pacer.dev/plan/v1",
+//	  "cluster": "ams", "revision": "3fb4278…", "marathon": "http://marathon-1.ams:8080",
+//	  "selected": ["/services/autofill/production/app"],
 //	  "apps": [ {"id": "/a", "action": "create|update|scale|delete|unchanged|skip",
 //	             "source": "file:line", "reason": "why skipped",
 //	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
@@ -144,7 +146,17 @@ type Summary struct {
 // Apps are sorted by id; values are normalized JSON values. Fields are only
 // ever added within v1.
 type Plan struct {
-	Schema   string    `json:"schema"`
+	Schema string `json:"schema"`
+	// Cluster, Revision and Marathon say what was planned: the cluster,
+	// the git revision of the specs and the Marathon URL that answered
+	// (never with user info). The caller sets them; they head the JSON and
+	// markdown renderings and are left out when empty.
+	Cluster  string `json:"cluster,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	Marathon string `json:"marathon,omitempty"`
+	// Selected are the apps the plan was limited to (PlanOptions.Only,
+	// reconcile --app); absent when it covers every app.
+	Selected []string  `json:"selected,omitempty"`
 	Apps     []AppPlan `json:"apps"`
 	Summary  Summary   `json:"summary"`
 	Warnings []string  `json:"warnings,omitempty"`
@@ -205,6 +217,12 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 		liveByID[canonicalID(live[i].ID)] = &live[i]
 	}
 	p := &Plan{Schema: PlanSchema, Apps: make([]AppPlan, 0, len(desired))}
+	if len(opts.Only) > 0 {
+		for id := range selection(opts.Only) {
+			p.Selected = append(p.Selected, id)
+		}
+		sort.Strings(p.Selected)
+	}
 	seen := make(map[string]bool, len(desired))
 	var errs []error
 	todo := make([]int, 0, len(desired))

@@ -105,7 +105,7 @@ func newDiffCmd(a *app) *cobra.Command {
 
 func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) {
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json or markdown")
+	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json, yaml or markdown")
 	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending or a managed app is no longer in git")
 	f.BoolVar(&o.prune, "prune", false, "delete managed apps that are no longer in the specs (of --environment only, when given)")
 	f.BoolVar(&o.adopt, "adopt", false, "take over apps that exist in Marathon without pacer's ownership label")
@@ -234,6 +234,7 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	plan.Cluster, plan.Revision, plan.Marathon = cluster.Name, o.revision, client.URL()
 	return &clusterPlan{plan: plan, live: live, apps: apps, client: client}, nil
 }
 

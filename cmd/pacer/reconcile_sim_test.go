@@ -87,7 +87,7 @@ func TestReconcileExitCodes(t *testing.T) {
 		{"changes pending, plain dry-run", []string{"reconcile", "--dry-run"}, exitOK},
 		{"apply converges", []string{"reconcile"}, exitOK},
 		{"in sync", []string{"reconcile", "--dry-run", "--detailed-exitcode"}, exitOK},
-		{"error", []string{"diff", "--detailed-exitcode", "-o", "yaml"}, exitError},
+		{"error", []string{"diff", "--detailed-exitcode", "-o", "xml"}, exitError},
 	}
 	for _, st := range steps {
 		r := runCLI(t, reconcileArgs(sim, dir, st.args...)...)
