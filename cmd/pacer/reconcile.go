@@ -34,6 +34,7 @@ type reconcileOptions struct {
 	showUnchanged    bool
 	apps             []string
 	autoApprove      bool
+	noColor          bool
 	// only are the apps resolved from --app by the first plan, so the
 	// plan that verifies the apply selects the same ones (a deleted app
 	// no longer resolves).
@@ -112,6 +113,7 @@ func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) 
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
 	f.StringVar(&o.revision, "revision", firstEnv("PACER_REVISION", "CI_COMMIT_SHA"), "git revision of the specs, recorded in the pacer.dev/revision label (env PACER_REVISION, CI_COMMIT_SHA)")
 	f.BoolVar(&o.showUnchanged, "show-unchanged", false, "list unchanged apps too")
+	f.BoolVar(&o.noColor, "no-color", false, "no ANSI colours in the text plan (also NO_COLOR=1 or TERM=dumb; there are none when stdout is not a terminal)")
 	f.StringArrayVar(&o.apps, "app", nil, "plan (and apply) only this app; repeatable; an id without a leading / is relative to an environment group, e.g. api for /services/shop/production/api")
 	f.IntVar(&o.retries, "retries", 4, "retry a Marathon request that no URL answered (network error, 5xx) this many times, with backoff from 0.5s to 8s")
 	if withApply {
@@ -134,7 +136,8 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		return err
 	}
 	plan, client := cp.plan, cp.client
-	wopts := reconciler.WriteOptions{Color: format == reconciler.FormatText && isTerminal(a.stdout), ShowUnchanged: o.showUnchanged}
+	color := format == reconciler.FormatText && wantColor(isTerminal(a.stdout), o.noColor, os.Getenv)
+	wopts := reconciler.WriteOptions{Color: color, ShowUnchanged: o.showUnchanged}
 	if err := plan.Write(a.stdout, format, wopts); err != nil {
 		return err
 	}
