@@ -144,6 +144,9 @@ func (p *Plan) text(opts WriteOptions) string {
 		for _, c := range a.Changes {
 			b.WriteString("    " + paint(changeColor(c.Op), c.String()) + "\n")
 		}
+		for _, c := range a.created {
+			b.WriteString("    " + paint(ansiGreen, c.Path+": "+c.NewText()) + "\n")
+		}
 		for _, e := range a.StopsExposing {
 			b.WriteString("    " + paint(ansiRed, "! stops exposing "+a.ID+" via "+e) + "\n")
 		}
@@ -218,10 +221,13 @@ func (p *Plan) markdown(opts WriteOptions) string {
 		b.WriteString("\n")
 	}
 	for _, a := range rows {
-		if len(a.Changes) == 0 {
+		if len(a.Changes) == 0 && len(a.created) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n```diff\n", a.ID, a.Action)
+		for _, c := range a.created {
+			fmt.Fprintf(&b, "+ %s: %s\n", c.Path, c.NewText())
+		}
 		for _, c := range a.Changes {
 			switch c.Op {
 			case OpAdd:

@@ -90,6 +90,7 @@ type AppPlan struct {
 	StopsExposing []string `json:"stopsExposing,omitempty"`
 
 	definition  []byte   // body of PutApp for create and update
+	created     []Change // a create's key fields, shown in text and markdown (create_attrs.go)
 	scaleTo     int      // target of a scale
 	deps        []string // absolute ids this app depends on
 	keptBecause string   // a managed app not in git and not deleted: why
@@ -247,7 +248,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	parallel(len(todo), func(k int) {
 		d := desired[todo[k]]
 		plans[k], perr[k] = planApp(d, liveByID[canonicalID(d.ID)], opts)
-		newMasker(opts.MaskSalt, opts.Cluster, canonicalID(d.ID), d.ShowEnv).mask(plans[k].Changes)
+		m := newMasker(opts.MaskSalt, opts.Cluster, canonicalID(d.ID), d.ShowEnv)
+		m.mask(plans[k].Changes)
+		m.mask(plans[k].created)
 	})
 	if opts.Cache != nil {
 		opts.Cache.end()
@@ -355,6 +358,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 	ap.lbLabels = lbLabelsOf(def)
 	if live == nil {
 		ap.Action = ActionCreate
+		ap.created = createAttributes(def)
 		ap.definition, err = json.Marshal(def)
 		return ap, err
 	}
