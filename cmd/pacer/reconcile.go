@@ -336,13 +336,3 @@ func firstEnv(keys ...string) string {
 	}
 	return ""
 }
-
-// isTerminal reports whether w (stdout, stdin) is a character device (a TTY).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
