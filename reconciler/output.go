@@ -155,6 +155,9 @@ func (p *Plan) text(opts WriteOptions) string {
 		b.WriteString(paint(ansiRed, "warning: "+w) + "\n")
 	}
 	b.WriteString(p.summaryLine() + "\n")
+	if len(p.Selected) > 0 {
+		b.WriteString("Only " + strings.Join(p.Selected, ", ") + " (--app): other apps were not planned.\n")
+	}
 	return b.String()
 }
 

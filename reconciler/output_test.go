@@ -12,7 +12,7 @@ import (
 
 // TestPlanHeaderGolden: the JSON, YAML and markdown plans name the
 // cluster, the revision, the Marathon URL and the --app selection; the
-// text plan stays as it was (testdata/header/*.golden).
+// text plan only ends with the selection (testdata/header/*.golden).
 func TestPlanHeaderGolden(t *testing.T) {
 	desired, live, opts := loadCase(t, "testdata/prune")
 	opts.Only = []string{"/svc/old", "svc/a1"}
