@@ -11,8 +11,11 @@ GOTEST_FLAGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
+# -buildvcs=auto (over a GOFLAGS=-buildvcs=false) stamps the git commit that
+# `pacer version` prints; outside a git checkout (or in a git worktree, which
+# the go command does not detect) it stamps nothing.
 build: ## build bin/pacer and bin/marathon-sim
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -buildvcs=auto -o $(BIN)/ ./cmd/...
 
 test: deps lint ## everything: lint, unit tests with -race, e2e tests (installs Debian packages when missing)
 	$(GO) test -race -count=1 -timeout 12m $(GOTEST_FLAGS) ./...

@@ -38,6 +38,7 @@ func ExamplePlan_String() {
 	//     env.DB_PASSWORD: + (masked 34e3a78b)
 	//     env.LOG_LEVEL: + "debug"
 	// + create /shop/worker  (services/shop.yaml:20:5)
+	//     cmd: "work"
 	// Plan: 1 to create, 1 to update, 1 to scale, 0 to delete; 0 unchanged, 1 skipped.
 }
 

@@ -1,10 +1,13 @@
 package reconciler
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Format is an output format of a plan.
@@ -15,17 +18,21 @@ const (
 	FormatText     Format = "text"
 	FormatJSON     Format = "json"
 	FormatMarkdown Format = "markdown"
+	// FormatYAML is the JSON schema written as YAML, fields in the same order.
+	FormatYAML Format = "yaml"
 )
 
 // ParseFormat validates an -o value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatText, FormatJSON, FormatMarkdown:
+	case FormatText, FormatJSON, FormatMarkdown, FormatYAML:
 		return f, nil
 	case "md":
 		return FormatMarkdown, nil
+	case "yml":
+		return FormatYAML, nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want text, json or markdown)", s)
+	return "", fmt.Errorf("unknown output format %q (want text, json, yaml or markdown)", s)
 }
 
 // WriteOptions tune the rendering.
@@ -43,6 +50,17 @@ func (p *Plan) Write(w io.Writer, f Format, opts WriteOptions) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(p)
+	case FormatYAML:
+		js, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		out, err := jsonToYAML(js)
+		if err != nil {
+			return fmt.Errorf("plan as yaml: %w", err)
+		}
+		_, err = w.Write(out)
+		return err
 	case FormatMarkdown:
 		_, err := io.WriteString(w, p.markdown(opts))
 		return err
@@ -50,6 +68,35 @@ func (p *Plan) Write(w io.Writer, f Format, opts WriteOptions) error {
 		_, err := io.WriteString(w, p.text(opts))
 		return err
 	}
+}
+
+// jsonToYAML re-encodes a JSON document as block-style YAML, keeping the
+// order of the fields (a JSON document is a YAML document; only its flow
+// style and quoting are dropped, strings that would read as another type
+// stay quoted).
+func jsonToYAML(js []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(js, &doc); err != nil {
+		return nil, err
+	}
+	var unstyle func(n *yaml.Node)
+	unstyle = func(n *yaml.Node) {
+		n.Style = 0
+		for _, c := range n.Content {
+			unstyle(c)
+		}
+	}
+	unstyle(&doc)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // String is the plain text rendering.
@@ -97,6 +144,9 @@ func (p *Plan) text(opts WriteOptions) string {
 		for _, c := range a.Changes {
 			b.WriteString("    " + paint(changeColor(c.Op), c.String()) + "\n")
 		}
+		for _, c := range a.created {
+			b.WriteString("    " + paint(ansiGreen, c.Path+": "+c.NewText()) + "\n")
+		}
 		for _, e := range a.StopsExposing {
 			b.WriteString("    " + paint(ansiRed, "! stops exposing "+a.ID+" via "+e) + "\n")
 		}
@@ -105,6 +155,9 @@ func (p *Plan) text(opts WriteOptions) string {
 		b.WriteString(paint(ansiRed, "warning: "+w) + "\n")
 	}
 	b.WriteString(p.summaryLine() + "\n")
+	if len(p.Selected) > 0 {
+		b.WriteString("Only " + strings.Join(p.Selected, ", ") + " (--app): other apps were not planned.\n")
+	}
 	return b.String()
 }
 
@@ -141,7 +194,7 @@ func (p *Plan) summaryLine() string {
 // that change or are skipped, and a collapsible diff per changed app.
 func (p *Plan) markdown(opts WriteOptions) string {
 	var b strings.Builder
-	b.WriteString("### pacer plan\n\n**" + p.summaryLine() + "**\n\n")
+	b.WriteString(p.markdownHeader() + "**" + p.summaryLine() + "**\n\n")
 	for _, w := range p.Warnings {
 		b.WriteString("> :warning: " + mdEscape(w) + "\n\n")
 	}
@@ -171,10 +224,13 @@ func (p *Plan) markdown(opts WriteOptions) string {
 		b.WriteString("\n")
 	}
 	for _, a := range rows {
-		if len(a.Changes) == 0 {
+		if len(a.Changes) == 0 && len(a.created) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n```diff\n", a.ID, a.Action)
+		for _, c := range a.created {
+			fmt.Fprintf(&b, "+ %s: %s\n", c.Path, c.NewText())
+		}
 		for _, c := range a.Changes {
 			switch c.Op {
 			case OpAdd:
@@ -188,6 +244,34 @@ func (p *Plan) markdown(opts WriteOptions) string {
 		b.WriteString("```\n\n</details>\n\n")
 	}
 	return b.String()
+}
+
+// markdownHeader names the cluster, the revision, the Marathon and the
+// selection of the plan, those that are set:
+//
+//	### pacer plan: cluster `ams`
+//
+//	revision `3fb4278` · Marathon http://marathon-1.ams:8080 · only `/a`, `/b`
+func (p *Plan) markdownHeader() string {
+	h := "### pacer plan"
+	if p.Cluster != "" {
+		h += ": cluster `" + p.Cluster + "`"
+	}
+	h += "\n\n"
+	var facts []string
+	if p.Revision != "" {
+		facts = append(facts, "revision `"+p.Revision+"`")
+	}
+	if p.Marathon != "" {
+		facts = append(facts, "Marathon "+p.Marathon)
+	}
+	if len(p.Selected) > 0 {
+		facts = append(facts, "only `"+strings.Join(p.Selected, "`, `")+"`")
+	}
+	if len(facts) > 0 {
+		h += mdEscape(strings.Join(facts, " · ")) + "\n\n"
+	}
+	return h
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -65,6 +65,11 @@ type PlanOptions struct {
 	// MaskSalt keys the hashes of masked env and secrets values in the
 	// plan's changes (mask.go); "" means DefaultMaskSalt.
 	MaskSalt string
+	// Only, when not empty, limits the plan to these absolute app ids
+	// (`reconcile --app`): other desired apps are not planned and other
+	// live apps are neither listed nor deleted. The prune guard still
+	// counts every managed app, so deleting one selected app of many passes.
+	Only []string
 }
 
 // AppPlan is the plan for one app.
@@ -85,6 +90,7 @@ type AppPlan struct {
 	StopsExposing []string `json:"stopsExposing,omitempty"`
 
 	definition  []byte   // body of PutApp for create and update
+	created     []Change // a create's key fields, shown in text and markdown (create_attrs.go)
 	scaleTo     int      // target of a scale
 	deps        []string // absolute ids this app depends on
 	keptBecause string   // a managed app not in git and not deleted: why
@@ -113,6 +119,8 @@ type Summary struct {
 //
 //	{
 //	  "schema": "pacer.dev/plan/v1",
+//	  "cluster": "ams", "revision": "3fb4278…", "marathon": "http://marathon-1.ams:8080",
+//	  "selected": ["/services/autofill/production/app"],
 //	  "apps": [ {"id": "/a", "action": "create|update|scale|delete|unchanged|skip",
 //	             "source": "file:line", "reason": "why skipped",
 //	             "changes": [ {"path": "env.LOG_LEVEL", "op": "add|remove|change",
@@ -139,7 +147,17 @@ type Summary struct {
 // Apps are sorted by id; values are normalized JSON values. Fields are only
 // ever added within v1.
 type Plan struct {
-	Schema   string    `json:"schema"`
+	Schema string `json:"schema"`
+	// Cluster, Revision and Marathon say what was planned: the cluster,
+	// the git revision of the specs and the Marathon URL that answered
+	// (never with user info). The caller sets them; they head the JSON and
+	// markdown renderings and are left out when empty.
+	Cluster  string `json:"cluster,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	Marathon string `json:"marathon,omitempty"`
+	// Selected are the apps the plan was limited to (PlanOptions.Only,
+	// reconcile --app); absent when it covers every app.
+	Selected []string  `json:"selected,omitempty"`
 	Apps     []AppPlan `json:"apps"`
 	Summary  Summary   `json:"summary"`
 	Warnings []string  `json:"warnings,omitempty"`
@@ -200,9 +218,16 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 		liveByID[canonicalID(live[i].ID)] = &live[i]
 	}
 	p := &Plan{Schema: PlanSchema, Apps: make([]AppPlan, 0, len(desired))}
+	if len(opts.Only) > 0 {
+		for id := range selection(opts.Only) {
+			p.Selected = append(p.Selected, id)
+		}
+		sort.Strings(p.Selected)
+	}
 	seen := make(map[string]bool, len(desired))
 	var errs []error
 	todo := make([]int, 0, len(desired))
+	only := selection(opts.Only)
 	for i, d := range desired {
 		id := canonicalID(d.ID)
 		if seen[id] {
@@ -210,6 +235,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 			continue
 		}
 		seen[id] = true
+		if only != nil && !only[id] {
+			continue // in git, so never an orphan, but not planned
+		}
 		todo = append(todo, i)
 	}
 	plans := make([]AppPlan, len(todo))
@@ -220,7 +248,9 @@ func NewPlan(desired []DesiredApp, live []marathon.App, opts PlanOptions) (*Plan
 	parallel(len(todo), func(k int) {
 		d := desired[todo[k]]
 		plans[k], perr[k] = planApp(d, liveByID[canonicalID(d.ID)], opts)
-		newMasker(opts.MaskSalt, opts.Cluster, canonicalID(d.ID), d.ShowEnv).mask(plans[k].Changes)
+		m := newMasker(opts.MaskSalt, opts.Cluster, canonicalID(d.ID), d.ShowEnv)
+		m.mask(plans[k].Changes)
+		m.mask(plans[k].created)
 	})
 	if opts.Cache != nil {
 		opts.Cache.end()
@@ -328,6 +358,7 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 	ap.lbLabels = lbLabelsOf(def)
 	if live == nil {
 		ap.Action = ActionCreate
+		ap.created = createAttributes(def)
 		ap.definition, err = json.Marshal(def)
 		return ap, err
 	}
@@ -373,13 +404,14 @@ func planApp(d DesiredApp, live *marathon.App, opts PlanOptions) (AppPlan, error
 func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions, warnings *[]string) ([]AppPlan, error) {
 	var out, deletes []AppPlan
 	managed := 0
+	only := selection(opts.Only)
 	for i := range live {
 		l := &live[i]
 		id := canonicalID(l.ID)
 		if isManaged(l.Labels) {
 			managed++
 		}
-		if desired[id] {
+		if desired[id] || (only != nil && !only[id]) {
 			continue
 		}
 		ap := AppPlan{ID: id, Action: ActionSkip, Source: l.Labels[LabelSource], deployments: l.DeploymentIDs}
@@ -421,6 +453,18 @@ func planOrphans(live []marathon.App, desired map[string]bool, opts PlanOptions,
 		}
 	}
 	return append(out, deletes...), refused
+}
+
+// selection is the set of Only's canonical ids; nil means every app.
+func selection(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[canonicalID(id)] = true
+	}
+	return m
 }
 
 func isManaged(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedByValue }

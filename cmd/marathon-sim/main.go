@@ -3,6 +3,7 @@
 //	marathon-sim --listen 127.0.0.1:8080 [--executor virtual|process]
 //	             [--capacity cpus=N,mem=MB] [--task-start 200ms]
 //	             [--standin-drain 1s]
+//	marathon-sim --version [-o text|json|yaml]
 //
 // With --executor process, an app with a Docker container (as in
 // examples/specs) runs a stand-in that serves its ports: see the

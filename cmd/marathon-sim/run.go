@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"pacer.dev/pacer/internal/buildinfo"
 	"pacer.dev/pacer/marathonsim"
 )
 
@@ -28,11 +29,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	drain := fs.Duration("standin-drain", time.Second, "process executor: how long a container stand-in serves after SIGTERM (an app's env SIM_DRAIN wins)")
 	frameworkID := fs.String("framework-id", "", "frameworkId /v2/info reports (default marathonsim-0000); give two simulators playing two clusters different ones")
 	zk := fs.String("zk", "", "zookeeper_config.zk /v2/info reports (default zk://localhost:2181/marathon)")
+	version := fs.Bool("version", false, "print the version, git commit and date, and Go version, and exit")
+	output := fs.String("o", "text", "with --version: text, json or yaml")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *version {
+		if err := buildinfo.Read("marathon-sim").Write(stdout, *output); err != nil {
+			fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
+			return 2
+		}
+		return 0
 	}
 	cpus, mem, err := parseCapacity(*capacity)
 	if err != nil {

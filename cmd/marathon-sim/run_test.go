@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"pacer.dev/pacer/internal/buildinfo"
 )
 
 type syncBuffer struct {
@@ -104,4 +106,45 @@ func TestBadFlags(t *testing.T) {
 	if code := run(t.Context(), []string{"--executor", "docker"}, &out, &errb); code != 2 {
 		t.Errorf("unknown executor: exit %d, want 2", code)
 	}
+}
+
+// TestVersion: --version prints the binary's build information (the test
+// binary has no VCS stamp, so the commit is unknown) and serves nothing.
+func TestVersion(t *testing.T) {
+	want := buildinfo.Read("marathon-sim")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"text", []string{"--version"}, want.String() + "\n"},
+		{"json", []string{"--version", "-o", "json"}, mustFormat(t, want, "json")},
+		{"yaml", []string{"--version", "-o", "yaml"}, mustFormat(t, want, "yaml")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), tc.args, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if stdout.String() != tc.want {
+				t.Errorf("stdout = %q, want %q", stdout.String(), tc.want)
+			}
+			if !strings.HasPrefix(stdout.String(), "marathon-sim ") && tc.name == "text" {
+				t.Errorf("text does not name the program: %q", stdout.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"--version", "-o", "xml"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown output format "xml"`) {
+		t.Errorf("-o xml: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func mustFormat(t *testing.T, in buildinfo.Info, format string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := in.Write(&b, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -23,7 +23,7 @@ func main() {
 		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := runIO(ctx, os.Args[1:], input{r: os.Stdin, tty: isTerminal(os.Stdin)}, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

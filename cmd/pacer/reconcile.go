@@ -32,6 +32,13 @@ type reconcileOptions struct {
 	retries          int
 	revision         string
 	showUnchanged    bool
+	apps             []string
+	autoApprove      bool
+	noColor          bool
+	// only are the apps resolved from --app by the first plan, so the
+	// plan that verifies the apply selects the same ones (a deleted app
+	// no longer resolves).
+	only []string
 }
 
 func newReconcileCmd(a *app) *cobra.Command {
@@ -48,6 +55,14 @@ deletes happen only with --prune, never to apps with persistent volumes or the
 label pacer.dev/protect=true, and a pass that would delete more than
 --max-delete-ratio of the managed apps is refused.
 
+--app (repeatable) limits the plan and the apply to those apps; an id
+without a leading / is relative to an environment group (api means
+/services/shop/production/api when only one group has an api). Apps outside
+the selection are never changed or deleted.
+
+An apply that deletes apps asks first, as terraform apply does (only 'yes'
+approves); with no terminal on stdin it is refused unless --auto-approve.
+
 After the apply it plans once more: an app Marathon still shows different
 from git is an error (exit 1) naming the changes that did not go away.
 
@@ -58,7 +73,11 @@ the plan keeps (with --dry-run --detailed-exitcode).`,
   pacer reconcile --dry-run --specs specs --marathon $MARATHON_URL --cluster ams \
     --detailed-exitcode -o markdown > plan.md
   # by hand
-  pacer reconcile --specs specs --cluster ams`,
+  pacer reconcile --specs specs --cluster ams
+  # one app of one environment, deleting it if git no longer has it
+  pacer reconcile --specs specs --cluster ams --environment test --app statsd --prune
+  # CI, with pruning: no one to ask
+  pacer reconcile --specs specs --cluster ams --prune --auto-approve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runReconcile(cmd, a, o)
@@ -74,6 +93,7 @@ func newDiffCmd(a *app) *cobra.Command {
 		Use:   "diff",
 		Short: "Show the plan without applying it (reconcile --dry-run)",
 		Example: `  pacer diff --specs specs --cluster ams
+  pacer diff --specs specs --cluster ams --app /services/autofill/production/app
   pacer diff --specs specs --cluster ams -o json | jq .summary`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -86,16 +106,19 @@ func newDiffCmd(a *app) *cobra.Command {
 
 func addReconcileFlags(cmd *cobra.Command, o *reconcileOptions, withApply bool) {
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json or markdown")
+	f.StringVarP(&o.output, "output", "o", "text", "plan format: text, json, yaml or markdown")
 	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when changes are pending or a managed app is no longer in git")
 	f.BoolVar(&o.prune, "prune", false, "delete managed apps that are no longer in the specs (of --environment only, when given)")
 	f.BoolVar(&o.adopt, "adopt", false, "take over apps that exist in Marathon without pacer's ownership label")
 	f.Float64Var(&o.maxDeleteRatio, "max-delete-ratio", reconciler.DefaultMaxDeleteRatio, "refuse a pass deleting more than this share of managed apps (1 disables the guard)")
 	f.StringVar(&o.revision, "revision", firstEnv("PACER_REVISION", "CI_COMMIT_SHA"), "git revision of the specs, recorded in the pacer.dev/revision label (env PACER_REVISION, CI_COMMIT_SHA)")
 	f.BoolVar(&o.showUnchanged, "show-unchanged", false, "list unchanged apps too")
+	f.BoolVar(&o.noColor, "no-color", false, "no ANSI colours in the text plan (also NO_COLOR=1 or TERM=dumb; there are none when stdout is not a terminal)")
+	f.StringArrayVar(&o.apps, "app", nil, "plan (and apply) only this app; repeatable; an id without a leading / is relative to an environment group, e.g. api for /services/shop/production/api")
 	f.IntVar(&o.retries, "retries", 4, "retry a Marathon request that no URL answered (network error, 5xx) this many times, with backoff from 0.5s to 8s")
 	if withApply {
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan, change nothing")
+		f.BoolVar(&o.autoApprove, "auto-approve", false, "apply a plan that deletes apps without asking; without it such an apply asks on a terminal and is refused without one (CI)")
 		f.BoolVar(&o.force, "force", false, "override deployments that lock an app instead of waiting for them")
 		f.DurationVar(&o.waitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for Marathon deployments to finish")
 		f.DurationVar(&o.lockWait, "lock-wait", 2*time.Minute, "how long to wait, in all, for running deployments that lock apps before giving up on them (without --force)")
@@ -113,7 +136,8 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 		return err
 	}
 	plan, client := cp.plan, cp.client
-	wopts := reconciler.WriteOptions{Color: format == reconciler.FormatText && isTerminal(a.stdout), ShowUnchanged: o.showUnchanged}
+	color := format == reconciler.FormatText && wantColor(isTerminal(a.stdout), o.noColor, os.Getenv)
+	wopts := reconciler.WriteOptions{Color: color, ShowUnchanged: o.showUnchanged}
 	if err := plan.Write(a.stdout, format, wopts); err != nil {
 		return err
 	}
@@ -128,6 +152,9 @@ func runReconcile(cmd *cobra.Command, a *app, o *reconcileOptions) error {
 	}
 	if !plan.HasChanges() {
 		return nil
+	}
+	if err := confirmDeletes(ctx, a, plan, o.autoApprove); err != nil {
+		return err
 	}
 	res, err := reconciler.Apply(ctx, client, plan, reconciler.ApplyOptions{
 		Force:       o.force,
@@ -192,7 +219,13 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 		// An empty list would let pruning reach every group.
 		return nil, fmt.Errorf("environment %q has no service group on cluster %q", a.opts.environment, cluster.Name)
 	}
+	if o.only == nil {
+		if o.only, err = resolveApps(o.apps, set, cluster.Name, a.opts.environment, apps, live); err != nil {
+			return nil, err
+		}
+	}
 	plan, err := reconciler.NewPlan(desiredApps(apps, o.revision, specs.NewLocator(os.DirFS(a.opts.specs))), live, reconciler.PlanOptions{
+		Only:           o.only,
 		Prune:          o.prune,
 		PruneGroups:    groups,
 		MaxDeleteRatio: o.maxDeleteRatio,
@@ -204,6 +237,7 @@ func planCluster(ctx context.Context, a *app, o *reconcileOptions) (*clusterPlan
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	plan.Cluster, plan.Revision, plan.Marathon = cluster.Name, o.revision, client.URL()
 	return &clusterPlan{plan: plan, live: live, apps: apps, client: client}, nil
 }
 
@@ -301,14 +335,4 @@ func firstEnv(keys ...string) string {
 		}
 	}
 	return ""
-}
-
-// isTerminal reports whether w is a character device (a TTY), for colour.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -87,7 +87,7 @@ func TestReconcileExitCodes(t *testing.T) {
 		{"changes pending, plain dry-run", []string{"reconcile", "--dry-run"}, exitOK},
 		{"apply converges", []string{"reconcile"}, exitOK},
 		{"in sync", []string{"reconcile", "--dry-run", "--detailed-exitcode"}, exitOK},
-		{"error", []string{"diff", "--detailed-exitcode", "-o", "yaml"}, exitError},
+		{"error", []string{"diff", "--detailed-exitcode", "-o", "xml"}, exitError},
 	}
 	for _, st := range steps {
 		r := runCLI(t, reconcileArgs(sim, dir, st.args...)...)
@@ -184,7 +184,7 @@ func TestReconcilePruneAndGuard(t *testing.T) {
 	if r.code != exitChanges || !strings.Contains(r.stdout, "Nothing to apply, but 1 app in Marathon is no longer in git (not deleted: pruning is off)") {
 		t.Errorf("diff --detailed-exitcode with an orphan: exit %d, want %d with the orphan in the headline\n%s", r.code, exitChanges, r.stdout)
 	}
-	r = runCLI(t, reconcileArgs(sim, dir, "reconcile", "--prune")...)
+	r = runCLI(t, reconcileArgs(sim, dir, "reconcile", "--prune", "--auto-approve")...)
 	if r.code != exitOK {
 		t.Fatalf("--prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -204,7 +204,7 @@ func TestReconcilePruneAndGuard(t *testing.T) {
 	if w := sim.Rec.Writes(); len(w) != 0 {
 		t.Errorf("a refused pass wrote: %v", w)
 	}
-	r = runCLI(t, reconcileArgs(sim, dir, "reconcile", "--prune", "--max-delete-ratio", "0.5")...)
+	r = runCLI(t, reconcileArgs(sim, dir, "reconcile", "--prune", "--auto-approve", "--max-delete-ratio", "0.5")...)
 	if r.code != exitOK || len(sim.Rec.Writes()) != 2 {
 		t.Errorf("--max-delete-ratio 0.5: exit %d, writes %v\n%s", r.code, sim.Rec.Writes(), r.stderr)
 	}

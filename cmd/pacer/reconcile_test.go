@@ -116,7 +116,7 @@ func TestReconcileErrors(t *testing.T) {
 	}{
 		{"no cluster", []string{"diff", "--specs", "../../examples/specs", "--cluster", ""}, "--cluster is required"},
 		{"unknown cluster", []string{"diff", "--specs", "../../examples/specs", "--cluster", "nowhere"}, `cluster "nowhere" is not defined`},
-		{"bad format", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "-o", "yaml"}, "yaml"},
+		{"bad format", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "-o", "xml"}, `unknown output format "xml" (want text, json, yaml or markdown)`},
 		{"marathon down", []string{"diff", "--specs", "../../examples/specs", "--cluster", "ams", "--marathon", "http://127.0.0.1:1", "--retries", "0"}, "read live apps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+
+	"pacer.dev/pacer/internal/buildinfo"
 )
 
 // Exit codes, as Terraform's: 0 ok or in sync, 1 error, 2 changes pending.
@@ -54,12 +56,20 @@ type app struct {
 	marathonFlags marathonFlags
 	stdout        io.Writer
 	stderr        io.Writer
-	log           logr.Logger
+	// in is stdin, for the confirmation before an apply that deletes.
+	in  input
+	log logr.Logger
 }
 
-// run executes the command line and returns the process exit code.
+// run executes the command line, with no terminal on stdin, and returns
+// the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, log: logr.Discard()}
+	return runIO(ctx, args, input{}, stdout, stderr)
+}
+
+// runIO is run with a stdin (main passes the process's).
+func runIO(ctx context.Context, args []string, in input, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, in: in, log: logr.Discard()}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -87,6 +97,7 @@ func newRootCmd(a *app) *cobra.Command {
 PagerDuty incidents in step with service specs kept in git.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read("pacer").Version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(a.opts.logFormat, a.opts.logLevel, a.stderr)
 			if err != nil {
@@ -104,6 +115,8 @@ PagerDuty incidents in step with service specs kept in git.`,
 	f.StringVar(&a.opts.logFormat, "log-format", envOr("PACER_LOG_FORMAT", "console"), "log format: console or json (env PACER_LOG_FORMAT)")
 	f.IntVar(&a.opts.logLevel, "v", 0, "log verbosity: 0 normal, 1 debug")
 	addMarathonFlags(f, &a.marathonFlags)
+	// --version prints the same line as `pacer version`.
+	root.SetVersionTemplate(buildinfo.Read("pacer").String() + "\n")
 
 	root.AddCommand(
 		newValidateCmd(a),
@@ -117,6 +130,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newDevCmd(a),
 		newAgentCmd(a),
 		newCheckCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }
