@@ -68,7 +68,7 @@ func starting(app marathon.App, t marathon.Task, now time.Time) bool {
 }
 
 // Targets returns the address of every running task of app for p that is
-// not starting at now: the task's host and its port at p.PortIndex, or at
+// not starting at now (a zero now: none is): the task's host and its port at p.PortIndex, or at
 // the index of p.PortName in the app's portMappings or portDefinitions
 // (Marathon lists a task's ports in that order).
 func Targets(p *specs.Probe, app marathon.App, now time.Time) ([]Target, error) {
@@ -106,6 +106,10 @@ type Prober struct {
 	// Parallel bounds the tasks probed at once (default 16).
 	Parallel int
 	Now      func() time.Time
+	// Starting probes tasks that are still starting too (see starting):
+	// `pacer check run` asks about the tasks as they are now, where the
+	// leader's schedule must not page for a task that does not listen yet.
+	Starting bool
 }
 
 // maxBody is how much of an http probe's response body is read to look
@@ -127,7 +131,11 @@ func (p *Prober) Probe(ctx context.Context, c *specs.Check, app marathon.App) Re
 	if c.Probe.URL != "" {
 		targets = []Target{{Addr: c.Probe.URL}}
 	} else {
-		targets, err = Targets(c.Probe, app, start)
+		at := start
+		if p.Starting {
+			at = time.Time{} // no task is starting
+		}
+		targets, err = Targets(c.Probe, app, at)
 	}
 	if err != nil {
 		return done(Result{State: Unknown, Summary: err.Error()})

@@ -53,7 +53,7 @@ would (run it inside the checks container); prometheus checks query their URL.`,
 			if err != nil {
 				return err
 			}
-			runner := &checks.Runner{Prober: newProber(), Querier: &checks.Querier{HTTP: &http.Client{}, Now: time.Now}, Now: time.Now,
+			runner := &checks.Runner{Prober: newProber(true), Querier: &checks.Querier{HTTP: &http.Client{}, Now: time.Now}, Now: time.Now,
 				App: func(ctx context.Context, id string) (marathon.App, error) {
 					client, err := newMarathonClient(a, cluster, retries)
 					if err != nil {
@@ -122,11 +122,14 @@ func findCheck(a *app, name, env string) (*specs.Check, *specs.Cluster, error) {
 	return nil, nil, fmt.Errorf("no enabled check %q in environment %s on cluster %s; checks: %s", name, env, cluster.Name, strings.Join(names, ", "))
 }
 
-func newProber() *checks.Prober {
+// newProber probes tasks for the leader's schedule; starting: also the
+// tasks still starting (pacer check run).
+func newProber(starting bool) *checks.Prober {
 	return &checks.Prober{
-		HTTP:   &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		Dialer: &net.Dialer{},
-		Now:    time.Now,
+		HTTP:     &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		Dialer:   &net.Dialer{},
+		Now:      time.Now,
+		Starting: starting,
 	}
 }
 

@@ -43,7 +43,7 @@ func newChecksService(o runChecksOptions, client *marathon.Client, reg prometheu
 		return nil, err
 	}
 	return checks.NewService(checks.ServiceOptions{
-		Prober:          newProber(),
+		Prober:          newProber(false),
 		Querier:         &checks.Querier{HTTP: &http.Client{}, Now: time.Now},
 		Collector:       &checks.Collector{HTTP: &http.Client{}, Token: strings.TrimSpace(token)},
 		Live:            client.ListApps,
