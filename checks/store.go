@@ -18,12 +18,12 @@ type CheckState struct {
 	Group       string `json:"group"`
 	// ServiceGroup is the check's service group (e.g. /services/autofill).
 	ServiceGroup string `json:"serviceGroup,omitempty"`
-	Cluster     string `json:"cluster"`
-	App         string `json:"app,omitempty"`
-	Tip         string `json:"tip,omitempty"`
-	Runbook     string `json:"runbook,omitempty"`
-	Page        bool   `json:"page"`
-	Urgency     string `json:"urgency,omitempty"`
+	Cluster      string `json:"cluster"`
+	App          string `json:"app,omitempty"`
+	Tip          string `json:"tip,omitempty"`
+	Runbook      string `json:"runbook,omitempty"`
+	Page         bool   `json:"page"`
+	Urgency      string `json:"urgency,omitempty"`
 	// Task is the task whose agent ran an exec check ("" for the leader's
 	// own probes).
 	Task   string `json:"task,omitempty"`
