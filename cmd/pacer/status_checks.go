@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"pacer.dev/pacer/checks"
+	"pacer.dev/pacer/status"
 )
 
 // statusChecks lists the checks rendered for --cluster (and
 // --environment) with their state as the pacer at from reports it
 // (/api/v1/checks), or with no state when from is empty.
-func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState, error) {
+func statusChecks(ctx context.Context, a *app, from string) ([]status.Check, error) {
 	set, err := loadValid(a)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState
 		}
 		out[i] = st
 	}
-	return out, nil
+	return checks.Records(out), nil
 }
 
 func fetchChecks(ctx context.Context, base string) (*checks.APIResponse, error) {
@@ -66,15 +67,4 @@ func fetchChecks(ctx context.Context, base string) (*checks.APIResponse, error) 
 		return nil, fmt.Errorf("checks: decode %s: %w", url, err)
 	}
 	return &out, nil
-}
-
-// writeStatusChecks prints the checks after pacer status's app table, when
-// the specs declare any.
-func writeStatusChecks(ctx context.Context, a *app, from string) error {
-	states, err := statusChecks(ctx, a, from)
-	if err != nil || len(states) == 0 {
-		return err
-	}
-	fmt.Fprintln(a.stdout)
-	return writeCheckStates(a.stdout, states)
 }
