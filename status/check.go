@@ -20,9 +20,9 @@ func (s CheckState) Failing() bool {
 	return s == CheckWarning || s == CheckCritical || s == CheckUnknown
 }
 
-// rank orders states by badness, Nagios' order for services: CRITICAL >
+// Rank orders states by badness, Nagios' order for services: CRITICAL >
 // WARNING > UNKNOWN > OK > PENDING.
-func (s CheckState) rank() int {
+func (s CheckState) Rank() int {
 	switch s {
 	case CheckCritical:
 		return 4
@@ -111,7 +111,7 @@ func SummarizeChecks(cs []Check) ChecksSummary {
 		if cs[i].Failing() {
 			s.Failing++
 		}
-		if s.Worst == "" || cs[i].State.rank() > s.Worst.rank() {
+		if s.Worst == "" || cs[i].State.Rank() > s.Worst.Rank() {
 			s.Worst = cs[i].State
 		}
 	}

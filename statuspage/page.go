@@ -39,6 +39,9 @@ type Options struct {
 	// Writes keeps the recent writes that Observe records (nil: a new one
 	// of 500).
 	Writes *status.Writes
+	// Checks returns the custom checks' records (nil: no checks service
+	// here). They are shown on the leader only, where the checks run.
+	Checks func() []status.Check
 	// LB returns the load-balancer pipeline's last run (nil: no LB
 	// pipeline in this process).
 	LB func() *status.LB
