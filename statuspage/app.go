@@ -20,7 +20,7 @@ type appData struct {
 	// Checks are the custom checks that run in or probe the app, failing
 	// first.
 	Checks   []status.Check
-	Marathon   string
+	Marathon string
 	// Live is the masked live definition ("" when not in Marathon).
 	Live string
 }

@@ -110,7 +110,7 @@ func fixtureChecks() []status.Check {
 			State: status.CheckCritical, Since: t0.Add(-4 * time.Minute), LastRun: t0.Add(-5 * time.Second), LastDuration: time.Second, Runs: 30,
 			Summary: "1 of 3 tasks failing: connection refused", Long: "mongo.2 10.0.0.7:31002: connection refused",
 			Perfdata: []status.CheckPerf{{Label: "failing", Value: 1, Text: "failing=1;;1"}},
-			Tip: "a mongo member is down: check its host", Runbook: "https://wiki.example/mongo#down", Page: true, Urgency: "high"},
+			Tip:      "a mongo member is down: check its host", Runbook: "https://wiki.example/mongo#down", Page: true, Urgency: "high"},
 		{ID: "/services/autofill/production:mongo-oplog", Name: "mongo-oplog", Kind: "exec", Cluster: "ams", Group: "/services/autofill/production",
 			ServiceGroup: "/services/autofill", Environment: "production", App: "/services/autofill/production/mongo", Task: "checks.1a2b",
 			State: status.CheckOK, Soft: true, SoftState: status.CheckCritical, Streak: 1, Since: t0.Add(-2 * time.Hour), LastRun: t0.Add(-30 * time.Second),

@@ -89,15 +89,15 @@ type overviewData struct {
 	Total, Matched, Problems int
 	// ChecksSummary counts every check of the cluster; FailingChecks are
 	// those failing (hard WARNING, CRITICAL or UNKNOWN), worst first.
-	ChecksSummary status.ChecksSummary
-	FailingChecks []status.Check
-	MoreFailing   int
-	Sync                     []count
-	Health                   []count
-	Attention, Rest          []section
-	Pages                    []pageLink
-	Prev, Next               string
-	First, Last              int
+	ChecksSummary   status.ChecksSummary
+	FailingChecks   []status.Check
+	MoreFailing     int
+	Sync            []count
+	Health          []count
+	Attention, Rest []section
+	Pages           []pageLink
+	Prev, Next      string
+	First, Last     int
 }
 
 type count struct {
