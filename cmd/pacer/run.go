@@ -271,7 +271,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		}
 		watchLB(alerts, lbPipeline)
 	}
-	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline); err != nil {
+	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline, checksSvc); err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
