@@ -14,6 +14,7 @@ import (
 
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
 // DefaultCollectInterval is how often the leader reads the live tasks and
@@ -210,9 +211,10 @@ func (s *Service) Snapshot() ([]CheckState, []Stale) {
 // APIPath is where pacer run serves the checks.
 const APIPath = "/api/v1/checks"
 
-// APIResponse is the body of GET APIPath.
+// APIResponse is the body of GET APIPath: the checks as the status model
+// records them (Record).
 type APIResponse struct {
-	Checks []CheckState `json:"checks"`
+	Checks []status.Check `json:"checks"`
 	Stale  []Stale      `json:"stale,omitempty"`
 }
 
@@ -228,5 +230,5 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(APIResponse{Checks: states, Stale: stale})
+	_ = enc.Encode(APIResponse{Checks: Records(states), Stale: stale})
 }

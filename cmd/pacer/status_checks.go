@@ -25,7 +25,7 @@ func statusChecks(ctx context.Context, a *app, from string) ([]status.Check, err
 	if err != nil {
 		return nil, err
 	}
-	reported := map[string]checks.CheckState{}
+	reported := map[string]status.Check{}
 	if from != "" {
 		resp, err := fetchChecks(ctx, from)
 		if err != nil {
@@ -35,15 +35,15 @@ func statusChecks(ctx context.Context, a *app, from string) ([]status.Check, err
 			reported[st.ID] = st
 		}
 	}
-	out := make([]checks.CheckState, len(list))
+	out := make([]status.Check, len(list))
 	for i := range list {
-		st, ok := reported[list[i].ID]
+		c, ok := reported[list[i].ID]
 		if !ok {
-			st = checks.StateOf(&list[i])
+			c = checks.StateOf(&list[i]).Record()
 		}
-		out[i] = st
+		out[i] = c
 	}
-	return checks.Records(out), nil
+	return out, nil
 }
 
 func fetchChecks(ctx context.Context, base string) (*checks.APIResponse, error) {

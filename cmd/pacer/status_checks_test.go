@@ -32,7 +32,7 @@ func TestStatusListsChecks(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(checks.APIResponse{Checks: []checks.CheckState{reported}})
+		_ = json.NewEncoder(w).Encode(checks.APIResponse{Checks: checks.Records([]checks.CheckState{reported})})
 	}))
 	defer pacer.Close()
 	base := []string{"--specs", dir, "--cluster", "ams", "--marathon", url, "--checks-from", pacer.URL}
