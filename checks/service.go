@@ -215,7 +215,7 @@ const APIPath = "/api/v1/checks"
 // records them (Record).
 type APIResponse struct {
 	Checks []status.Check `json:"checks"`
-	Stale  []Stale      `json:"stale,omitempty"`
+	Stale  []Stale        `json:"stale,omitempty"`
 }
 
 // ServeHTTP serves APIPath: every check's state, output, since and last
