@@ -84,7 +84,7 @@ func (s *checksSource) Sync(ctx context.Context) (operator.Revision, error) {
 func watchChecks(al *paging.Alerter, svc *checks.Service) {
 	al.WatchChecks(func() paging.CheckStatus {
 		states, stale := svc.Snapshot()
-		return paging.CheckStatus{States: states, Stale: stale}
+		return paging.CheckStatus{States: checks.Records(states), Stale: stale}
 	})
 }
 
