@@ -54,7 +54,11 @@ func (p *Page) app(r *http.Request) (string, any, int) {
 		if b.LB != nil {
 			d.LBProblems = b.LB.Problems[id]
 		}
-		d.Checks = status.ChecksByApp(b.Checks)[id]
+		for _, c := range b.Checks {
+			if c.App == id {
+				d.Checks = append(d.Checks, c)
+			}
+		}
 		slices.SortStableFunc(d.Checks, func(x, y status.Check) int { return cmp.Compare(y.State.Rank(), x.State.Rank()) })
 		d.Problem = problem(a) || len(d.Incidents) > 0 || len(d.LBProblems) > 0 || status.SummarizeChecks(d.Checks).Failing > 0
 		return "app", d, http.StatusOK

@@ -119,3 +119,18 @@ func fixtureChecks() []status.Check {
 			ServiceGroup: "/services/speeddials", Environment: "test", App: "/services/speeddials/test/web", State: status.CheckPending},
 	}
 }
+
+// bigChecks are n checks over the apps of c, one per app from the first;
+// one in 20 is CRITICAL.
+func bigChecks(c status.Cluster, n int) []status.Check {
+	out := make([]status.Check, n)
+	for i := range out {
+		a := c.Apps[i*len(c.Apps)/n]
+		out[i] = status.Check{ID: a.ID + ":http", Name: "http", Kind: "http", App: a.ID, Environment: a.Environment, ServiceGroup: a.ServiceGroup,
+			State: status.CheckOK, Runs: 10, Since: t0.Add(-time.Hour), LastRun: t0, Summary: "2 of 2 tasks OK"}
+		if i%20 == 0 {
+			out[i].State, out[i].Summary = status.CheckCritical, "2 of 2 tasks failing: connection refused"
+		}
+	}
+	return out
+}
