@@ -35,6 +35,10 @@ type ServiceOptions struct {
 	// (DefaultCollectInterval when zero).
 	CollectInterval time.Duration
 	Now             func() time.Time
+	// OnChange, when set, is called after a check's first result and after
+	// each change of a hard state (the status page's live updates); it
+	// must not block.
+	OnChange func()
 }
 
 // Service is the leader's side of the checks: it runs the http, tcp and
@@ -131,6 +135,10 @@ func (s *Service) observe(c *specs.Check, r Result, st Status, lag time.Duration
 		m.Observe(c, r, st.Hard)
 		m.ObserveLag(lag.Seconds())
 	}
+	// Observe sets Since to the result's start when Hard changes.
+	if s.opts.OnChange != nil && (st.Runs == 1 || st.Since.Equal(r.Started)) {
+		s.opts.OnChange()
+	}
 }
 
 // app returns the latest live app with id.
@@ -178,9 +186,25 @@ func (s *Service) collect(ctx context.Context) {
 			m.SetState(st)
 		}
 	}
+	s.setAgent(agent, stale)
+}
+
+// setAgent keeps the agents' latest exec check states, and calls OnChange
+// when one got its first result or changed its hard state.
+func (s *Service) setAgent(agent map[string]CheckState, stale []Stale) {
 	s.mu.Lock()
+	changed := false
+	for id, st := range agent {
+		old, ok := s.agent[id]
+		if st.Status.Runs > 0 && (!ok || old.Status.Runs == 0 || old.Status.Hard != st.Status.Hard) {
+			changed = true
+		}
+	}
 	s.agent, s.stale = agent, stale
 	s.mu.Unlock()
+	if changed && s.opts.OnChange != nil {
+		s.opts.OnChange()
+	}
 }
 
 // Snapshot returns every check's state sorted by id, and the stale agent

@@ -102,6 +102,15 @@ func New(o Options) (*Page, error) {
 func (p *Page) Observe(st status.Cluster) {
 	p.opts.History.Add(status.PassOf(st))
 	p.opts.Writes.Observe(st)
+	p.wake()
+}
+
+// Changed tells the open live-update streams that something the page
+// shows changed between passes (a custom check's state), without recording
+// a pass. It never blocks.
+func (p *Page) Changed() { p.wake() }
+
+func (p *Page) wake() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++
