@@ -14,6 +14,7 @@ import (
 
 	"pacer.dev/pacer/internal/marathon"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
 // DefaultCollectInterval is how often the leader reads the live tasks and
@@ -34,6 +35,10 @@ type ServiceOptions struct {
 	// (DefaultCollectInterval when zero).
 	CollectInterval time.Duration
 	Now             func() time.Time
+	// OnChange, when set, is called after a check's first result and after
+	// each change of a hard state (the status page's live updates); it
+	// must not block.
+	OnChange func()
 }
 
 // Service is the leader's side of the checks: it runs the http, tcp and
@@ -130,6 +135,10 @@ func (s *Service) observe(c *specs.Check, r Result, st Status, lag time.Duration
 		m.Observe(c, r, st.Hard)
 		m.ObserveLag(lag.Seconds())
 	}
+	// Observe sets Since to the result's start when Hard changes.
+	if s.opts.OnChange != nil && (st.Runs == 1 || st.Since.Equal(r.Started)) {
+		s.opts.OnChange()
+	}
 }
 
 // app returns the latest live app with id.
@@ -177,9 +186,25 @@ func (s *Service) collect(ctx context.Context) {
 			m.SetState(st)
 		}
 	}
+	s.setAgent(agent, stale)
+}
+
+// setAgent keeps the agents' latest exec check states, and calls OnChange
+// when one got its first result or changed its hard state.
+func (s *Service) setAgent(agent map[string]CheckState, stale []Stale) {
 	s.mu.Lock()
+	changed := false
+	for id, st := range agent {
+		old, ok := s.agent[id]
+		if st.Status.Runs > 0 && (!ok || old.Status.Runs == 0 || old.Status.Hard != st.Status.Hard) {
+			changed = true
+		}
+	}
 	s.agent, s.stale = agent, stale
 	s.mu.Unlock()
+	if changed && s.opts.OnChange != nil {
+		s.opts.OnChange()
+	}
 }
 
 // Snapshot returns every check's state sorted by id, and the stale agent
@@ -210,10 +235,11 @@ func (s *Service) Snapshot() ([]CheckState, []Stale) {
 // APIPath is where pacer run serves the checks.
 const APIPath = "/api/v1/checks"
 
-// APIResponse is the body of GET APIPath.
+// APIResponse is the body of GET APIPath: the checks as the status model
+// records them (Record).
 type APIResponse struct {
-	Checks []CheckState `json:"checks"`
-	Stale  []Stale      `json:"stale,omitempty"`
+	Checks []status.Check `json:"checks"`
+	Stale  []Stale        `json:"stale,omitempty"`
 }
 
 // ServeHTTP serves APIPath: every check's state, output, since and last
@@ -228,5 +254,5 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(APIResponse{Checks: states, Stale: stale})
+	_ = enc.Encode(APIResponse{Checks: Records(states), Stale: stale})
 }

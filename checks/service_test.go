@@ -60,11 +60,11 @@ func TestServiceCollectAndAPI(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, c := range resp.Checks {
-		got[c.ID] = c.Status.Hard.String() + " " + c.Status.Last.Summary
+		got[c.ID] = string(c.State) + " " + c.Summary
 	}
 	want := map[string]string{
 		"/g/test:a":   "CRITICAL CRITICAL from agent",
-		"/g/test:b":   "OK ", // never run: its agent app is stale
+		"/g/test:b":   "PENDING ", // never run: its agent app is stale
 		"/g/test:web": "OK 0 of 1 tasks failing",
 	}
 	if len(got) != 3 || got["/g/test:a"] != want["/g/test:a"] || got["/g/test:b"] != want["/g/test:b"] || got["/g/test:web"] != want["/g/test:web"] {

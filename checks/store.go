@@ -16,12 +16,14 @@ type CheckState struct {
 	Kind        string `json:"kind"`
 	Environment string `json:"environment"`
 	Group       string `json:"group"`
-	Cluster     string `json:"cluster"`
-	App         string `json:"app,omitempty"`
-	Tip         string `json:"tip,omitempty"`
-	Runbook     string `json:"runbook,omitempty"`
-	Page        bool   `json:"page"`
-	Urgency     string `json:"urgency,omitempty"`
+	// ServiceGroup is the check's service group (e.g. /services/autofill).
+	ServiceGroup string `json:"serviceGroup,omitempty"`
+	Cluster      string `json:"cluster"`
+	App          string `json:"app,omitempty"`
+	Tip          string `json:"tip,omitempty"`
+	Runbook      string `json:"runbook,omitempty"`
+	Page         bool   `json:"page"`
+	Urgency      string `json:"urgency,omitempty"`
 	// Task is the task whose agent ran an exec check ("" for the leader's
 	// own probes).
 	Task   string `json:"task,omitempty"`
@@ -30,7 +32,7 @@ type CheckState struct {
 
 // StateOf is check c with no result yet.
 func StateOf(c *specs.Check) CheckState {
-	return CheckState{ID: c.ID, Name: c.Name, Kind: c.Kind, Environment: c.Environment, Group: c.Group, Cluster: c.Cluster,
+	return CheckState{ID: c.ID, Name: c.Name, Kind: c.Kind, Environment: c.Environment, Group: c.Group, ServiceGroup: c.ServiceGroup, Cluster: c.Cluster,
 		App: c.App(), Tip: c.Tip, Runbook: c.Runbook, Page: c.Settings.Page, Urgency: c.Urgency}
 }
 

@@ -66,15 +66,11 @@ spec:
 // chkAPI is the part of /api/v1/checks the test reads.
 type chkAPI struct {
 	Checks []struct {
-		ID     string `json:"id"`
-		Task   string `json:"task"`
-		Status struct {
-			Hard string `json:"hard"`
-			Runs int    `json:"runs"`
-			Last struct {
-				Summary string `json:"summary"`
-			} `json:"last"`
-		} `json:"status"`
+		ID      string `json:"id"`
+		Task    string `json:"task"`
+		State   string `json:"state"`
+		Runs    int    `json:"runs"`
+		Summary string `json:"summary"`
 	} `json:"checks"`
 	Stale []struct {
 		App string `json:"app"`
@@ -120,7 +116,7 @@ func TestCheckExecByAgentPagesOnce(t *testing.T) {
 			}
 			for _, c := range st.Checks {
 				if c.ID == id {
-					ok := c.Status.Runs > 0 && c.Status.Hard == want && strings.HasPrefix(c.Status.Last.Summary, summary) &&
+					ok := c.Runs > 0 && c.State == want && strings.HasPrefix(c.Summary, summary) &&
 						strings.HasPrefix(c.Task, "services_chk_production_checks.")
 					return ok, fmt.Errorf("check %s: %+v", id, c)
 				}
@@ -219,8 +215,8 @@ func TestCheckProbesAndStaleAgent(t *testing.T) {
 			}
 			got := map[string]string{}
 			for _, c := range st.Checks {
-				if c.Status.Runs > 0 {
-					got[c.ID] = c.Status.Hard + " " + c.Status.Last.Summary
+				if c.Runs > 0 {
+					got[c.ID] = c.State + " " + c.Summary
 				}
 			}
 			for id, w := range want {

@@ -10,9 +10,10 @@ import (
 )
 
 // CheckStatus is what paging reads of the custom checks after a cycle:
-// every check's state, and the agent apps whose results could not be read.
+// every check's record in the status model, and the agent apps whose
+// results could not be read.
 type CheckStatus struct {
-	States []checks.CheckState
+	States []status.Check
 	Stale  []checks.Stale
 }
 
@@ -64,18 +65,18 @@ func CheckSignals(in Input, st status.Cluster, cs CheckStatus) []alerting.Signal
 			Details: alerting.Details{Message: s.Reason, Extra: map[string]string{"checks": strings.Join(s.Checks, ", ")}}})
 	}
 	for _, c := range cs.States {
-		if skip[c.ID] || c.Status.Hard == checks.OK || c.Status.Runs == 0 {
-			continue
+		if skip[c.ID] || !c.Failing() {
+			continue // OK, or no result yet
 		}
 		cond := alerting.CheckFailed
-		if c.Status.Hard == checks.Unknown {
+		if c.State == status.CheckUnknown {
 			cond = alerting.CheckUnknown
 		}
 		var p *alerting.Policy
 		if c.Page {
-			p = checkPolicy(policy(c.Group), c.Status.Hard)
+			p = checkPolicy(policy(c.Group), c.State)
 		}
-		extra := map[string]string{alerting.DetailState: c.Status.Hard.String(), "check": c.Name, "kind": c.Kind}
+		extra := map[string]string{alerting.DetailState: string(c.State), "check": c.Name, "kind": c.Kind}
 		for k, v := range map[string]string{"tip": c.Tip, alerting.DetailRunbook: c.Runbook, "task": c.Task, alerting.DetailTarget: c.App} {
 			if v != "" {
 				extra[k] = v
@@ -84,7 +85,7 @@ func CheckSignals(in Input, st status.Cluster, cs CheckStatus) []alerting.Signal
 		a := envs[c.Group]
 		out = append(out, alerting.Signal{Condition: cond, Cluster: in.Cluster, App: c.ID, Group: a.ServiceGroup,
 			Environment: c.Environment, Policy: p,
-			Details: alerting.Details{Message: c.Status.Last.Summary, Revision: a.SpecRevision, Extra: extra}})
+			Details: alerting.Details{Message: c.Summary, Revision: a.SpecRevision, Extra: extra}})
 	}
 	return out
 }
@@ -92,7 +93,7 @@ func CheckSignals(in Input, st status.Cluster, cs CheckStatus) []alerting.Signal
 // checkPolicy is the environment's policy with the severity of the exit
 // code: WARNING pages as warning, CRITICAL as critical at high urgency
 // (low urgency and test environments stay at warning, as every condition).
-func checkPolicy(env *alerting.Policy, st checks.State) *alerting.Policy {
+func checkPolicy(env *alerting.Policy, st status.CheckState) *alerting.Policy {
 	if env == nil {
 		return nil
 	}
@@ -102,9 +103,9 @@ func checkPolicy(env *alerting.Policy, st checks.State) *alerting.Policy {
 		p.Severity = map[alerting.Condition]alerting.Severity{}
 	}
 	switch {
-	case st == checks.Warning:
+	case st == status.CheckWarning:
 		p.Severity[alerting.CheckFailed] = alerting.SeverityWarning
-	case st == checks.Critical && p.Urgency == alerting.UrgencyHigh:
+	case st == status.CheckCritical && p.Urgency == alerting.UrgencyHigh:
 		p.Severity[alerting.CheckFailed] = alerting.SeverityCritical
 	}
 	return &p

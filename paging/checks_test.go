@@ -14,11 +14,17 @@ import (
 	"pacer.dev/pacer/status"
 )
 
-func checkState(id, env string, hard checks.State, page bool) checks.CheckState {
+// checkState is a check's record (checks.CheckState.Record, as pacer run
+// hands it to paging) with hard state hard after three runs.
+func checkState(id, env string, hard checks.State, page bool) status.Check {
+	return checkStateRuns(id, env, hard, page, 3)
+}
+
+func checkStateRuns(id, env string, hard checks.State, page bool, runs int) status.Check {
 	group := "/services/autofill/" + env
 	return checks.CheckState{ID: group + ":" + id, Name: id, Kind: specs.CheckHTTP, Environment: env, Group: group, Cluster: "ams",
 		App: group + "/app", Page: page, Tip: "look at the logs",
-		Status: checks.Status{Hard: hard, Runs: 3, Last: checks.Result{State: hard, Summary: hard.String() + " summary"}}}
+		Status: checks.Status{Hard: hard, Runs: runs, Last: checks.Result{State: hard, Summary: hard.String() + " summary"}}}.Record()
 }
 
 func checksCluster(marathonErr string) status.Cluster {
@@ -46,14 +52,10 @@ func TestCheckSignals(t *testing.T) {
 		want     []string // condition app severity (or "no page")
 	}{
 		{name: "OK and never-run checks signal nothing",
-			cs: CheckStatus{States: []checks.CheckState{checkState("a", "production", checks.OK, true),
-				func() checks.CheckState {
-					s := checkState("b", "production", checks.Critical, true)
-					s.Status.Runs = 0
-					return s
-				}()}}},
+			cs: CheckStatus{States: []status.Check{checkState("a", "production", checks.OK, true),
+				checkStateRuns("b", "production", checks.Critical, true, 0)}}},
 		{name: "severity from the exit code and the urgency",
-			cs: CheckStatus{States: []checks.CheckState{
+			cs: CheckStatus{States: []status.Check{
 				checkState("crit", "production", checks.Critical, true),
 				checkState("warn", "production", checks.Warning, true),
 				checkState("unknown", "production", checks.Unknown, true),
@@ -68,17 +70,17 @@ func TestCheckSignals(t *testing.T) {
 				"CheckFailed /services/autofill/test:crit-test warning",
 			}},
 		{name: "page false is tracked, not sent",
-			cs:   CheckStatus{States: []checks.CheckState{checkState("quiet", "production", checks.Critical, false)}},
+			cs:   CheckStatus{States: []status.Check{checkState("quiet", "production", checks.Critical, false)}},
 			want: []string{"CheckFailed /services/autofill/production:quiet no page"}},
 		{name: "a dead checks app pages once as stale, not per check",
-			cs: CheckStatus{Stale: []checks.Stale{stale}, States: []checks.CheckState{
+			cs: CheckStatus{Stale: []checks.Stale{stale}, States: []status.Check{
 				checkState("afquery", "production", checks.Critical, true), checkState("app-http", "production", checks.Critical, true)}},
 			want: []string{"CheckAgentStale /services/autofill/production/checks error",
 				"CheckFailed /services/autofill/production:app-http critical"}},
 		{name: "an agent app with no running task: its checks are not judged, the app's own conditions page",
-			cs: CheckStatus{Stale: []checks.Stale{stopped}, States: []checks.CheckState{checkState("afquery", "test", checks.Critical, true)}}},
+			cs: CheckStatus{Stale: []checks.Stale{stopped}, States: []status.Check{checkState("afquery", "test", checks.Critical, true)}}},
 		{name: "no check signals while Marathon is unreachable", marathon: "connection refused",
-			cs: CheckStatus{Stale: []checks.Stale{stale}, States: []checks.CheckState{checkState("crit", "production", checks.Critical, true)}}},
+			cs: CheckStatus{Stale: []checks.Stale{stale}, States: []status.Check{checkState("crit", "production", checks.Critical, true)}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +107,7 @@ func TestCheckPagesOnceResolvesOnce(t *testing.T) {
 	st := checksCluster("")
 	now := signalsNow
 	var sent []string
-	pass := func(states ...checks.CheckState) {
+	pass := func(states ...status.Check) {
 		for _, inc := range tr.Observe(now, CheckSignals(Input{Cluster: "ams", Now: now}, st, CheckStatus{States: states})) {
 			sent = append(sent, fmt.Sprintf("%s %s %s: %s", inc.State, inc.DedupKey, inc.Severity, inc.Summary))
 		}
@@ -145,7 +147,7 @@ func TestAlerterWatchChecks(t *testing.T) {
 	n := &incidentNotifier{}
 	al.notifier = n
 	failing := checkState("app-http", "production", checks.Critical, true)
-	al.WatchChecks(func() CheckStatus { return CheckStatus{States: []checks.CheckState{failing}} })
+	al.WatchChecks(func() CheckStatus { return CheckStatus{States: []status.Check{failing}} })
 	st := checksCluster("")
 	st.Leader = true
 	al.observe(t.Context(), pass{st: st})

@@ -1,7 +1,9 @@
 package statuspage
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"strings"
 
 	"pacer.dev/pacer/status"
@@ -15,7 +17,10 @@ type appData struct {
 	Writes    []status.Write
 	// LBProblems are why the LB leaves the app (or ports) out.
 	LBProblems []string
-	Marathon   string
+	// Checks are the custom checks that run in or probe the app, failing
+	// first.
+	Checks   []status.Check
+	Marathon string
 	// Live is the masked live definition ("" when not in Marathon).
 	Live string
 }
@@ -49,7 +54,13 @@ func (p *Page) app(r *http.Request) (string, any, int) {
 		if b.LB != nil {
 			d.LBProblems = b.LB.Problems[id]
 		}
-		d.Problem = problem(a) || len(d.Incidents) > 0 || len(d.LBProblems) > 0
+		for _, c := range b.Checks {
+			if c.App == id {
+				d.Checks = append(d.Checks, c)
+			}
+		}
+		slices.SortStableFunc(d.Checks, func(x, y status.Check) int { return cmp.Compare(y.State.Rank(), x.State.Rank()) })
+		d.Problem = problem(a) || len(d.Incidents) > 0 || len(d.LBProblems) > 0 || status.SummarizeChecks(d.Checks).Failing > 0
 		return "app", d, http.StatusOK
 	}
 	return "notfound", notFoundData{base: b, What: "app " + id}, http.StatusNotFound

@@ -60,3 +60,31 @@ func TestEventsAfterEachPass(t *testing.T) {
 		t.Error("stream outlived Close")
 	}
 }
+
+// TestChangedWakesStreams: a change between passes (a check's state)
+// sends an event and records no pass.
+func TestChangedWakesStreams(t *testing.T) {
+	p := newPage(t, fixture(), nil)
+	ch, ok := p.subscribe()
+	if !ok {
+		t.Fatal("no stream")
+	}
+	defer p.unsubscribe(ch)
+	p.Changed()
+	select {
+	case seq := <-ch:
+		if seq != 1 {
+			t.Errorf("seq %d, want 1", seq)
+		}
+	default:
+		t.Fatal("Changed sent no event")
+	}
+	p.Changed()
+	p.Changed() // the stream has one pending: Changed does not block
+	if got := <-ch; got != 2 {
+		t.Errorf("seq %d, want 2", got)
+	}
+	if h := p.opts.History.List(); len(h) != 0 {
+		t.Errorf("history %+v, want no pass recorded", h)
+	}
+}

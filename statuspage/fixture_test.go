@@ -91,3 +91,46 @@ func bigCluster(n int) status.Cluster {
 	}
 	return status.Cluster{Cluster: "big", Ready: true, Leader: true, Revision: status.Revision{ID: "abc"}, LastPass: t0, Apps: apps, Summary: status.Summarize(apps)}
 }
+
+// fixtureChecks are the cluster's custom checks at 3 a.m.: the mongo TCP
+// check CRITICAL, a prometheus latency check WARNING, a soft failure not
+// yet confirmed, an OK probe and one with no result yet.
+func fixtureChecks() []status.Check {
+	return []status.Check{
+		{ID: "/services/autofill/production:app-http", Name: "app-http", Kind: "http", Cluster: "ams", Group: "/services/autofill/production",
+			ServiceGroup: "/services/autofill", Environment: "production", App: "/services/autofill/production/app",
+			State: status.CheckOK, Since: t0.Add(-time.Hour), LastRun: t0.Add(-20 * time.Second), LastDuration: 12 * time.Millisecond, Runs: 120,
+			Summary: "12 of 12 tasks OK", Perfdata: []status.CheckPerf{{Label: "failing", Value: 0, Text: "failing=0;;6"}}, Page: true, Urgency: "high"},
+		{ID: "/services/autofill/production:latency", Name: "latency", Kind: "prometheus", Cluster: "ams", Group: "/services/autofill/production",
+			ServiceGroup: "/services/autofill", Environment: "production",
+			State: status.CheckWarning, Since: t0.Add(-15 * time.Minute), LastRun: t0.Add(-10 * time.Second), LastDuration: 30 * time.Millisecond, Runs: 40,
+			Summary: "p99 latency 0.85 > 0.5", Page: true, Urgency: "high"},
+		{ID: "/services/autofill/production:mongo-tcp", Name: "mongo-tcp", Kind: "tcp", Cluster: "ams", Group: "/services/autofill/production",
+			ServiceGroup: "/services/autofill", Environment: "production", App: "/services/autofill/production/mongo",
+			State: status.CheckCritical, Since: t0.Add(-4 * time.Minute), LastRun: t0.Add(-5 * time.Second), LastDuration: time.Second, Runs: 30,
+			Summary: "1 of 3 tasks failing: connection refused", Long: "mongo.2 10.0.0.7:31002: connection refused",
+			Perfdata: []status.CheckPerf{{Label: "failing", Value: 1, Text: "failing=1;;1"}},
+			Tip:      "a mongo member is down: check its host", Runbook: "https://wiki.example/mongo#down", Page: true, Urgency: "high"},
+		{ID: "/services/autofill/production:mongo-oplog", Name: "mongo-oplog", Kind: "exec", Cluster: "ams", Group: "/services/autofill/production",
+			ServiceGroup: "/services/autofill", Environment: "production", App: "/services/autofill/production/mongo", Task: "checks.1a2b",
+			State: status.CheckOK, Soft: true, SoftState: status.CheckCritical, Streak: 1, Since: t0.Add(-2 * time.Hour), LastRun: t0.Add(-30 * time.Second),
+			LastDuration: 200 * time.Millisecond, Runs: 200, Summary: "oplog window 0.4h < 1h", Page: true, Urgency: "high"},
+		{ID: "/services/speeddials/test:web-http", Name: "web-http", Kind: "http", Cluster: "ams", Group: "/services/speeddials/test",
+			ServiceGroup: "/services/speeddials", Environment: "test", App: "/services/speeddials/test/web", State: status.CheckPending},
+	}
+}
+
+// bigChecks are n checks over the apps of c, one per app from the first;
+// one in 20 is CRITICAL.
+func bigChecks(c status.Cluster, n int) []status.Check {
+	out := make([]status.Check, n)
+	for i := range out {
+		a := c.Apps[i*len(c.Apps)/n]
+		out[i] = status.Check{ID: a.ID + ":http", Name: "http", Kind: "http", App: a.ID, Environment: a.Environment, ServiceGroup: a.ServiceGroup,
+			State: status.CheckOK, Runs: 10, Since: t0.Add(-time.Hour), LastRun: t0, Summary: "2 of 2 tasks OK"}
+		if i%20 == 0 {
+			out[i].State, out[i].Summary = status.CheckCritical, "2 of 2 tasks failing: connection refused"
+		}
+	}
+	return out
+}

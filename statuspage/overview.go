@@ -59,6 +59,9 @@ func (f filter) match(a *row) bool {
 	return true
 }
 
+// maxFailingChecks is how many failing checks the summary lists.
+const maxFailingChecks = 20
+
 // row is an app as the overview lists it.
 type row struct {
 	*status.App
@@ -66,6 +69,8 @@ type row struct {
 	Incidents []status.Incident
 	// LBProblems are why the LB leaves the app (or ports) out.
 	LBProblems []string
+	// Checks summarizes the custom checks that run in or probe the app.
+	Checks status.ChecksSummary
 }
 
 // section is one service group of one environment on a page of the
@@ -82,12 +87,17 @@ type overviewData struct {
 	Services     []string
 	// Counts of the whole cluster, and of the apps the filter matches.
 	Total, Matched, Problems int
-	Sync                     []count
-	Health                   []count
-	Attention, Rest          []section
-	Pages                    []pageLink
-	Prev, Next               string
-	First, Last              int
+	// ChecksSummary counts every check of the cluster; FailingChecks are
+	// those failing (hard WARNING, CRITICAL or UNKNOWN), worst first.
+	ChecksSummary   status.ChecksSummary
+	FailingChecks   []status.Check
+	MoreFailing     int
+	Sync            []count
+	Health          []count
+	Attention, Rest []section
+	Pages           []pageLink
+	Prev, Next      string
+	First, Last     int
 }
 
 type count struct {
@@ -107,16 +117,29 @@ func (p *Page) overview(r *http.Request) (string, any, int) {
 	f := filterOf(r)
 	d := overviewData{base: p.base(st, "overview"), Filter: f, Total: len(st.Apps)}
 	byApp := incidentsByApp(d.Incidents)
+	checksByApp := status.ChecksByApp(d.Checks)
+	d.ChecksSummary = status.SummarizeChecks(d.Checks)
+	for _, c := range d.Checks {
+		if c.Failing() {
+			d.FailingChecks = append(d.FailingChecks, c)
+		}
+	}
+	slices.SortStableFunc(d.FailingChecks, func(a, b status.Check) int {
+		return cmp.Compare(b.State.Rank(), a.State.Rank())
+	})
+	if n := len(d.FailingChecks); n > maxFailingChecks {
+		d.FailingChecks, d.MoreFailing = d.FailingChecks[:maxFailingChecks], n-maxFailingChecks
+	}
 	envs, services := map[string]bool{}, map[string]bool{}
 	rows := make([]row, 0, len(st.Apps))
 	for i := range st.Apps {
 		a := &st.Apps[i]
 		envs[a.Environment], services[a.ServiceGroup] = true, true
-		rw := row{App: a, Incidents: byApp[a.ID]}
+		rw := row{App: a, Incidents: byApp[a.ID], Checks: status.SummarizeChecks(checksByApp[a.ID])}
 		if d.LB != nil {
 			rw.LBProblems = d.LB.Problems[a.ID]
 		}
-		rw.Problem = problem(a) || len(rw.Incidents) > 0 || len(rw.LBProblems) > 0
+		rw.Problem = problem(a) || len(rw.Incidents) > 0 || len(rw.LBProblems) > 0 || rw.Checks.Failing > 0
 		if rw.Problem {
 			d.Problems++
 		}

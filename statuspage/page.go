@@ -39,6 +39,9 @@ type Options struct {
 	// Writes keeps the recent writes that Observe records (nil: a new one
 	// of 500).
 	Writes *status.Writes
+	// Checks returns the custom checks' records (nil: no checks service
+	// here). They are shown on the leader only, where the checks run.
+	Checks func() []status.Check
 	// LB returns the load-balancer pipeline's last run (nil: no LB
 	// pipeline in this process).
 	LB func() *status.LB
@@ -99,6 +102,15 @@ func New(o Options) (*Page, error) {
 func (p *Page) Observe(st status.Cluster) {
 	p.opts.History.Add(status.PassOf(st))
 	p.opts.Writes.Observe(st)
+	p.wake()
+}
+
+// Changed tells the open live-update streams that something the page
+// shows changed between passes (a custom check's state), without recording
+// a pass. It never blocks.
+func (p *Page) Changed() { p.wake() }
+
+func (p *Page) wake() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++

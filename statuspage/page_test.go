@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func newPage(t testing.TB, st status.Cluster, mod func(*Options)) *Page {
 	t.Helper()
-	o := Options{Status: func() status.Cluster { return st }, Incidents: fixtureIncidents, LB: fixtureLB,
+	o := Options{Status: func() status.Cluster { return st }, Incidents: fixtureIncidents, LB: fixtureLB, Checks: fixtureChecks,
 		MarathonURL: "http://marathon-1.ams:8080", Now: now}
 	if mod != nil {
 		mod(&o)

@@ -20,6 +20,10 @@ type base struct {
 	IncidentsKnown bool
 	// LB is the LB pipeline's last run; nil without one.
 	LB *status.LB
+	// Checks are the custom checks' records; ChecksKnown is false when
+	// this instance does not run them (no checks service, or it follows).
+	Checks      []status.Check
+	ChecksKnown bool
 }
 
 func (p *Page) base(st status.Cluster, nav string) base {
@@ -29,6 +33,9 @@ func (p *Page) base(st status.Cluster, nav string) base {
 	}
 	if p.opts.LB != nil {
 		b.LB = p.opts.LB()
+	}
+	if p.opts.Checks != nil && st.Leader {
+		b.Checks, b.ChecksKnown = p.opts.Checks(), true
 	}
 	return b
 }
@@ -46,6 +53,7 @@ func (p *Page) funcs() template.FuncMap {
 		"when":        func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 		"syncState":   func(s status.Sync) string { return syncState(s) },
 		"healthState": func(h status.Health) string { return healthState(h) },
+		"checkState":  checkState,
 		"icon":        icon,
 		"appHref":     appHref,
 		"marathonApp": func(id string) string { return marathonApp(p.opts.MarathonURL, id) },
@@ -104,6 +112,21 @@ func healthState(h status.Health) string {
 	case status.Progressing:
 		return "busy"
 	case status.Degraded, status.Missing:
+		return "bad"
+	}
+	return "none"
+}
+
+// checkState is the page state of a check state: CRITICAL bad, WARNING
+// and UNKNOWN warn, OK ok, PENDING (and no checks) none. The state's name
+// is always written beside it.
+func checkState(s status.CheckState) string {
+	switch s {
+	case status.CheckOK:
+		return "ok"
+	case status.CheckWarning, status.CheckUnknown:
+		return "warn"
+	case status.CheckCritical:
 		return "bad"
 	}
 	return "none"

@@ -5,8 +5,8 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"pacer.dev/pacer/checks"
 	"pacer.dev/pacer/specs"
+	"pacer.dev/pacer/status"
 )
 
 func writeCheckList(w io.Writer, list []specs.Check) error {
@@ -22,26 +22,23 @@ func writeCheckList(w io.Writer, list []specs.Check) error {
 	return tw.Flush()
 }
 
-// writeCheckStates prints check states as pacer status does.
-func writeCheckStates(w io.Writer, states []checks.CheckState) error {
+// writeCheckStates prints check records as pacer status does.
+func writeCheckStates(w io.Writer, cs []status.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tSTATE\tSINCE\tLAST RUN\tOUTPUT")
-	for _, s := range states {
-		st := s.Status.Hard.String()
-		if s.Status.Runs == 0 {
-			st = "PENDING"
-		}
-		if s.Status.Soft {
-			st += fmt.Sprintf(" (soft %s %d)", s.Status.Last.State, s.Status.Streak)
+	for _, c := range cs {
+		st := string(c.State)
+		if c.Soft {
+			st += fmt.Sprintf(" (soft %s %d)", c.SoftState, c.Streak)
 		}
 		since, last := "-", "never"
-		if !s.Status.Since.IsZero() {
-			since = s.Status.Since.UTC().Format("2006-01-02T15:04:05Z")
+		if !c.Since.IsZero() {
+			since = c.Since.UTC().Format("2006-01-02T15:04:05Z")
 		}
-		if s.Status.Runs > 0 {
-			last = s.Status.Last.Started.UTC().Format("2006-01-02T15:04:05Z")
+		if c.Runs > 0 {
+			last = c.LastRun.UTC().Format("2006-01-02T15:04:05Z")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, st, since, last, s.Status.Last.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, st, since, last, c.Summary)
 	}
 	return tw.Flush()
 }

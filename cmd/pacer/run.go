@@ -237,7 +237,8 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	if err != nil {
 		return err
 	}
-	checksSvc, err := newChecksService(o.checks, d.client, metrics.Registry, log.WithName("checks"))
+	var page *statuspage.Page // set below, before the checks run (they run while leading)
+	checksSvc, err := newChecksService(o.checks, d.client, metrics.Registry, log.WithName("checks"), func() { page.Changed() })
 	if err != nil {
 		return fmt.Errorf("run: checks: %w", err)
 	}
@@ -249,7 +250,6 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 	go forwardHUP(ctx, hup, d.trigger)
 	// One Marathon event stream for the operator and the LB (watch.Hub).
 	hub := newEventHub(d.client, log.WithName("events"), o.eventIdleTimeout)
-	var page *statuspage.Page
 	op, err := operator.New(operator.Options{
 		Cluster: a.opts.cluster, Environment: a.opts.environment, Source: d.source, Marathon: d.client,
 		Events: opEvents{hub.Subscribe(operator.EventTypes...)}, Leader: leader, Trigger: d.trigger.C(),
@@ -271,7 +271,7 @@ func runOperator(ctx context.Context, a *app, o *runOptions, d operatorDeps) err
 		}
 		watchLB(alerts, lbPipeline)
 	}
-	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline); err != nil {
+	if page, err = newStatusPage(o.uiAuthFile, d.client.URL(), op.Status, alerts, lbPipeline, checksSvc); err != nil {
 		return err
 	}
 	mux := http.NewServeMux()

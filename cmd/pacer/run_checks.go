@@ -31,9 +31,10 @@ func addRunChecksFlags(cmd *cobra.Command, o *runChecksOptions) {
 }
 
 // newChecksService builds the leader's checks service on client; its
-// metrics go to reg. Without an agent token the exec checks' agents are
-// asked without one (and refuse): they show as stale.
-func newChecksService(o runChecksOptions, client *marathon.Client, reg prometheus.Registerer, log logr.Logger) (*checks.Service, error) {
+// metrics go to reg; onChange is told of each check state change. Without
+// an agent token the exec checks' agents are asked without one (and
+// refuse): they show as stale.
+func newChecksService(o runChecksOptions, client *marathon.Client, reg prometheus.Registerer, log logr.Logger, onChange func()) (*checks.Service, error) {
 	token, err := agentToken(o.agentTokenFile)
 	if err != nil {
 		log.Info("No pacer agent token; exec checks cannot be collected", "reason", err.Error())
@@ -50,6 +51,7 @@ func newChecksService(o runChecksOptions, client *marathon.Client, reg prometheu
 		Metrics:         metrics,
 		CollectInterval: o.collectInterval,
 		Now:             time.Now,
+		OnChange:        onChange,
 	}), nil
 }
 
@@ -84,7 +86,7 @@ func (s *checksSource) Sync(ctx context.Context) (operator.Revision, error) {
 func watchChecks(al *paging.Alerter, svc *checks.Service) {
 	al.WatchChecks(func() paging.CheckStatus {
 		states, stale := svc.Snapshot()
-		return paging.CheckStatus{States: states, Stale: stale}
+		return paging.CheckStatus{States: checks.Records(states), Stale: stale}
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"pacer.dev/pacer/checks"
 	"pacer.dev/pacer/lb"
 	"pacer.dev/pacer/paging"
 	"pacer.dev/pacer/status"
@@ -11,10 +12,16 @@ import (
 )
 
 // newStatusPage builds the status page served at / by pacer run and pacer
-// dev: the operator's status, the leader's open incidents, the page's
-// optional auth (--ui-auth-file).
-func newStatusPage(authFile, marathonURL string, st func() status.Cluster, alerts *paging.Alerter, lbp *lb.Pipeline) (*statuspage.Page, error) {
+// dev: the operator's status, the leader's open incidents and custom
+// checks, the page's optional auth (--ui-auth-file).
+func newStatusPage(authFile, marathonURL string, st func() status.Cluster, alerts *paging.Alerter, lbp *lb.Pipeline, cs *checks.Service) (*statuspage.Page, error) {
 	o := statuspage.Options{Status: st, Incidents: alerts.Incidents, MarathonURL: marathonURL}
+	if cs != nil {
+		o.Checks = func() []status.Check {
+			states, _ := cs.Snapshot()
+			return checks.Records(states)
+		}
+	}
 	if lbp != nil {
 		o.LB = func() *status.LB { return lbStatus(lbp.LastStatus()) }
 	}

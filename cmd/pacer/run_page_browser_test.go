@@ -19,7 +19,9 @@ import (
 
 // pageSpecs: production is automated and pages; staging follows policy
 // (automated first, manual later, to leave drift); api carries a secret
-// env value and a runbook link; crash is the app whose tasks the test kills.
+// env value and a runbook link; crash is the app whose tasks the test kills;
+// api-tcp probes production api's simulated tasks, which listen on nothing
+// (CRITICAL), and never pages (the test counts the open incidents).
 func pageSpecs(stagingPolicy, stagingMem, stagingPassword string) map[string]string {
 	return map[string]string{"specs/web.yaml": `apiVersion: pacer.dev/v1
 kind: Cluster
@@ -50,6 +52,14 @@ spec:
       cpus: 0.1
       mem: 32
       cmd: "exit 1"
+  checks:
+    api-tcp:
+      tcp: {app: api, portIndex: 0, timeout: 1s}
+      interval: 1s
+      for: 1
+      tip: the api accepts no connections
+      runbook: https://wiki.example/runbooks/web-api#tcp
+      environments: {production: {page: false}, staging: {enabled: false}}
 `}
 }
 
@@ -156,7 +166,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	p := startPacer(t, "--git-url", repo.Bare, "--git-path", "specs", "--git-cache-dir", t.TempDir(),
 		"--cluster", "ams", "--marathon", simURL, "--listen", "127.0.0.1:0", "--retries", "0",
-		"--sync-interval", "300ms", "--shutdown-timeout", "5s", "--log-format", "console",
+		"--sync-interval", "300ms", "--shutdown-timeout", "5s", "--log-format", "console", "--checks-collect-interval", "300ms",
 		"--pagerduty-endpoint", recv.URL, "--pagerduty-routing-key-file", keyFile, "--state-dir", t.TempDir(),
 		"--alert-for", "InvalidSpecRevision=0s,CrashLooping=0s", "--alert-crash-failures", "2")
 	waitHealthy(t, p, "/services/web/production/api", "/services/web/staging/api")
@@ -185,9 +195,9 @@ func TestStatusPageInBrowser(t *testing.T) {
 	eventually(t, 20*time.Second, "invalid revision paged", func() (bool, string) {
 		return strings.Contains(string(recvBodies(recv)), "InvalidSpecRevision"), p.stderr.String()
 	})
-	eventually(t, 10*time.Second, "the page shows both incidents", func() (bool, string) {
+	eventually(t, 10*time.Second, "the page shows both incidents and the failing check", func() (bool, string) {
 		body := httpGet(t, p.base+"/")
-		return strings.Contains(body, "2 open incidents"), body
+		return strings.Contains(body, "2 open incidents") && strings.Contains(body, "<b>api-tcp</b>"), body
 	})
 
 	pages := []struct {
@@ -197,7 +207,10 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}{
 		{"overview", "/", []string{"need attention", "Invalid revision", "stays in force", "2 open incidents",
 			"/services/web/staging/api ≠ OutOfSync update", "CrashLooping /services/web/production/crash since",
-			"InvalidSpecRevision cluster since", "haproxy external", "Sync ✓", "Health ✓"}, nil},
+			"InvalidSpecRevision cluster since", "haproxy external", "Sync ✓", "Health ✓",
+			"Checks ✗ 1 of 1 failing", "CRITICAL api-tcp /services/web/production/api : 2 of 2 tasks failing: 127.0.0.1:"}, nil},
+		{"app-check", "/apps/services/web/production/api", []string{"Checks", "api-tcp tcp, never pages", "CRITICAL",
+			"2 of 2 tasks failing", "the api accepts no connections", `href="https://wiki.example/runbooks/web-api#tcp"`}, nil},
 		{"app-drift", "/apps/services/web/staging/api", []string{"Pending changes", "mem: 32 → 64", "env.DB_PASSWORD: (masked ",
 			"manual sync policy", "Runbook", "Marathon UI", "Live definition", `"DB_PASSWORD": "(masked `, `"LOG_LEVEL": "(masked `, "Source web.yaml:15:5",
 			"Recent writes by pacer", "create", "“web”"}, nil},

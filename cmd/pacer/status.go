@@ -15,7 +15,14 @@ import (
 	"pacer.dev/pacer/status"
 )
 
-// statusRow is one row of pacer status; its JSON form is the -o json output.
+// statusOutput is pacer status -o json: the apps, and the custom checks
+// rendered for the cluster in the status model's form (status.Check).
+type statusOutput struct {
+	Apps   []statusRow    `json:"apps"`
+	Checks []status.Check `json:"checks"`
+}
+
+// statusRow is one app of pacer status.
 type statusRow struct {
 	ID           string        `json:"id"`
 	Sync         status.Sync   `json:"sync"`   // Synced, OutOfSync
@@ -44,7 +51,8 @@ print, per app, whether it is in sync with git and how healthy its tasks are.
 Nothing is written. With --detailed-exitcode the exit code is 2 when any app
 is out of sync or not healthy.`,
 		Example: `  pacer status --specs specs --cluster ams
-  pacer status --specs specs --cluster ams --environment production -o json | jq '.[] | select(.health != "Healthy")'`,
+  pacer status --specs specs --cluster ams --environment production -o json | jq '.apps[] | select(.health != "Healthy")'
+  PACER_URL=http://pacer.ams:8080 pacer status --cluster ams -o json | jq '.checks[] | select(.state != "OK")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "text" && output != "json" {
@@ -56,14 +64,19 @@ is out of sync or not healthy.`,
 				return err
 			}
 			rows := statusRows(cp.plan, cp.live)
+			cs, err := statusChecks(ctx, a, checksFrom)
+			if err != nil {
+				return err
+			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				err = enc.Encode(rows)
+				err = enc.Encode(statusOutput{Apps: rows, Checks: cs})
 			} else {
 				err = writeStatusTable(a.stdout, rows)
-				if err == nil {
-					err = writeStatusChecks(ctx, a, checksFrom)
+				if err == nil && len(cs) > 0 {
+					fmt.Fprintln(a.stdout)
+					err = writeCheckStates(a.stdout, cs)
 				}
 			}
 			if err != nil {

@@ -114,12 +114,12 @@ func TestStatusModelAgrees(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("status: exit %d\n%s", r.code, r.stderr)
 	}
-	var rows []statusRow
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+	var out statusOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("status -o json: %v\n%s", err, r.stdout)
 	}
 	cli := map[string]statusRow{}
-	for _, row := range rows {
+	for _, row := range out.Apps {
 		cli[row.ID] = row
 	}
 

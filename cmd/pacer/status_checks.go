@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"pacer.dev/pacer/checks"
+	"pacer.dev/pacer/status"
 )
 
 // statusChecks lists the checks rendered for --cluster (and
 // --environment) with their state as the pacer at from reports it
 // (/api/v1/checks), or with no state when from is empty.
-func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState, error) {
+func statusChecks(ctx context.Context, a *app, from string) ([]status.Check, error) {
 	set, err := loadValid(a)
 	if err != nil {
 		return nil, err
@@ -24,7 +25,7 @@ func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState
 	if err != nil {
 		return nil, err
 	}
-	reported := map[string]checks.CheckState{}
+	reported := map[string]status.Check{}
 	if from != "" {
 		resp, err := fetchChecks(ctx, from)
 		if err != nil {
@@ -34,13 +35,13 @@ func statusChecks(ctx context.Context, a *app, from string) ([]checks.CheckState
 			reported[st.ID] = st
 		}
 	}
-	out := make([]checks.CheckState, len(list))
+	out := make([]status.Check, len(list))
 	for i := range list {
-		st, ok := reported[list[i].ID]
+		c, ok := reported[list[i].ID]
 		if !ok {
-			st = checks.StateOf(&list[i])
+			c = checks.StateOf(&list[i]).Record()
 		}
-		out[i] = st
+		out[i] = c
 	}
 	return out, nil
 }
@@ -66,15 +67,4 @@ func fetchChecks(ctx context.Context, base string) (*checks.APIResponse, error) 
 		return nil, fmt.Errorf("checks: decode %s: %w", url, err)
 	}
 	return &out, nil
-}
-
-// writeStatusChecks prints the checks after pacer status's app table, when
-// the specs declare any.
-func writeStatusChecks(ctx context.Context, a *app, from string) error {
-	states, err := statusChecks(ctx, a, from)
-	if err != nil || len(states) == 0 {
-		return err
-	}
-	fmt.Fprintln(a.stdout)
-	return writeCheckStates(a.stdout, states)
 }

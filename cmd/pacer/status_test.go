@@ -20,12 +20,12 @@ func TestStatus(t *testing.T) {
 		if r.code != wantCode {
 			t.Fatalf("status: exit %d, want %d\n%s\n%s", r.code, wantCode, r.stdout, r.stderr)
 		}
-		var list []statusRow
-		if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		var out statusOutput
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 			t.Fatalf("status -o json: %v\n%s", err, r.stdout)
 		}
 		m := map[string]statusRow{}
-		for _, row := range list {
+		for _, row := range out.Apps {
 			m[row.ID] = row
 		}
 		return m
