@@ -117,6 +117,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newDevCmd(a),
 		newAgentCmd(a),
 		newCheckCmd(a),
+		newLogsCmd(a),
 	)
 	return root
 }
