@@ -52,6 +52,11 @@ spec:
       instances: 1
       cpus: 0.1
       mem: 32
+    big:
+      cmd: 'seq 1 30000; exec sleep 1000'
+      instances: 1
+      cpus: 0.1
+      mem: 32
     pair:
       cmd: 'echo "hello $MESOS_TASK_ID"; exec sleep 1000'
       instances: 2
@@ -103,6 +108,10 @@ func TestLogs(t *testing.T) {
 		t.Fatalf("pair tasks = %v", pair)
 	}
 	pairOut := fmt.Sprintf("[%s] hello %s\n[%s] hello %s\n", pair[0], pair[0], pair[1], pair[1])
+	var seq strings.Builder // 168,894 bytes: several agent reads of 16 pages
+	for i := 1; i <= 30000; i++ {
+		fmt.Fprintf(&seq, "%d\n", i)
+	}
 	cases := []struct {
 		name    string
 		args    []string
@@ -114,6 +123,8 @@ func TestLogs(t *testing.T) {
 		{name: "tail", args: r.args("echo", "-e", "production", "--cluster", "t", "--tail", "2"), stdout: "line2\nline3\n"},
 		{name: "tail more than there is", args: r.args("echo", "--cluster", "t", "--tail", "10"), stdout: "line1\nline2\nline3\n"},
 		{name: "tail 0", args: r.args("echo", "--cluster", "t", "--tail", "0"), stdout: ""},
+		{name: "a file larger than one agent read", args: r.args("big", "--cluster", "t"), stdout: seq.String()},
+		{name: "tail across read chunks", args: r.args("big", "--cluster", "t", "--tail", "5000"), stdout: seq.String()[strings.Index(seq.String(), "\n25001\n")+1:]},
 		{name: "stderr", args: r.args("echo", "-e", "production", "--cluster", "t", "--stderr"), stdout: "oops\n"},
 		{name: "absolute id without specs", args: r.args("/services/shop/production/echo"), stdout: "line1\nline2\nline3\n"},
 		{name: "several tasks are prefixed", args: r.args("pair", "-e", "production", "--cluster", "t"), stdout: pairOut},
@@ -136,7 +147,7 @@ func TestLogs(t *testing.T) {
 				out.Reset()
 				errb.Reset()
 				code := run(t.Context(), tc.args, &out, &errb)
-				return code == tc.code && out.String() == tc.stdout, fmt.Sprintf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+				return code == tc.code && out.String() == tc.stdout, fmt.Sprintf("exit %d, stdout %q, stderr %q", code, clip(out.String()), errb.String())
 			})
 			for _, s := range tc.stderrs {
 				if !strings.Contains(errb.String(), s) {
@@ -145,6 +156,14 @@ func TestLogs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// clip shortens long output in failure messages.
+func clip(s string) string {
+	if len(s) > 300 {
+		return fmt.Sprintf("%s ... (%d bytes) ... %s", s[:100], len(s), s[len(s)-100:])
+	}
+	return s
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
