@@ -2,6 +2,7 @@ package marathonsim
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,4 +224,41 @@ func TestAgentServesProcessSandboxes(t *testing.T) {
 	if _, m, body := readFile(t, agent.URL, ex.Directory+"/stderr", "offset", "0"); m["data"] != "err1\n" {
 		t.Errorf("completed sandbox read = %s", body)
 	}
+}
+
+// TestAgentServesStandInOutput: a container stand-in says what it stands
+// for on stdout, and a failing one why on stderr, in their sandboxes.
+func TestAgentServesStandInOutput(t *testing.T) {
+	x := processSim(t, Options{})
+	agent := httptest.NewServer(x.s.AgentHandler())
+	t.Cleanup(agent.Close)
+	x.must(201, "POST", "/v2/apps", dockerApp("/si/logs", "registry.example/logs:1", 1, `[{"containerPort":80}]`, `[]`))
+	x.must(201, "POST", "/v2/apps", `{"id":"/si/crash","instances":1,"cpus":0.1,"mem":32,"backoffSeconds":60,"labels":{"pacer.dev/sim-fail":"true"},
+		"container":{"type":"DOCKER","docker":{"image":"registry.example/crash:1","network":"BRIDGE","portMappings":[{"containerPort":80}]}}}`)
+	poll(t, 20*time.Second, "running", func() bool { ts := x.tasks("/si/logs"); return len(ts) == 1 && ts[0]["state"] == stateRunning })
+	task := x.tasks("/si/logs")[0]
+	id := task["id"].(string)
+	want := "stand-in for /si/logs (" + id + "): image registry.example/logs:1 on ports " + fmt.Sprint(task["ports"].([]any)[0]) + "\n"
+	var dir, crashDir string
+	poll(t, 20*time.Second, "both sandboxes in /state", func() bool {
+		for _, fw := range readState(t, agent.URL).Frameworks {
+			for _, e := range append(fw.Executors, fw.CompletedExecutors...) {
+				switch {
+				case e.ID == id:
+					dir = e.Directory
+				case strings.HasPrefix(e.ID, "si_crash."):
+					crashDir = e.Directory
+				}
+			}
+		}
+		return dir != "" && crashDir != ""
+	})
+	poll(t, 10*time.Second, "stand-in stdout", func() bool {
+		_, m, _ := readFile(t, agent.URL, dir+"/stdout", "offset", "0")
+		return m["data"] == want
+	})
+	poll(t, 10*time.Second, "crash stderr", func() bool {
+		_, m, _ := readFile(t, agent.URL, crashDir+"/stderr", "offset", "0")
+		return m["data"] == "stand-in: failing as asked (pacer.dev/sim-fail)\n"
+	})
 }

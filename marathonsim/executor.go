@@ -94,7 +94,7 @@ func (s *Server) startStandIn(t *task, nports int) error {
 	}
 	t.ports = ports
 	env = taskEnv(t) // now with the ports
-	p, err := s.startInSandbox(t, standInCmd(fail, drain), env)
+	p, err := s.startInSandbox(t, standInCmd(fail, drain, containerImage(a.Container)), env)
 	if err != nil {
 		si.Close()
 		return err
