@@ -25,6 +25,7 @@ import (
 // port of its own, and a spec tree deployed to it.
 type logsRig struct {
 	sim       *reconcilertest.Sim
+	agent     *httptest.Server
 	agentPort string
 	specs     string
 	goFile    string // echo's task writes line4 once this exists
@@ -64,7 +65,7 @@ spec:
       mem: 32
 `
 	dir := specTree(t, map[string]string{"clusters.yaml": testCluster, "services/shop.yaml": group})
-	r := &logsRig{sim: sim, agentPort: u.Port(), specs: dir, goFile: goFile}
+	r := &logsRig{sim: sim, agent: agent, agentPort: u.Port(), specs: dir, goFile: goFile}
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), reconcileArgs(sim, dir, "reconcile"), &out, &errb); code != 0 {
 		t.Fatalf("reconcile exit %d: %s%s", code, out.String(), errb.String())
@@ -208,5 +209,31 @@ func TestLogsFollow(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("logs -f did not stop when its context was cancelled")
+	}
+}
+
+// TestLogsFollowSurvivesAnAgentOutage: -f warns once when the agent stops
+// answering, keeps polling, and still ends cleanly on Ctrl-C.
+func TestLogsFollowSurvivesAnAgentOutage(t *testing.T) {
+	r := newLogsRig(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, r.args("echo", "--cluster", "t", "-f", "--poll-interval", "100ms"), &out, &errb)
+	}()
+	eventually(t, 10*time.Second, "the lines so far", func() (bool, string) { return out.String() == "line1\nline2\nline3\n", out.String() + errb.String() })
+	r.agent.CloseClientConnections()
+	r.agent.Close()
+	eventually(t, 10*time.Second, "a warning", func() (bool, string) {
+		return strings.Contains(errb.String(), "(retrying)") && strings.Contains(errb.String(), "unreachable"), errb.String()
+	})
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d after cancel: %s", code, errb.String())
+	}
+	if n := strings.Count(errb.String(), "warning:"); n != 1 {
+		t.Errorf("%d warnings, want 1 for one outage:\n%s", n, errb.String())
 	}
 }
