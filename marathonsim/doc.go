@@ -34,6 +34,13 @@
 //   - udp ports answer each datagram with "<MESOS_TASK_ID> " and the
 //     datagram; a "tcp,udp" port does both.
 //
+// Task sandboxes (process executor). Each task runs in a directory laid out
+// as a Mesos agent's work_dir (Options.SandboxDir, default a temporary one),
+// .../executors/<task id>/runs/<container id>, with its stdout and stderr
+// in real files there. AgentHandler serves them as the one simulated Mesos
+// agent does: /state (frameworks → executors → directory, container) and
+// /files/read, /files/browse with Mesos 1.x semantics.
+//
 // The label pacer.dev/sim-fail: "true" or the env SIM_FAIL=1 makes the
 // stand-in exit 1 at once, for crash loops. Ports come from portMappings
 // (BRIDGE) or portDefinitions, with their protocol.

@@ -48,13 +48,30 @@ func (s *Server) startExecutor(t *task, nports int) error {
 	if cmd == "" {
 		return errors.New("app has no cmd or args")
 	}
-	p, err := process.Start(process.Spec{Cmd: cmd, Env: taskEnv(t)})
+	p, err := s.startInSandbox(t, cmd, taskEnv(t))
 	if err != nil {
 		return err
 	}
 	t.proc = p
 	s.watchProcess(t)
 	return nil
+}
+
+// startInSandbox runs cmd in a new sandbox of t, its stdout and stderr
+// going to the sandbox's files, as the Mesos command executor runs a task.
+func (s *Server) startInSandbox(t *task, cmd string, env map[string]string) (procHandle, error) {
+	sb, stdout, stderr, err := s.newSandbox(t)
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close() // the process holds its own copies
+	defer stderr.Close()
+	p, err := process.Start(process.Spec{Cmd: cmd, Env: sandboxEnv(env, sb), Dir: sb.dir, Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		return nil, err
+	}
+	t.sandbox = sb
+	return p, nil
 }
 
 // startStandIn starts a stand-in for an app whose container cannot run
@@ -77,7 +94,7 @@ func (s *Server) startStandIn(t *task, nports int) error {
 	}
 	t.ports = ports
 	env = taskEnv(t) // now with the ports
-	p, err := process.Start(process.Spec{Cmd: standInCmd(fail, drain), Env: env})
+	p, err := s.startInSandbox(t, standInCmd(fail, drain, containerImage(a.Container)), env)
 	if err != nil {
 		si.Close()
 		return err

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -52,6 +54,10 @@ type Options struct {
 	// tell themselves apart by them, as two real Marathons do.
 	FrameworkID string
 	ZK          string
+	// SandboxDir is the agent's work_dir under which the process executor
+	// writes each task's sandbox (stdout, stderr); "" makes a temporary
+	// one, removed by Close. See AgentHandler.
+	SandboxDir string
 }
 
 // Server is a simulated Marathon 1.4.13 leader.
@@ -65,27 +71,30 @@ type Server struct {
 
 	leader leadership
 
-	mu          sync.Mutex // guards all below; take it with lock, release with unlock
-	closed      bool
-	root        *tree
-	rt          map[string]*appRuntime
-	tasks       map[string]*task
-	history     map[string][]*App
-	trees       []*tree // stored root versions, oldest first
-	deployments []*deployment
-	dirty       map[string]bool
-	waitingCap  map[string]bool
-	lastVersion time.Time
-	nextPort    int
-	taskSeq     uint64
-	usedCPUs    float64
-	usedMem     float64
-	faults      faults
-	render      renderCache
-	onEvent     func(eventType string, payload any) // test hook
-	stepCheck   func(incremental, full bool)        // test hook, see stepDone
-	procWG      sync.WaitGroup
-	outbox      outbox
+	mu             sync.Mutex // guards all below; take it with lock, release with unlock
+	closed         bool
+	root           *tree
+	rt             map[string]*appRuntime
+	tasks          map[string]*task
+	history        map[string][]*App
+	trees          []*tree // stored root versions, oldest first
+	deployments    []*deployment
+	dirty          map[string]bool
+	waitingCap     map[string]bool
+	lastVersion    time.Time
+	nextPort       int
+	taskSeq        uint64
+	usedCPUs       float64
+	usedMem        float64
+	faults         faults
+	render         renderCache
+	onEvent        func(eventType string, payload any) // test hook
+	stepCheck      func(incremental, full bool)        // test hook, see stepDone
+	procWG         sync.WaitGroup
+	sandboxRoot    string           // agent work_dir (process executor)
+	ownSandbox     bool             // sandboxRoot was made by New
+	completedExecs []executorRecord // finished tasks' executors, oldest first
+	outbox         outbox
 }
 
 // New returns a Server with an empty root group.
@@ -140,6 +149,26 @@ func New(opts Options) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("event subscriber %q: want http_callback or none", opts.EventSubscriber)
 	}
+	if opts.Executor == "process" {
+		s.sandboxRoot = opts.SandboxDir
+		if s.sandboxRoot == "" {
+			dir, err := os.MkdirTemp("", "marathonsim-agent-")
+			if err != nil {
+				return nil, fmt.Errorf("new simulator: agent work dir: %w", err)
+			}
+			s.sandboxRoot, s.ownSandbox = dir, true
+		} else if err := os.MkdirAll(s.sandboxRoot, 0o755); err != nil {
+			return nil, fmt.Errorf("new simulator: agent work dir: %w", err)
+		}
+		abs, err := filepath.Abs(s.sandboxRoot)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs) // the agent attaches real paths
+		}
+		if err != nil {
+			return nil, fmt.Errorf("new simulator: agent work dir: %w", err)
+		}
+		s.sandboxRoot = abs
+	}
 	s.SetLeader(opts.Leader, opts.Standby)
 	v, _ := s.newVersion()
 	s.root = newTree(v)
@@ -165,6 +194,9 @@ func (s *Server) Close() error {
 	}
 	s.unlock()
 	s.procWG.Wait()
+	if s.ownSandbox {
+		_ = os.RemoveAll(s.sandboxRoot)
+	}
 	s.bus.Close()
 	if s.callbacks != nil {
 		s.callbacks.close()

@@ -85,12 +85,14 @@ func portProtocols(a *App, n int) []string {
 // life is the task's. It idles until SIGTERM, then exits 0 after the drain
 // (the stand-in's listeners stay open until it has exited), or with fail
 // exits 1 at once.
-func standInCmd(fail bool, drain time.Duration) string {
+func standInCmd(fail bool, drain time.Duration, image string) string {
 	if fail {
 		return `echo "stand-in: failing as asked (pacer.dev/sim-fail)" >&2; exit 1`
 	}
 	secs := strconv.FormatFloat(drain.Seconds(), 'f', 3, 64)
-	return `trap 'sleep ` + secs + `; exit 0' TERM; while :; do sleep 3600 & wait $!; done`
+	// The lines land in the task's sandbox stdout, read by pacer logs.
+	return `echo "stand-in for $MARATHON_APP_ID ($MESOS_TASK_ID): image" ` + shellJoin([]string{image}) + ` "on ports ${PORTS:-none}"; ` +
+		`trap 'echo "stand-in: SIGTERM, exiting 0 in ` + secs + `s"; sleep ` + secs + `; exit 0' TERM; while :; do sleep 3600 & wait $!; done`
 }
 
 // standInOptions reads the fail and drain knobs of a task's app.

@@ -38,6 +38,7 @@ type task struct {
 	killMsg      string // why the task is being killed
 	proc         procHandle
 	standin      *standIn // serves the ports of a container stand-in
+	sandbox      sandbox  // process executor: where it runs and writes stdout/stderr
 }
 
 func (t *task) ready() bool {
@@ -169,6 +170,7 @@ func (s *Server) stopTask(t *task, state, msg string) {
 	s.usedMem -= t.def.mem()
 	s.stopExecutor(t)
 	t.state = state
+	s.recordCompleted(t)
 	s.publishStatus(t, msg)
 	s.markDirty(t.appID)
 	for id := range s.waitingCap {

@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	zk := fs.String("zk", "", "zookeeper_config.zk /v2/info reports (default zk://localhost:2181/marathon)")
 	version := fs.Bool("version", false, "print the version, git commit and date, and Go version, and exit")
 	output := fs.String("o", "text", "with --version: text, json or yaml")
+	agentListen := fs.String("agent-listen", "", "process executor: also serve the simulated Mesos agent API (/state, /files/read, /files/browse) on this address, e.g. 127.0.0.1:5051")
+	sandboxDir := fs.String("sandbox-dir", "", "process executor: the agent's work_dir holding task sandboxes (default a temporary directory, removed on exit)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -51,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	sim, err := marathonsim.New(marathonsim.Options{Executor: *executor, CPUs: cpus, MemMB: mem, TaskStart: *taskStart, StandInDrain: *drain,
-		EventSubscriber: *eventSubscriber, Logger: log, FrameworkID: *frameworkID, ZK: *zk})
+		EventSubscriber: *eventSubscriber, Logger: log, FrameworkID: *frameworkID, ZK: *zk, SandboxDir: *sandboxDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "marathon-sim: %v\n", err)
 		return 2
@@ -64,8 +66,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	agent := &http.Server{Handler: sim.AgentHandler(), ReadHeaderTimeout: 10 * time.Second}
+	if *agentListen != "" {
+		aln, err := net.Listen("tcp", *agentListen)
+		if err != nil {
+			fmt.Fprintf(stderr, "marathon-sim: agent: %v\n", err)
+			_ = srv.Close()
+			_ = sim.Close()
+			return 1
+		}
+		log.Info("Serving the Mesos agent API", "addr", aln.Addr().String())
+		go func() { served <- agent.Serve(aln) }()
+	}
 	code := 0
 	select {
 	case <-ctx.Done():
@@ -80,6 +94,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
+	}
+	if err := agent.Shutdown(shutdownCtx); err != nil {
+		_ = agent.Close()
 	}
 	log.Info("Stopped")
 	return code

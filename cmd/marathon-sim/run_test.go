@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -147,4 +148,44 @@ func mustFormat(t *testing.T, in buildinfo.Info, format string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func TestRunServesTheAgentAPI(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--executor", "process", "--agent-listen", addr, "--sandbox-dir", t.TempDir()}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond) // polls a real server
+	defer tick.Stop()
+	var body []byte
+	for {
+		resp, err := http.Get("http://" + addr + "/state")
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent /state not served: %v; stderr: %s", err, stderr.String())
+		}
+		<-tick.C
+	}
+	if !strings.Contains(string(body), `"id":"sim-agent-S0"`) {
+		t.Errorf("/state = %s", body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d; stderr: %s", code, stderr.String())
+	}
 }

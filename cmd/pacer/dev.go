@@ -26,6 +26,7 @@ import (
 // devOptions are the flags of pacer dev.
 type devOptions struct {
 	listen, simListen string
+	agentListen       string
 	syncInterval      time.Duration
 }
 
@@ -51,6 +52,7 @@ everything and removes the temporary directory.`,
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:9090", "pacer's HTTP address (status, metrics)")
 	f.StringVar(&o.simListen, "sim-listen", "127.0.0.1:0", "the simulated Marathon's address (a free port by default)")
+	f.StringVar(&o.agentListen, "agent-listen", "127.0.0.1:0", "the simulated Mesos agent's address, for pacer logs (a free port by default)")
 	f.DurationVar(&o.syncInterval, "sync-interval", 5*time.Second, "period of git fetches and full passes")
 	return cmd
 }
@@ -76,6 +78,11 @@ func runDev(ctx context.Context, a *app, o *devOptions) error {
 	}
 	defer stopSim()
 	defer sim.Close()
+	agentPort, stopAgent, err := startDevAgent(sim, o.agentListen)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	defer stopAgent()
 	lbc := lb.DefaultConfig()
 	lbc.Out, lbc.ValidateCmd = filepath.Join(tmp, "nginx.conf"), "none"
 	ro := &runOptions{
@@ -93,7 +100,10 @@ func runDev(ctx context.Context, a *app, o *devOptions) error {
 	}
 	return runOperator(ctx, a, ro, operatorDeps{
 		source: src, trigger: trigger, client: client, logAlertsOnly: true,
-		onListen: func(addr string) { printDevBanner(a.stdout, addr, simURL, repo, ro.lb.Out, tmp) },
+		onListen: func(addr string) {
+			printDevBanner(a.stdout, addr, simURL, repo, ro.lb.Out, tmp)
+			printDevLogsHint(a.stdout, a.opts.specs, a.opts.cluster, simURL, agentPort)
+		},
 	})
 }
 

@@ -131,6 +131,7 @@ PagerDuty incidents in step with service specs kept in git.`,
 		newAgentCmd(a),
 		newCheckCmd(a),
 		newVersionCmd(a),
+		newLogsCmd(a),
 	)
 	return root
 }
