@@ -35,7 +35,13 @@ func TestFaultZooKeeperLeaderExpiry(t *testing.T) {
 	}
 	start := func(name string) *instance {
 		in := &instance{name: name, zk: zktest.NewProxy(t, zk.Addr()), rec: newFaultRecorder(t, simURL)}
-		args := append(faultGitArgs(t, repo, in.rec.URL), "--zk", in.zk.Addr(), "--zk-session-timeout", "1s")
+		// The test plays someone scaling cart behind pacer's back as soon as
+		// it has healed: a fight, not a write loop. pacer's loop breaker
+		// would hold cart after 3 heals in a row whenever no pass saw it in
+		// sync between them (it raced once in six CI runs), so it is set out
+		// of reach here; TestRunLoopBreaker covers it.
+		args := append(faultGitArgs(t, repo, in.rec.URL), "--zk", in.zk.Addr(), "--zk-session-timeout", "1s",
+			"--max-writes-per-revision", "1000")
 		in.p = startFaultPacer(t, nil, args...)
 		return in
 	}
