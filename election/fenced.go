@@ -41,7 +41,7 @@ func (e *Elector) Read(ctx context.Context, p string) ([]byte, int32, error) {
 	}
 	var data []byte
 	var stat *zk.Stat
-	err := within(ctx, func() error {
+	err := Within(ctx, func() error {
 		var err error
 		data, stat, err = conn.Get(p)
 		return err
@@ -72,7 +72,7 @@ func (e *Elector) WriteFenced(ctx context.Context, p string, data []byte, versio
 		return NoNode, fmt.Errorf("write %s: %w", p, ErrNotLeader)
 	}
 	var res []zk.MultiResponse
-	err := within(ctx, func() error {
+	err := Within(ctx, func() error {
 		if version == NoNode {
 			if err := createParents(conn, p); err != nil {
 				return err
@@ -125,9 +125,10 @@ func createParents(conn *zk.Conn, p string) error {
 	return nil
 }
 
-// within runs a ZooKeeper call, giving up after opTimeout or when ctx
-// ends (the call itself ends with the session).
-func within(ctx context.Context, fn func() error) error {
+// Within runs a ZooKeeper call, giving up after 10 s (opTimeout) or when
+// ctx ends (the call itself ends with the session). Callers holding
+// their own ZooKeeper connection use it too.
+func Within(ctx context.Context, fn func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- fn() }()
 	t := time.NewTimer(opTimeout)

@@ -175,7 +175,7 @@ func (z zkIdentity) where() string { return "zookeeper " + z.s.path }
 
 func (z zkIdentity) load(ctx context.Context) (savedIdentity, bool, error) {
 	var data []byte
-	err := z.s.within(ctx, func() error {
+	err := election.Within(ctx, func() error {
 		var err error
 		data, _, err = z.s.conn.Get(z.s.path)
 		return err
@@ -198,7 +198,7 @@ func (z zkIdentity) save(ctx context.Context, s savedIdentity) error {
 	if err != nil {
 		return err
 	}
-	err = z.s.within(ctx, func() error {
+	err = election.Within(ctx, func() error {
 		_, err := z.s.conn.Set(z.s.path, data, -1)
 		if !errors.Is(err, zk.ErrNoNode) {
 			return err

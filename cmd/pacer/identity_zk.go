@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -11,9 +10,6 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/go-zookeeper/zk"
 )
-
-// zkOpTimeout bounds one ZooKeeper read or write of the identity record.
-const zkOpTimeout = 10 * time.Second
 
 // zkStore is one znode on its own ZooKeeper session (the Marathon identity
 // record, read and written before the election starts).
@@ -45,23 +41,6 @@ func (s *zkStore) ensureParents() error {
 		}
 	}
 	return nil
-}
-
-// within runs a ZooKeeper call, giving up after zkOpTimeout or when ctx
-// ends (the call itself ends with the session).
-func (s *zkStore) within(ctx context.Context, fn func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	t := time.NewTimer(zkOpTimeout)
-	defer t.Stop()
-	select {
-	case err := <-done:
-		return err
-	case <-t.C:
-		return fmt.Errorf("zookeeper: no answer within %s", zkOpTimeout)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // zkLog sends the ZooKeeper client's log lines to logr at V(1).

@@ -350,14 +350,6 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 		return res, nil
 	}
 	fail := &attemptError{url: displayURL(base), err: err}
-	defer func() {
-		// A write that went out but whose answer was lost may have been
-		// applied: neither another round nor another URL may send it again.
-		if isWrite(method) && wrote.Load() && ctx.Err() == nil {
-			fail.err = &OutcomeUnknownError{Method: method, Path: path, URL: displayURL(base), Err: fail.err}
-			fail.unknown = true
-		}
-	}()
 	var nm *NotMarathonError
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
@@ -372,6 +364,12 @@ func (c *Client) attempt(ctx context.Context, base *url.URL, method, path string
 		fail.err, fail.permanent = &TLSError{URL: displayURL(base), Err: unwrapURLError(err)}, true
 	default:
 		fail.err = unwrapURLError(err)
+	}
+	// A write that went out but whose answer was lost may have been
+	// applied: neither another round nor another URL may send it again.
+	if isWrite(method) && wrote.Load() && ctx.Err() == nil {
+		fail.err = &OutcomeUnknownError{Method: method, Path: path, URL: displayURL(base), Err: fail.err}
+		fail.unknown = true
 	}
 	return attemptResult{}, fail
 }
